@@ -1,0 +1,50 @@
+#pragma once
+// Differentiable ops on the tape. Each records its value and its backward
+// step; a backward step only runs, and only writes the gradients of inputs
+// that need one. Every op here has a finite-difference test in double.
+#include <span>
+
+#include "heed/autograd/tape.hpp"
+#include "heed/graph/graph.hpp"
+#include "heed/kernels/gat_attention.hpp"
+#include "heed/tensor/random.hpp"
+
+namespace heed::ops {
+
+/// a b (BLAS).
+template <class T>
+Var<T> matmul(Var<T> a, Var<T> b);
+/// x + bias, bias a 1 x cols row added to every row.
+template <class T>
+Var<T> add_bias(Var<T> x, Var<T> bias);
+/// a + b, same shapes.
+template <class T>
+Var<T> add(Var<T> a, Var<T> b);
+/// ELU: x if x > 0, alpha (exp(x) - 1) otherwise.
+template <class T>
+Var<T> elu(Var<T> x, T alpha = T(1));
+/// Inverted dropout with a keyed mask (element i keeps its key's draw).
+template <class T>
+Var<T> dropout(Var<T> x, const KeyedDropout<T>& dropout);
+/// GAT node scores s[j, h] = a[h] . z[j, h, :]; a is 1 x (H * F).
+template <class T>
+Var<T> gat_node_scores(Var<T> z, Var<T> a, kernels::HeadShape shape);
+/// Softmax over in-edges of LeakyReLU(s_dst[i] + s_src[j]), then the
+/// attention-weighted sum of z_j. If `alpha_out` is set it receives the
+/// coefficients (E x H, before dropout). `graph` must outlive the tape.
+template <class T>
+Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
+                     kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& dropout,
+                     Tensor<T>* alpha_out = nullptr);
+/// Mean over heads: N x (H * F) -> N x F.
+template <class T>
+Var<T> head_mean(Var<T> x, int heads);
+/// Row-wise log-softmax.
+template <class T>
+Var<T> log_softmax(Var<T> x);
+/// Mean over `rows` of -logp[r, labels[r]] (1 x 1).
+template <class T>
+Var<T> nll_loss(Var<T> log_probs, std::span<const std::int32_t> labels,
+                std::span<const NodeId> rows);
+
+}  // namespace heed::ops

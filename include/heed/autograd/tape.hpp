@@ -1,0 +1,107 @@
+#pragma once
+// Reverse-mode automatic differentiation on a tape. A forward pass records
+// each op's value and a closure that pushes the output's gradient to its
+// inputs; backward() runs the closures newest first. A tape lives for one
+// step: build it, call backward, read the parameters' gradients, drop it.
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <string>
+
+#include "heed/tensor/tensor.hpp"
+
+namespace heed {
+
+/// A trainable tensor that outlives tapes. Its gradient accumulates across
+/// backward passes until zero_grad().
+template <class T>
+struct Parameter {
+  Parameter() = default;
+  Parameter(std::string name_, Tensor<T> value_, bool decay_ = true)
+      : name(std::move(name_)), value(std::move(value_)), grad(value.rows(), value.cols()),
+        decay(decay_) {}
+
+  std::string name;
+  Tensor<T> value;
+  Tensor<T> grad;
+  bool decay = true;  // whether weight decay (L2) applies; off for biases
+  void zero_grad() { grad.fill(T(0)); }
+};
+
+template <class T>
+class Tape;
+
+/// A handle to a value recorded on a tape.
+template <class T>
+class Var {
+ public:
+  Var() = default;
+  Var(Tape<T>* tape, std::size_t id) : tape_(tape), id_(id) {}
+  Tape<T>& tape() const { return *tape_; }
+  std::size_t id() const { return id_; }
+  const Tensor<T>& value() const;
+  bool requires_grad() const;
+
+ private:
+  Tape<T>* tape_ = nullptr;
+  std::size_t id_ = 0;
+};
+
+template <class T>
+class Tape {
+ public:
+  /// Pushes the output's gradient (the argument) into the inputs' gradients.
+  using Backward = std::function<void(const Tensor<T>& grad_output)>;
+
+  Tape() = default;
+  Tape(const Tape&) = delete;
+  Tape& operator=(const Tape&) = delete;
+
+  /// A value that needs no gradient (data, labels).
+  Var<T> constant(Tensor<T> value);
+  /// A constant read in place, without a copy; it must outlive the tape.
+  Var<T> view(const Tensor<T>& value);
+  /// A value whose gradient backward() computes (tests differentiate inputs).
+  Var<T> variable(Tensor<T> value);
+  /// A parameter: read in place, gradient accumulated into parameter.grad.
+  Var<T> parameter(Parameter<T>& parameter);
+  /// Records an op's result. `backward` runs only if the result needs a gradient.
+  Var<T> record(Tensor<T> value, bool requires_grad, Backward backward);
+
+  const Tensor<T>& value(std::size_t id) const { return *nodes_[id].value; }
+  bool requires_grad(std::size_t id) const { return nodes_[id].requires_grad; }
+  /// The gradient buffer of a node that requires one, zero on first access.
+  Tensor<T>& grad(std::size_t id);
+  /// Gradient of a node after backward(); empty if none reached it.
+  const Tensor<T>* find_grad(std::size_t id) const { return nodes_[id].grad; }
+
+  /// Backpropagates from a 1 x 1 value with seed gradient 1.
+  void backward(Var<T> loss);
+  std::size_t size() const { return nodes_.size(); }
+
+ private:
+  struct Node {
+    Tensor<T> owned_value;
+    const Tensor<T>* value = nullptr;
+    Tensor<T> owned_grad;
+    Tensor<T>* grad = nullptr;
+    bool requires_grad = false;
+    Backward backward;
+  };
+  // A deque keeps references to nodes stable as the tape grows.
+  std::deque<Node> nodes_;
+};
+
+template <class T>
+const Tensor<T>& Var<T>::value() const {
+  return tape_->value(id_);
+}
+template <class T>
+bool Var<T>::requires_grad() const {
+  return tape_->requires_grad(id_);
+}
+
+extern template class Tape<float>;
+extern template class Tape<double>;
+
+}  // namespace heed

@@ -1,0 +1,45 @@
+#pragma once
+// The GAT paper's transductive model:
+//   dropout -> GATConv(heads x hidden, concat) -> ELU -> dropout
+//           -> GATConv(output_heads x classes, mean) -> log_softmax
+#include <vector>
+
+#include "heed/nn/gat_conv.hpp"
+
+namespace heed::nn {
+
+struct GATOptions {
+  int in_channels = 0;
+  int hidden_channels = 8;   // features per head in the hidden layer
+  int heads = 8;             // hidden-layer heads, concatenated
+  int out_channels = 0;      // classes
+  int output_heads = 1;      // output-layer heads, averaged
+  double dropout = 0.6;      // on each layer's input features
+  double attention_dropout = 0.6;
+  double negative_slope = 0.2;
+};
+
+template <class T>
+class GAT {
+ public:
+  GAT(const GATOptions& options, Rng& rng);
+
+  /// Log-probabilities (N x out_channels). `graph` should already carry self
+  /// loops (Dataset graphs do); x and graph must outlive the tape. With
+  /// `attention` set, it receives one entry per layer.
+  Var<T> forward(Tape<T>& tape, const Tensor<T>& x, const Graph& graph,
+                 const ForwardContext& context, std::vector<Attention<T>>* attention = nullptr);
+
+  std::vector<Parameter<T>*> parameters();
+  const GATOptions& options() const { return options_; }
+
+ private:
+  GATOptions options_;
+  GATConv<T> hidden_;
+  GATConv<T> output_;
+};
+
+extern template class GAT<float>;
+extern template class GAT<double>;
+
+}  // namespace heed::nn

@@ -1,0 +1,80 @@
+#pragma once
+// GATConv (Velickovic et al., ICLR 2018).
+//
+//   z_i      = W x_i                                   (H heads of F features)
+//   e_ij     = LeakyReLU(a_dst . z_i + a_src . z_j)    over in-edges j -> i
+//   alpha_ij = softmax_j(e_ij)                         (then dropout)
+//   h_i      = || or mean over heads of sum_j alpha_ij z_j, plus bias
+//
+// Options carry PyTorch Geometric's names and defaults.
+#include <cstdint>
+#include <vector>
+
+#include "heed/autograd/ops.hpp"
+#include "heed/autograd/tape.hpp"
+#include "heed/graph/graph.hpp"
+#include "heed/tensor/random.hpp"
+
+namespace heed::nn {
+
+struct GATConvOptions {
+  int in_channels = 0;
+  int out_channels = 0;     // features per head
+  int heads = 1;
+  bool concat = true;       // concatenate heads (H * F out) or average them (F out)
+  double negative_slope = 0.2;
+  double dropout = 0.0;     // on the attention coefficients, in training only
+  bool add_self_loops = true;
+  bool bias = true;
+};
+
+/// What a forward pass does besides computing: training mode (dropout on)
+/// and the key its dropout masks are drawn from.
+struct ForwardContext {
+  bool training = false;
+  std::uint64_t dropout_key = 0;
+};
+
+/// A layer's attention coefficients on the graph it ran over (with the self
+/// loops it added): alpha(e, h) for edge id e of graph.in() and head h.
+template <class T>
+struct Attention {
+  Graph graph;
+  Tensor<T> alpha;
+
+  /// The in-neighbours of `node` and their coefficients for `head`.
+  std::vector<std::pair<NodeId, T>> in_edges(NodeId node, int head) const;
+};
+
+template <class T>
+class GATConv {
+ public:
+  /// Validates the options (heed::Error naming the bad one) and initialises
+  /// W, a_src and a_dst Glorot-uniform and the bias to zero.
+  GATConv(const GATConvOptions& options, Rng& rng);
+
+  /// x is N x in_channels. The graph must outlive the tape. If add_self_loops
+  /// is set and the graph lacks a self loop on some node, a looped copy is
+  /// built for this call; pass an already-looped graph to avoid that cost.
+  /// With `attention` set, the coefficients (before dropout) are stored there.
+  Var<T> forward(Var<T> x, const Graph& graph, const ForwardContext& context,
+                 Attention<T>* attention = nullptr);
+
+  const GATConvOptions& options() const { return options_; }
+  int out_width() const { return options_.concat ? options_.heads * options_.out_channels
+                                                 : options_.out_channels; }
+  std::vector<Parameter<T>*> parameters();
+
+ private:
+  GATConvOptions options_;
+  Parameter<T> weight_;  // in_channels x (heads * out_channels)
+  Parameter<T> att_src_; // 1 x (heads * out_channels)
+  Parameter<T> att_dst_; // 1 x (heads * out_channels)
+  Parameter<T> bias_;    // 1 x out_width()
+  Graph looped_;         // self-looped copy, when the caller's graph lacks loops
+};
+
+extern template class GATConv<float>;
+extern template class GATConv<double>;
+
+}  // namespace heed::nn

@@ -1,0 +1,62 @@
+#pragma once
+// Randomness in heed is keyed, never hidden in global state.
+//  * Rng: a seeded stream for parameter initialisation and for drawing keys.
+//  * counter_uniform(key, i): a stateless, counter-based uniform number, so a
+//    dropout mask element depends only on (key, index). Forward and backward
+//    recompute the same mask without storing it, and the thread count cannot
+//    change which elements are dropped.
+#include <cmath>
+#include <cstdint>
+#include <random>
+
+namespace heed {
+
+/// SplitMix64 finaliser: a bijective 64-bit mix with full avalanche.
+constexpr std::uint64_t mix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+/// Uniform in [0, 1) from (key, counter); two rounds so nearby keys and
+/// counters give unrelated values.
+template <class T>
+constexpr T counter_uniform(std::uint64_t key, std::uint64_t counter) {
+  std::uint64_t bits = mix64(mix64(key) ^ (counter * 0xd1b54a32d192ed03ULL));
+  return static_cast<T>(bits >> 11) * static_cast<T>(0x1.0p-53);
+}
+
+/// Inverted dropout with a keyed mask: keep with probability 1 - p, scale kept
+/// elements by 1 / (1 - p).
+template <class T>
+struct KeyedDropout {
+  T p = 0;
+  std::uint64_t key = 0;
+
+  bool active() const { return p > 0; }
+  /// The factor element `i` is multiplied by: 0 or 1 / (1 - p).
+  T scale(std::uint64_t i) const {
+    if (!active()) return T(1);
+    return counter_uniform<double>(key, i) < static_cast<double>(p) ? T(0) : T(1) / (T(1) - p);
+  }
+};
+
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) : engine_(mix64(seed)) {}
+  std::uint64_t next_key() { return engine_(); }
+  double uniform(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(engine_); }
+  double normal(double mean, double stddev) {
+    return std::normal_distribution<double>(mean, stddev)(engine_);
+  }
+  std::uint64_t below(std::uint64_t n) {
+    return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(engine_);
+  }
+  std::mt19937_64& engine() { return engine_; }
+
+ private:
+  std::mt19937_64 engine_;
+};
+
+}  // namespace heed

@@ -1,0 +1,74 @@
+#pragma once
+// Dense row-major matrices, 64-byte aligned so inner loops and BLAS see
+// cache-line aligned rows at offset 0. Everything in heed is a matrix: a vector
+// is 1 x n, a scalar 1 x 1.
+#include <algorithm>
+#include <cstddef>
+#include <cstdlib>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace heed {
+
+template <class T>
+class Tensor {
+ public:
+  static constexpr std::size_t kAlignment = 64;
+
+  Tensor() = default;
+  /// A rows x cols matrix of zeros.
+  Tensor(std::size_t rows, std::size_t cols);
+  /// A rows x cols matrix from row-major values (must hold rows * cols of them).
+  Tensor(std::size_t rows, std::size_t cols, std::initializer_list<T> values);
+
+  Tensor(const Tensor& other);
+  Tensor& operator=(const Tensor& other);
+  Tensor(Tensor&&) noexcept = default;
+  Tensor& operator=(Tensor&&) noexcept = default;
+
+  std::size_t rows() const { return rows_; }
+  std::size_t cols() const { return cols_; }
+  std::size_t size() const { return rows_ * cols_; }
+  bool empty() const { return size() == 0; }
+  bool same_shape(const Tensor& other) const {
+    return rows_ == other.rows_ && cols_ == other.cols_;
+  }
+  std::string shape_string() const;
+
+  T* data() { return data_.get(); }
+  const T* data() const { return data_.get(); }
+  std::span<T> values() { return {data_.get(), size()}; }
+  std::span<const T> values() const { return {data_.get(), size()}; }
+  std::span<T> row(std::size_t r) { return {data_.get() + r * cols_, cols_}; }
+  std::span<const T> row(std::size_t r) const { return {data_.get() + r * cols_, cols_}; }
+
+  T& operator()(std::size_t r, std::size_t c) { return data_[r * cols_ + c]; }
+  const T& operator()(std::size_t r, std::size_t c) const { return data_[r * cols_ + c]; }
+
+  void fill(T value) { std::fill_n(data_.get(), size(), value); }
+
+ private:
+  struct Free {
+    void operator()(T* p) const { std::free(p); }
+  };
+  static std::unique_ptr<T[], Free> allocate(std::size_t count);
+
+  std::unique_ptr<T[], Free> data_;
+  std::size_t rows_ = 0;
+  std::size_t cols_ = 0;
+};
+
+extern template class Tensor<float>;
+extern template class Tensor<double>;
+
+/// Converts between scalar types (float <-> double), element by element.
+template <class To, class From>
+Tensor<To> tensor_cast(const Tensor<From>& from) {
+  Tensor<To> to(from.rows(), from.cols());
+  std::copy(from.values().begin(), from.values().end(), to.values().begin());
+  return to;
+}
+
+}  // namespace heed

@@ -1,0 +1,323 @@
+#include "heed/autograd/ops.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "heed/error.hpp"
+#include "heed/tensor/blas.hpp"
+
+namespace heed::ops {
+namespace {
+
+template <class T>
+void require_same_tape(Var<T> a, Var<T> b, const char* op) {
+  if (&a.tape() != &b.tape()) throw Error(std::string(op) + ": inputs on different tapes");
+}
+
+template <class T>
+void require_shape(const Tensor<T>& t, std::size_t rows, std::size_t cols, const char* op,
+                   const char* what) {
+  if (t.rows() != rows || t.cols() != cols) {
+    throw Error(std::string(op) + ": " + what + " is " + t.shape_string() + ", expected [" +
+                std::to_string(rows) + " x " + std::to_string(cols) + "]");
+  }
+}
+
+}  // namespace
+
+template <class T>
+Var<T> matmul(Var<T> a, Var<T> b) {
+  require_same_tape(a, b, "matmul");
+  Tape<T>& tape = a.tape();
+  const Tensor<T>& av = a.value();
+  const Tensor<T>& bv = b.value();
+  if (av.cols() != bv.rows()) {
+    throw Error("matmul: " + av.shape_string() + " times " + bv.shape_string());
+  }
+  Tensor<T> out(av.rows(), bv.cols());
+  gemm(Transpose::kNo, Transpose::kNo, T(1), av, bv, T(0), out);
+  const std::size_t ia = a.id(), ib = b.id();
+  return tape.record(std::move(out), a.requires_grad() || b.requires_grad(),
+                     [&tape, ia, ib](const Tensor<T>& g) {
+                       // dA = dY B^T, dB = A^T dY.
+                       if (tape.requires_grad(ia)) {
+                         gemm(Transpose::kNo, Transpose::kYes, T(1), g, tape.value(ib), T(1),
+                              tape.grad(ia));
+                       }
+                       if (tape.requires_grad(ib)) {
+                         gemm(Transpose::kYes, Transpose::kNo, T(1), tape.value(ia), g, T(1),
+                              tape.grad(ib));
+                       }
+                     });
+}
+
+template <class T>
+Var<T> add_bias(Var<T> x, Var<T> bias) {
+  require_same_tape(x, bias, "add_bias");
+  Tape<T>& tape = x.tape();
+  const Tensor<T>& xv = x.value();
+  require_shape(bias.value(), 1, xv.cols(), "add_bias", "bias");
+  Tensor<T> out = xv;
+  const T* b = bias.value().data();
+  const std::int64_t rows = std::int64_t(xv.rows()), cols = std::int64_t(xv.cols());
+#pragma omp parallel for schedule(static)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    T* o = out.data() + r * cols;
+    for (std::int64_t c = 0; c < cols; ++c) o[c] += b[c];
+  }
+  const std::size_t ix = x.id(), ib = bias.id();
+  return tape.record(std::move(out), x.requires_grad() || bias.requires_grad(),
+                     [&tape, ix, ib, rows, cols](const Tensor<T>& g) {
+                       if (tape.requires_grad(ix)) {
+                         Tensor<T>& gx = tape.grad(ix);
+                         for (std::size_t k = 0; k < g.size(); ++k) gx.data()[k] += g.data()[k];
+                       }
+                       if (tape.requires_grad(ib)) {
+                         // Column sums in row order: same result on any thread count.
+                         T* gb = tape.grad(ib).data();
+                         for (std::int64_t r = 0; r < rows; ++r) {
+                           const T* gr = g.data() + r * cols;
+                           for (std::int64_t c = 0; c < cols; ++c) gb[c] += gr[c];
+                         }
+                       }
+                     });
+}
+
+template <class T>
+Var<T> add(Var<T> a, Var<T> b) {
+  require_same_tape(a, b, "add");
+  Tape<T>& tape = a.tape();
+  require_shape(b.value(), a.value().rows(), a.value().cols(), "add", "second operand");
+  Tensor<T> out = a.value();
+  for (std::size_t k = 0; k < out.size(); ++k) out.data()[k] += b.value().data()[k];
+  const std::size_t ia = a.id(), ib = b.id();
+  return tape.record(std::move(out), a.requires_grad() || b.requires_grad(),
+                     [&tape, ia, ib](const Tensor<T>& g) {
+                       for (std::size_t id : {ia, ib}) {
+                         if (!tape.requires_grad(id)) continue;
+                         Tensor<T>& gi = tape.grad(id);
+                         for (std::size_t k = 0; k < g.size(); ++k) gi.data()[k] += g.data()[k];
+                       }
+                     });
+}
+
+template <class T>
+Var<T> elu(Var<T> x, T alpha) {
+  Tape<T>& tape = x.tape();
+  const Tensor<T>& xv = x.value();
+  Tensor<T> out(xv.rows(), xv.cols());
+  const std::int64_t n = std::int64_t(xv.size());
+#pragma omp parallel for schedule(static)
+  for (std::int64_t k = 0; k < n; ++k) {
+    T v = xv.data()[k];
+    out.data()[k] = v > T(0) ? v : alpha * std::expm1(v);
+  }
+  const std::size_t ix = x.id();
+  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, alpha, n](const Tensor<T>& g) {
+    const T* xv = tape.value(ix).data();
+    T* gx = tape.grad(ix).data();
+    // d/dx alpha (e^x - 1) = alpha e^x.
+#pragma omp parallel for schedule(static)
+    for (std::int64_t k = 0; k < n; ++k) {
+      gx[k] += xv[k] > T(0) ? g.data()[k] : g.data()[k] * alpha * std::exp(xv[k]);
+    }
+  });
+}
+
+template <class T>
+Var<T> dropout(Var<T> x, const KeyedDropout<T>& drop) {
+  Tape<T>& tape = x.tape();
+  if (!(drop.p >= T(0) && drop.p < T(1))) {
+    throw Error("dropout: probability must be in [0, 1), got " + std::to_string(drop.p));
+  }
+  if (!drop.active()) return x;
+  const Tensor<T>& xv = x.value();
+  Tensor<T> out(xv.rows(), xv.cols());
+  const std::int64_t n = std::int64_t(xv.size());
+#pragma omp parallel for schedule(static)
+  for (std::int64_t k = 0; k < n; ++k) out.data()[k] = xv.data()[k] * drop.scale(std::uint64_t(k));
+  const std::size_t ix = x.id();
+  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, drop, n](const Tensor<T>& g) {
+    T* gx = tape.grad(ix).data();
+#pragma omp parallel for schedule(static)
+    for (std::int64_t k = 0; k < n; ++k) gx[k] += g.data()[k] * drop.scale(std::uint64_t(k));
+  });
+}
+
+template <class T>
+Var<T> gat_node_scores(Var<T> z, Var<T> a, kernels::HeadShape shape) {
+  require_same_tape(z, a, "gat_node_scores");
+  Tape<T>& tape = z.tape();
+  const Tensor<T>& zv = z.value();
+  require_shape(zv, zv.rows(), std::size_t(shape.width()), "gat_node_scores", "z");
+  require_shape(a.value(), 1, std::size_t(shape.width()), "gat_node_scores", "attention vector");
+  Tensor<T> s(zv.rows(), std::size_t(shape.heads));
+  kernels::gat_node_scores<T>(shape, zv.values(), a.value().values(), s.values());
+  const std::size_t iz = z.id(), ia = a.id();
+  return tape.record(std::move(s), z.requires_grad() || a.requires_grad(),
+                     [&tape, iz, ia, shape](const Tensor<T>& g) {
+                       std::span<T> gz, ga;
+                       if (tape.requires_grad(iz)) gz = tape.grad(iz).values();
+                       if (tape.requires_grad(ia)) ga = tape.grad(ia).values();
+                       kernels::gat_node_scores_backward<T>(shape, tape.value(iz).values(),
+                                                            tape.value(ia).values(), g.values(),
+                                                            gz, ga);
+                     });
+}
+
+template <class T>
+Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
+                     kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& drop,
+                     Tensor<T>* alpha_out) {
+  require_same_tape(z, s_src, "gat_attention");
+  require_same_tape(z, s_dst, "gat_attention");
+  Tape<T>& tape = z.tape();
+  const std::size_t n = std::size_t(graph.num_nodes());
+  require_shape(z.value(), n, std::size_t(shape.width()), "gat_attention", "z");
+  require_shape(s_src.value(), n, std::size_t(shape.heads), "gat_attention", "s_src");
+  require_shape(s_dst.value(), n, std::size_t(shape.heads), "gat_attention", "s_dst");
+  if (!(drop.p >= T(0) && drop.p < T(1))) {
+    throw Error("gat_attention: dropout must be in [0, 1), got " + std::to_string(drop.p));
+  }
+  Tensor<T> alpha(std::size_t(graph.num_edges()), std::size_t(shape.heads));
+  Tensor<T> out(n, std::size_t(shape.width()));
+  kernels::gat_attention_forward<T>(graph, shape, z.value().values(), s_src.value().values(),
+                                    s_dst.value().values(), negative_slope, drop, alpha.values(),
+                                    out.values());
+  if (alpha_out != nullptr) *alpha_out = alpha;
+  const bool needs = z.requires_grad() || s_src.requires_grad() || s_dst.requires_grad();
+  const std::size_t iz = z.id(), is = s_src.id(), id = s_dst.id();
+  return tape.record(
+      std::move(out), needs,
+      [&tape, &graph, iz, is, id, shape, negative_slope, drop,
+       alpha = std::move(alpha)](const Tensor<T>& g) {
+        std::span<T> gz, gs, gd;
+        if (tape.requires_grad(iz)) gz = tape.grad(iz).values();
+        if (tape.requires_grad(is)) gs = tape.grad(is).values();
+        if (tape.requires_grad(id)) gd = tape.grad(id).values();
+        Tensor<T> work(alpha.rows(), alpha.cols());
+        kernels::gat_attention_backward<T>(graph, shape, tape.value(iz).values(),
+                                           tape.value(is).values(), tape.value(id).values(),
+                                           negative_slope, drop, alpha.values(), g.values(), gz,
+                                           gs, gd, work.values());
+      });
+}
+
+template <class T>
+Var<T> head_mean(Var<T> x, int heads) {
+  Tape<T>& tape = x.tape();
+  const Tensor<T>& xv = x.value();
+  if (heads < 1 || xv.cols() % std::size_t(heads) != 0) {
+    throw Error("head_mean: " + std::to_string(xv.cols()) + " columns do not split into " +
+                std::to_string(heads) + " heads");
+  }
+  const std::size_t f = xv.cols() / std::size_t(heads);
+  Tensor<T> out(xv.rows(), f);
+  const T inv = T(1) / T(heads);
+  for (std::size_t r = 0; r < xv.rows(); ++r) {
+    for (int h = 0; h < heads; ++h) {
+      for (std::size_t c = 0; c < f; ++c) out(r, c) += xv(r, std::size_t(h) * f + c) * inv;
+    }
+  }
+  const std::size_t ix = x.id();
+  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, heads, f, inv](const Tensor<T>& g) {
+    Tensor<T>& gx = tape.grad(ix);
+    for (std::size_t r = 0; r < g.rows(); ++r) {
+      for (int h = 0; h < heads; ++h) {
+        for (std::size_t c = 0; c < f; ++c) gx(r, std::size_t(h) * f + c) += g(r, c) * inv;
+      }
+    }
+  });
+}
+
+template <class T>
+Var<T> log_softmax(Var<T> x) {
+  Tape<T>& tape = x.tape();
+  const Tensor<T>& xv = x.value();
+  Tensor<T> out(xv.rows(), xv.cols());
+  const std::int64_t rows = std::int64_t(xv.rows());
+  const std::size_t cols = xv.cols();
+#pragma omp parallel for schedule(static)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    auto in = xv.row(std::size_t(r));
+    auto o = out.row(std::size_t(r));
+    T m = *std::max_element(in.begin(), in.end());
+    T sum = 0;
+    for (std::size_t c = 0; c < cols; ++c) sum += std::exp(in[c] - m);
+    T log_z = m + std::log(sum);
+    for (std::size_t c = 0; c < cols; ++c) o[c] = in[c] - log_z;
+  }
+  const std::size_t ix = x.id(), iy = tape.size();  // the id this record will get
+  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, iy, rows, cols](const Tensor<T>& g) {
+    // dx = g - softmax * sum(g), softmax = exp(log-softmax).
+    const Tensor<T>& y = tape.value(iy);
+    Tensor<T>& gx = tape.grad(ix);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t r = 0; r < rows; ++r) {
+      auto gr = g.row(std::size_t(r));
+      T sum = 0;
+      for (std::size_t c = 0; c < cols; ++c) sum += gr[c];
+      auto yr = y.row(std::size_t(r));
+      auto gxr = gx.row(std::size_t(r));
+      for (std::size_t c = 0; c < cols; ++c) gxr[c] += gr[c] - std::exp(yr[c]) * sum;
+    }
+  });
+}
+
+template <class T>
+Var<T> nll_loss(Var<T> log_probs, std::span<const std::int32_t> labels,
+                std::span<const NodeId> rows) {
+  Tape<T>& tape = log_probs.tape();
+  const Tensor<T>& lp = log_probs.value();
+  if (labels.size() != lp.rows()) {
+    throw Error("nll_loss: " + std::to_string(labels.size()) + " labels for " +
+                std::to_string(lp.rows()) + " rows");
+  }
+  if (rows.empty()) throw Error("nll_loss: no rows to average over");
+  std::vector<NodeId> picked(rows.begin(), rows.end());
+  for (NodeId r : picked) {
+    if (r < 0 || std::size_t(r) >= lp.rows()) {
+      throw Error("nll_loss: row " + std::to_string(r) + " outside [0, " +
+                  std::to_string(lp.rows()) + ")");
+    }
+    std::int32_t y = labels[std::size_t(r)];
+    if (y < 0 || std::size_t(y) >= lp.cols()) {
+      throw Error("nll_loss: row " + std::to_string(r) + " has label " + std::to_string(y) +
+                  " outside [0, " + std::to_string(lp.cols()) + ")");
+    }
+  }
+  T sum = 0;
+  for (NodeId r : picked) sum -= lp(std::size_t(r), std::size_t(labels[std::size_t(r)]));
+  const T inv = T(1) / T(picked.size());
+  Tensor<T> out(1, 1, {sum * inv});
+  std::vector<std::int32_t> y(labels.begin(), labels.end());
+  const std::size_t ix = log_probs.id();
+  return tape.record(std::move(out), log_probs.requires_grad(),
+                     [&tape, ix, inv, picked = std::move(picked), y = std::move(y)](const Tensor<T>& g) {
+                       Tensor<T>& gx = tape.grad(ix);
+                       for (NodeId r : picked) {
+                         gx(std::size_t(r), std::size_t(y[std::size_t(r)])) -= g(0, 0) * inv;
+                       }
+                     });
+}
+
+#define HEED_INSTANTIATE(T)                                                                      \
+  template Var<T> matmul<T>(Var<T>, Var<T>);                                                     \
+  template Var<T> add_bias<T>(Var<T>, Var<T>);                                                   \
+  template Var<T> add<T>(Var<T>, Var<T>);                                                        \
+  template Var<T> elu<T>(Var<T>, T);                                                             \
+  template Var<T> dropout<T>(Var<T>, const KeyedDropout<T>&);                                    \
+  template Var<T> gat_node_scores<T>(Var<T>, Var<T>, kernels::HeadShape);                        \
+  template Var<T> gat_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T, \
+                                   const KeyedDropout<T>&, Tensor<T>*);                          \
+  template Var<T> head_mean<T>(Var<T>, int);                                                     \
+  template Var<T> log_softmax<T>(Var<T>);                                                        \
+  template Var<T> nll_loss<T>(Var<T>, std::span<const std::int32_t>, std::span<const NodeId>);
+HEED_INSTANTIATE(float)
+HEED_INSTANTIATE(double)
+#undef HEED_INSTANTIATE
+
+}  // namespace heed::ops

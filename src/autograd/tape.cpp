@@ -1,0 +1,79 @@
+#include "heed/autograd/tape.hpp"
+
+#include "heed/error.hpp"
+
+namespace heed {
+
+template <class T>
+Var<T> Tape<T>::constant(Tensor<T> value) {
+  Node& node = nodes_.emplace_back();
+  node.owned_value = std::move(value);
+  node.value = &node.owned_value;
+  return Var<T>(this, nodes_.size() - 1);
+}
+
+template <class T>
+Var<T> Tape<T>::view(const Tensor<T>& value) {
+  Node& node = nodes_.emplace_back();
+  node.value = &value;
+  return Var<T>(this, nodes_.size() - 1);
+}
+
+template <class T>
+Var<T> Tape<T>::variable(Tensor<T> value) {
+  Var<T> v = constant(std::move(value));
+  nodes_.back().requires_grad = true;
+  return v;
+}
+
+template <class T>
+Var<T> Tape<T>::parameter(Parameter<T>& parameter) {
+  Node& node = nodes_.emplace_back();
+  node.value = &parameter.value;
+  if (!parameter.grad.same_shape(parameter.value)) {
+    parameter.grad = Tensor<T>(parameter.value.rows(), parameter.value.cols());
+  }
+  node.grad = &parameter.grad;
+  node.requires_grad = true;
+  return Var<T>(this, nodes_.size() - 1);
+}
+
+template <class T>
+Var<T> Tape<T>::record(Tensor<T> value, bool requires_grad, Backward backward) {
+  Node& node = nodes_.emplace_back();
+  node.owned_value = std::move(value);
+  node.value = &node.owned_value;
+  node.requires_grad = requires_grad;
+  if (requires_grad) node.backward = std::move(backward);
+  return Var<T>(this, nodes_.size() - 1);
+}
+
+template <class T>
+Tensor<T>& Tape<T>::grad(std::size_t id) {
+  Node& node = nodes_[id];
+  if (!node.requires_grad) throw Error("autograd: gradient requested for a constant");
+  if (node.grad == nullptr) {
+    node.owned_grad = Tensor<T>(node.value->rows(), node.value->cols());
+    node.grad = &node.owned_grad;
+  }
+  return *node.grad;
+}
+
+template <class T>
+void Tape<T>::backward(Var<T> loss) {
+  if (&loss.tape() != this) throw Error("autograd: loss belongs to another tape");
+  if (value(loss.id()).size() != 1) {
+    throw Error("autograd: backward needs a scalar loss, got " + value(loss.id()).shape_string());
+  }
+  if (!requires_grad(loss.id())) throw Error("autograd: the loss depends on no parameter");
+  grad(loss.id()).fill(T(1));
+  for (std::size_t id = loss.id() + 1; id-- > 0;) {
+    Node& node = nodes_[id];
+    if (node.backward && node.grad != nullptr) node.backward(*node.grad);
+  }
+}
+
+template class Tape<float>;
+template class Tape<double>;
+
+}  // namespace heed

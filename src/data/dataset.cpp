@@ -1,0 +1,276 @@
+#include "heed/data/dataset.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "gzip_line_reader.hpp"
+#include "heed/error.hpp"
+
+namespace heed::data {
+namespace fs = std::filesystem;
+namespace {
+
+std::string quoted(std::string_view s) {
+  constexpr std::size_t kMax = 40;
+  std::string out(s.substr(0, kMax));
+  if (s.size() > kMax) out += "...";
+  return "'" + out + "'";
+}
+
+// Calls field(column, text) for each comma-separated field of `line`.
+template <class Field>
+int for_each_field(std::string_view line, Field&& field) {
+  int column = 0;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t comma = line.find(',', start);
+    std::string_view text = line.substr(start, comma == std::string_view::npos ? comma : comma - start);
+    field(column++, text);
+    if (comma == std::string_view::npos) return column;
+    start = comma + 1;
+  }
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+template <class Number>
+Number parse_number(const GzipLineReader& reader, int column, std::string_view text) {
+  text = trim(text);
+  Number value{};
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+    const char* kind = std::is_integral_v<Number> ? "an integer" : "a number";
+    reader.fail("column " + std::to_string(column + 1) + ": " + quoted(text) + " is not " + kind);
+  }
+  if constexpr (std::is_floating_point_v<Number>) {
+    if (!std::isfinite(value)) {
+      reader.fail("column " + std::to_string(column + 1) + ": " + quoted(text) +
+                  " is not a finite number");
+    }
+  }
+  return value;
+}
+
+void require_columns(const GzipLineReader& reader, int found, int expected) {
+  if (found != expected) {
+    reader.fail("expected " + std::to_string(expected) + " column" + (expected == 1 ? "" : "s") +
+                ", found " + std::to_string(found));
+  }
+}
+
+NodeId parse_node(const GzipLineReader& reader, int column, std::string_view text,
+                  std::int64_t num_nodes) {
+  auto id = parse_number<std::int64_t>(reader, column, text);
+  if (id < 0 || id >= num_nodes) {
+    reader.fail("column " + std::to_string(column + 1) + ": node id " + std::to_string(id) +
+                " is outside [0, " + std::to_string(num_nodes) + ")");
+  }
+  return NodeId(id);
+}
+
+struct Meta {
+  std::string name;
+  std::int64_t num_nodes = 0;
+  int num_features = 0;
+  int num_classes = 0;
+};
+
+Meta read_meta(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(path.string() + ": cannot open: " + std::strerror(errno));
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(path.string() + ": not valid JSON: " + e.what());
+  }
+  auto integer = [&](const char* key, std::int64_t min) -> std::int64_t {
+    if (!j.contains(key)) throw Error(path.string() + ": missing field \"" + key + "\"");
+    if (!j[key].is_number_integer()) {
+      throw Error(path.string() + ": field \"" + key + "\" must be an integer");
+    }
+    auto v = j[key].get<std::int64_t>();
+    if (v < min || v > INT32_MAX) {
+      throw Error(path.string() + ": field \"" + key + "\" = " + std::to_string(v) +
+                  " is out of range");
+    }
+    return v;
+  };
+  Meta meta;
+  meta.num_nodes = integer("num_nodes", 1);
+  meta.num_features = int(integer("num_features", 1));
+  meta.num_classes = int(integer("num_classes", 1));
+  meta.name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>()
+                                                          : path.parent_path().filename().string();
+  return meta;
+}
+
+Tensor<float> read_features(const fs::path& path, const Meta& meta) {
+  GzipLineReader reader(path);
+  Tensor<float> x(std::size_t(meta.num_nodes), std::size_t(meta.num_features));
+  std::string_view line;
+  std::int64_t row = 0;
+  while (reader.next(line)) {
+    if (row >= meta.num_nodes) {
+      reader.fail("more rows than num_nodes = " + std::to_string(meta.num_nodes) + " in meta.json");
+    }
+    float* out = x.row(std::size_t(row)).data();
+    int columns = for_each_field(line, [&](int c, std::string_view text) {
+      if (c < meta.num_features) out[c] = parse_number<float>(reader, c, text);
+    });
+    require_columns(reader, columns, meta.num_features);
+    ++row;
+  }
+  if (row != meta.num_nodes) {
+    throw Error(path.string() + ": " + std::to_string(row) + " rows, but meta.json says num_nodes = " +
+                std::to_string(meta.num_nodes));
+  }
+  return x;
+}
+
+std::vector<std::int32_t> read_labels(const fs::path& path, const Meta& meta) {
+  GzipLineReader reader(path);
+  std::vector<std::int32_t> y;
+  y.reserve(std::size_t(meta.num_nodes));
+  std::string_view line;
+  while (reader.next(line)) {
+    if (std::int64_t(y.size()) >= meta.num_nodes) {
+      reader.fail("more rows than num_nodes = " + std::to_string(meta.num_nodes) + " in meta.json");
+    }
+    std::int64_t label = 0;
+    int columns = for_each_field(line, [&](int c, std::string_view text) {
+      if (c == 0) label = parse_number<std::int64_t>(reader, c, text);
+    });
+    require_columns(reader, columns, 1);
+    if (label < -1 || label >= meta.num_classes) {
+      reader.fail("label " + std::to_string(label) + " is outside [0, " +
+                  std::to_string(meta.num_classes) + ") (or -1 for unlabelled)");
+    }
+    y.push_back(std::int32_t(label));
+  }
+  if (std::int64_t(y.size()) != meta.num_nodes) {
+    throw Error(path.string() + ": " + std::to_string(y.size()) +
+                " rows, but meta.json says num_nodes = " + std::to_string(meta.num_nodes));
+  }
+  return y;
+}
+
+EdgeList read_edges(const fs::path& path, const Meta& meta) {
+  GzipLineReader reader(path);
+  EdgeList edges;
+  std::string_view line;
+  while (reader.next(line)) {
+    NodeId ends[2] = {0, 0};
+    int columns = for_each_field(line, [&](int c, std::string_view text) {
+      if (c < 2) ends[c] = parse_node(reader, c, text, meta.num_nodes);
+    });
+    require_columns(reader, columns, 2);
+    edges.add(ends[0], ends[1]);
+  }
+  return edges;
+}
+
+std::vector<NodeId> read_node_list(const fs::path& path, const Meta& meta) {
+  GzipLineReader reader(path);
+  std::vector<NodeId> nodes;
+  std::string_view line;
+  while (reader.next(line)) {
+    NodeId id = 0;
+    int columns = for_each_field(line, [&](int c, std::string_view text) {
+      if (c == 0) id = parse_node(reader, c, text, meta.num_nodes);
+    });
+    require_columns(reader, columns, 1);
+    nodes.push_back(id);
+  }
+  return nodes;
+}
+
+}  // namespace
+
+const Split& Dataset::split(const std::string& split_name) const {
+  auto it = splits.find(split_name);
+  if (it != splits.end()) return it->second;
+  std::string have;
+  for (const auto& [n, s] : splits) have += (have.empty() ? "" : ", ") + n;
+  throw Error("dataset " + name + ": no split named \"" + split_name + "\" (has: " +
+              (have.empty() ? "none" : have) + ")");
+}
+
+fs::path resolve_dataset(const std::string& name_or_path) {
+  if (name_or_path.empty()) throw Error("dataset: empty name");
+  std::vector<fs::path> tried;
+  auto candidate = [&](const fs::path& p) {
+    tried.push_back(p);
+    std::error_code ec;
+    return fs::is_directory(p, ec);
+  };
+  if (candidate(name_or_path)) return name_or_path;
+  if (const char* env = std::getenv("HEED_DATA"); env && *env) {
+    if (candidate(fs::path(env) / name_or_path)) return fs::path(env) / name_or_path;
+  }
+  if (candidate(fs::path("..") / "shared" / "data" / name_or_path)) {
+    return fs::path("..") / "shared" / "data" / name_or_path;
+  }
+  std::string where;
+  for (const auto& p : tried) where += (where.empty() ? "" : ", ") + p.string();
+  throw Error("dataset \"" + name_or_path + "\" not found (looked in: " + where +
+              "); pass a folder path or set HEED_DATA");
+}
+
+void normalise_rows(Tensor<float>& x) {
+  for (std::size_t r = 0; r < x.rows(); ++r) {
+    auto row = x.row(r);
+    double sum = std::accumulate(row.begin(), row.end(), 0.0);
+    if (sum == 0.0) continue;
+    for (float& v : row) v = float(v / sum);
+  }
+}
+
+Dataset load_dataset(const std::string& name_or_path, const LoadOptions& options) {
+  const fs::path dir = resolve_dataset(name_or_path);
+  const Meta meta = read_meta(dir / "meta.json");
+  Dataset d;
+  d.name = meta.name;
+  d.path = dir;
+  d.num_classes = meta.num_classes;
+  d.x = read_features(dir / "node-feat.csv.gz", meta);
+  if (options.normalise_features) normalise_rows(d.x);
+  d.y = read_labels(dir / "node-label.csv.gz", meta);
+  d.graph = Graph(meta.num_nodes, read_edges(dir / "edge.csv.gz", meta));
+
+  const fs::path split_dir = dir / "split";
+  std::error_code ec;
+  if (fs::is_directory(split_dir, ec)) {
+    std::vector<fs::path> names;
+    for (const auto& entry : fs::directory_iterator(split_dir)) {
+      if (entry.is_directory()) names.push_back(entry.path());
+    }
+    std::sort(names.begin(), names.end());
+    for (const fs::path& s : names) {
+      Split split;
+      split.train = read_node_list(s / "train.csv.gz", meta);
+      split.valid = read_node_list(s / "valid.csv.gz", meta);
+      split.test = read_node_list(s / "test.csv.gz", meta);
+      for (const auto* part : {&split.train, &split.valid, &split.test}) {
+        for (NodeId n : *part) {
+          if (d.y[std::size_t(n)] < 0) {
+            throw Error((s / "...").parent_path().string() + ": node " + std::to_string(n) +
+                        " is in a split but has no label");
+          }
+        }
+      }
+      d.splits.emplace(s.filename().string(), std::move(split));
+    }
+  }
+  return d;
+}
+
+}  // namespace heed::data

@@ -1,0 +1,101 @@
+#include "heed/nn/gat_conv.hpp"
+
+#include <string>
+
+#include "heed/error.hpp"
+#include "heed/nn/init.hpp"
+
+namespace heed::nn {
+namespace {
+
+void validate(const GATConvOptions& o) {
+  auto fail = [](const std::string& what) { throw Error("GATConv: " + what); };
+  if (o.in_channels < 1) fail("in_channels must be >= 1, got " + std::to_string(o.in_channels));
+  if (o.out_channels < 1) fail("out_channels must be >= 1, got " + std::to_string(o.out_channels));
+  if (o.heads < 1) fail("heads must be >= 1, got " + std::to_string(o.heads));
+  if (!(o.dropout >= 0.0 && o.dropout < 1.0)) {
+    fail("dropout must be in [0, 1), got " + std::to_string(o.dropout));
+  }
+  if (!(o.negative_slope >= 0.0)) {
+    fail("negative_slope must be >= 0, got " + std::to_string(o.negative_slope));
+  }
+}
+
+}  // namespace
+
+template <class T>
+std::vector<std::pair<NodeId, T>> Attention<T>::in_edges(NodeId node, int head) const {
+  if (node < 0 || node >= graph.num_nodes()) {
+    throw Error("attention: node " + std::to_string(node) + " outside [0, " +
+                std::to_string(graph.num_nodes()) + ")");
+  }
+  if (head < 0 || std::size_t(head) >= alpha.cols()) {
+    throw Error("attention: head " + std::to_string(head) + " outside [0, " +
+                std::to_string(alpha.cols()) + ")");
+  }
+  std::vector<std::pair<NodeId, T>> edges;
+  const Csr& in = graph.in();
+  for (EdgeId e = in.indptr[std::size_t(node)]; e < in.indptr[std::size_t(node) + 1]; ++e) {
+    edges.emplace_back(in.indices[std::size_t(e)], alpha(std::size_t(e), std::size_t(head)));
+  }
+  return edges;
+}
+
+template <class T>
+GATConv<T>::GATConv(const GATConvOptions& options, Rng& rng) : options_(options) {
+  validate(options_);
+  const std::size_t in = std::size_t(options_.in_channels);
+  const std::size_t width = std::size_t(options_.heads * options_.out_channels);
+  const std::size_t f = std::size_t(options_.out_channels);
+  weight_ = Parameter<T>("weight", glorot_uniform<T>(in, width, in, width, rng));
+  // Each head's attention vector is a map from F features to one score.
+  att_src_ = Parameter<T>("att_src", glorot_uniform<T>(1, width, f, 1, rng));
+  att_dst_ = Parameter<T>("att_dst", glorot_uniform<T>(1, width, f, 1, rng));
+  if (options_.bias) bias_ = Parameter<T>("bias", Tensor<T>(1, std::size_t(out_width())), false);
+}
+
+template <class T>
+std::vector<Parameter<T>*> GATConv<T>::parameters() {
+  std::vector<Parameter<T>*> p{&weight_, &att_src_, &att_dst_};
+  if (options_.bias) p.push_back(&bias_);
+  return p;
+}
+
+template <class T>
+Var<T> GATConv<T>::forward(Var<T> x, const Graph& graph, const ForwardContext& context,
+                           Attention<T>* attention) {
+  if (x.value().cols() != std::size_t(options_.in_channels)) {
+    throw Error("GATConv: input has " + std::to_string(x.value().cols()) +
+                " features, the layer expects in_channels = " +
+                std::to_string(options_.in_channels));
+  }
+  if (std::int64_t(x.value().rows()) != graph.num_nodes()) {
+    throw Error("GATConv: input has " + std::to_string(x.value().rows()) + " rows, the graph " +
+                std::to_string(graph.num_nodes()) + " nodes");
+  }
+  const Graph* g = &graph;
+  if (options_.add_self_loops && !graph.has_self_loop_everywhere()) {
+    looped_ = graph.with_self_loops();
+    g = &looped_;
+  }
+  Tape<T>& tape = x.tape();
+  const kernels::HeadShape shape{options_.heads, options_.out_channels};
+  Var<T> z = ops::matmul(x, tape.parameter(weight_));
+  Var<T> s_src = ops::gat_node_scores(z, tape.parameter(att_src_), shape);
+  Var<T> s_dst = ops::gat_node_scores(z, tape.parameter(att_dst_), shape);
+  KeyedDropout<T> drop{context.training ? T(options_.dropout) : T(0), context.dropout_key};
+  Tensor<T>* alpha_out = attention ? &attention->alpha : nullptr;
+  Var<T> h = ops::gat_attention(z, s_src, s_dst, *g, shape, T(options_.negative_slope), drop,
+                                alpha_out);
+  if (attention) attention->graph = *g;
+  if (!options_.concat && options_.heads > 1) h = ops::head_mean(h, options_.heads);
+  if (options_.bias) h = ops::add_bias(h, tape.parameter(bias_));
+  return h;
+}
+
+template struct Attention<float>;
+template struct Attention<double>;
+template class GATConv<float>;
+template class GATConv<double>;
+
+}  // namespace heed::nn

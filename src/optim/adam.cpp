@@ -1,0 +1,60 @@
+#include "heed/optim/adam.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "heed/error.hpp"
+
+namespace heed::optim {
+
+template <class T>
+Adam<T>::Adam(std::vector<Parameter<T>*> parameters, const AdamOptions& options)
+    : parameters_(std::move(parameters)), options_(options) {
+  if (!(options_.lr > 0.0)) throw Error("Adam: lr must be > 0, got " + std::to_string(options_.lr));
+  if (!(options_.weight_decay >= 0.0)) {
+    throw Error("Adam: weight_decay must be >= 0, got " + std::to_string(options_.weight_decay));
+  }
+  if (!(options_.beta1 >= 0.0 && options_.beta1 < 1.0 && options_.beta2 >= 0.0 &&
+        options_.beta2 < 1.0)) {
+    throw Error("Adam: betas must be in [0, 1)");
+  }
+  for (Parameter<T>* p : parameters_) {
+    m_.emplace_back(p->value.rows(), p->value.cols());
+    v_.emplace_back(p->value.rows(), p->value.cols());
+  }
+}
+
+template <class T>
+void Adam<T>::step() {
+  ++step_;
+  // theta -= lr * m_hat / (sqrt(v_hat) + eps), with g = grad + wd * theta.
+  const double bc1 = 1.0 - std::pow(options_.beta1, double(step_));
+  const double bc2 = 1.0 - std::pow(options_.beta2, double(step_));
+  const T lr_t = T(options_.lr / bc1);
+  const T b1 = T(options_.beta1), b2 = T(options_.beta2), eps = T(options_.eps);
+  const T inv_sqrt_bc2 = T(1.0 / std::sqrt(bc2));
+  for (std::size_t k = 0; k < parameters_.size(); ++k) {
+    Parameter<T>& p = *parameters_[k];
+    const T wd = p.decay ? T(options_.weight_decay) : T(0);
+    T* theta = p.value.data();
+    const T* g = p.grad.data();
+    T* m = m_[k].data();
+    T* v = v_[k].data();
+    for (std::size_t i = 0; i < p.value.size(); ++i) {
+      const T gi = g[i] + wd * theta[i];
+      m[i] = b1 * m[i] + (T(1) - b1) * gi;
+      v[i] = b2 * v[i] + (T(1) - b2) * gi * gi;
+      theta[i] -= lr_t * m[i] / (std::sqrt(v[i]) * inv_sqrt_bc2 + eps);
+    }
+  }
+}
+
+template <class T>
+void Adam<T>::zero_grad() {
+  for (Parameter<T>* p : parameters_) p->zero_grad();
+}
+
+template class Adam<float>;
+template class Adam<double>;
+
+}  // namespace heed::optim
