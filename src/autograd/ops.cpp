@@ -5,12 +5,18 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "heed/error.hpp"
+#include "heed/kernels/spmm.hpp"
 #include "heed/tensor/blas.hpp"
 
 namespace heed::ops {
 namespace {
+
+// Below this share of nonzeros a constant left factor of matmul is multiplied
+// through its nonzeros; above it BLAS on the dense matrix is faster.
+constexpr double kSparseDensity = 0.1;
 
 template <class T>
 void require_same_tape(Var<T> a, Var<T> b, const char* op) {
@@ -38,8 +44,20 @@ Var<T> matmul(Var<T> a, Var<T> b) {
     throw Error("matmul: " + av.shape_string() + " times " + bv.shape_string());
   }
   Tensor<T> out(av.rows(), bv.cols());
-  gemm(Transpose::kNo, Transpose::kNo, T(1), av, bv, T(0), out);
   const std::size_t ia = a.id(), ib = b.id();
+  // A mostly-zero constant left factor (bag-of-words features, after dropout)
+  // goes through its nonzeros only; this is exact, not an approximation.
+  if (!a.requires_grad() && double(kernels::count_nonzeros(av)) <= kSparseDensity * double(av.size())) {
+    auto sparse = std::make_shared<kernels::SparseRows<T>>(kernels::sparse_rows(av));
+    const std::int64_t n = std::int64_t(bv.cols());
+    kernels::spmm_accumulate<T>(*sparse, bv.values(), n, out.values());
+    return tape.record(std::move(out), b.requires_grad(), [&tape, ib, sparse, n](const Tensor<T>& g) {
+      // dB = A^T dY, row by row of A^T.
+      kernels::spmm_accumulate<T>(kernels::transpose(*sparse), g.values(), n,
+                                  tape.grad(ib).values());
+    });
+  }
+  gemm(Transpose::kNo, Transpose::kNo, T(1), av, bv, T(0), out);
   return tape.record(std::move(out), a.requires_grad() || b.requires_grad(),
                      [&tape, ia, ib](const Tensor<T>& g) {
                        // dA = dY B^T, dB = A^T dY.
@@ -138,7 +156,11 @@ Var<T> dropout(Var<T> x, const KeyedDropout<T>& drop) {
   Tensor<T> out(xv.rows(), xv.cols());
   const std::int64_t n = std::int64_t(xv.size());
 #pragma omp parallel for schedule(static)
-  for (std::int64_t k = 0; k < n; ++k) out.data()[k] = xv.data()[k] * drop.scale(std::uint64_t(k));
+  for (std::int64_t k = 0; k < n; ++k) {
+    // Bag-of-words inputs are mostly zeros, which stay zero without a draw.
+    const T v = xv.data()[k];
+    out.data()[k] = v == T(0) ? T(0) : v * drop.scale(std::uint64_t(k));
+  }
   const std::size_t ix = x.id();
   return tape.record(std::move(out), x.requires_grad(), [&tape, ix, drop, n](const Tensor<T>& g) {
     T* gx = tape.grad(ix).data();

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "heed/nn/gat_conv.hpp"
+#include "heed/nn/node_model.hpp"
 
 namespace heed::nn {
 
@@ -20,7 +21,7 @@ struct GATOptions {
 };
 
 template <class T>
-class GAT {
+class GAT final : public NodeModel<T> {
  public:
   GAT(const GATOptions& options, Rng& rng);
 
@@ -28,9 +29,14 @@ class GAT {
   /// loops (Dataset graphs do); x and graph must outlive the tape. With
   /// `attention` set, it receives one entry per layer.
   Var<T> forward(Tape<T>& tape, const Tensor<T>& x, const Graph& graph,
-                 const ForwardContext& context, std::vector<Attention<T>>* attention = nullptr);
+                 const ForwardContext& context, std::vector<Attention<T>>* attention);
+  Var<T> forward(Tape<T>& tape, const Tensor<T>& x, const Graph& graph,
+                 const ForwardContext& context) override {
+    return forward(tape, x, graph, context, nullptr);
+  }
 
-  std::vector<Parameter<T>*> parameters();
+  std::vector<Parameter<T>*> parameters() override;
+  const char* name() const override { return "gat"; }
   const GATOptions& options() const { return options_; }
 
  private:

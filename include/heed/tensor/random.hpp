@@ -19,12 +19,16 @@ constexpr std::uint64_t mix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-/// Uniform in [0, 1) from (key, counter); two rounds so nearby keys and
-/// counters give unrelated values.
+/// 64 random bits from (key, counter): element `counter` of the SplitMix64
+/// stream seeded with `key`, so one multiply-add and one mix per draw.
+constexpr std::uint64_t counter_bits(std::uint64_t key, std::uint64_t counter) {
+  return mix64(key + counter * 0x9e3779b97f4a7c15ULL);
+}
+
+/// Uniform in [0, 1) from (key, counter), with 53 random bits.
 template <class T>
 constexpr T counter_uniform(std::uint64_t key, std::uint64_t counter) {
-  std::uint64_t bits = mix64(mix64(key) ^ (counter * 0xd1b54a32d192ed03ULL));
-  return static_cast<T>(bits >> 11) * static_cast<T>(0x1.0p-53);
+  return static_cast<T>(counter_bits(key, counter) >> 11) * static_cast<T>(0x1.0p-53);
 }
 
 /// Inverted dropout with a keyed mask: keep with probability 1 - p, scale kept
@@ -38,7 +42,9 @@ struct KeyedDropout {
   /// The factor element `i` is multiplied by: 0 or 1 / (1 - p).
   T scale(std::uint64_t i) const {
     if (!active()) return T(1);
-    return counter_uniform<double>(key, i) < static_cast<double>(p) ? T(0) : T(1) / (T(1) - p);
+    // Dropped iff a 53-bit uniform integer falls below p * 2^53.
+    const auto threshold = static_cast<std::uint64_t>(static_cast<double>(p) * 0x1.0p53);
+    return (counter_bits(key, i) >> 11) < threshold ? T(0) : T(1) / (T(1) - p);
   }
 };
 

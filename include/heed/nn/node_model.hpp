@@ -1,0 +1,24 @@
+#pragma once
+// What the trainer needs of a node-classification model: log-probabilities
+// for every node from features and a graph, and the parameters to update.
+#include <vector>
+
+#include "heed/autograd/tape.hpp"
+#include "heed/graph/graph.hpp"
+#include "heed/nn/gat_conv.hpp"
+
+namespace heed::nn {
+
+template <class T>
+class NodeModel {
+ public:
+  virtual ~NodeModel() = default;
+  /// N x classes log-probabilities. x and graph must outlive the tape.
+  virtual Var<T> forward(Tape<T>& tape, const Tensor<T>& x, const Graph& graph,
+                         const ForwardContext& context) = 0;
+  virtual std::vector<Parameter<T>*> parameters() = 0;
+  /// A short name for reports ("gat").
+  virtual const char* name() const = 0;
+};
+
+}  // namespace heed::nn

@@ -1,0 +1,49 @@
+#pragma once
+// Full-batch transductive training of a node classifier: Adam on the masked
+// NLL of the training nodes, evaluation on the validation nodes after every
+// epoch, the GAT paper's early stopping, and the kept model scored on test.
+#include <functional>
+#include <string>
+
+#include "heed/data/dataset.hpp"
+#include "heed/nn/node_model.hpp"
+#include "heed/optim/adam.hpp"
+#include "heed/tensor/random.hpp"
+
+namespace heed::train {
+
+struct TrainOptions {
+  optim::AdamOptions adam{.lr = 0.005, .weight_decay = 5e-4};
+  int max_epochs = 100000;  // the paper's bound; early stopping ends runs long before
+  int patience = 100;
+  std::string split = "public";
+};
+
+/// What one epoch did, for progress displays and logs.
+struct EpochReport {
+  int epoch = 0;  // 1-based
+  double train_loss = 0;
+  double val_loss = 0;
+  double val_accuracy = 0;
+  int epochs_without_improvement = 0;
+  double seconds = 0;  // since fit() began
+};
+
+struct FitResult {
+  int epochs_run = 0;
+  int best_epoch = 0;  // the epoch whose parameters were kept (1-based)
+  double val_loss = 0;  // of the kept model
+  double val_accuracy = 0;
+  double test_accuracy = 0;
+  double seconds = 0;
+};
+
+/// Trains `model` on `dataset` (self loops are added to its graph once) and
+/// leaves it holding the parameters of the kept epoch. Dropout masks are
+/// keyed from `rng`, so a seed fixes the run. `on_epoch`, if set, is called
+/// after every epoch.
+FitResult fit(nn::NodeModel<float>& model, const data::Dataset& dataset,
+              const TrainOptions& options, Rng& rng,
+              const std::function<void(const EpochReport&)>& on_epoch = {});
+
+}  // namespace heed::train

@@ -1,0 +1,110 @@
+#include "heed/kernels/spmm.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <string>
+
+#include "heed/error.hpp"
+
+namespace heed::kernels {
+
+template <class T>
+std::int64_t count_nonzeros(const Tensor<T>& dense) {
+  std::int64_t count = 0;
+  const std::int64_t n = std::int64_t(dense.size());
+  const T* v = dense.data();
+#pragma omp parallel for schedule(static) reduction(+ : count)
+  for (std::int64_t k = 0; k < n; ++k) count += v[k] != T(0);
+  return count;
+}
+
+template <class T>
+SparseRows<T> sparse_rows(const Tensor<T>& dense) {
+  SparseRows<T> a;
+  a.cols = std::int64_t(dense.cols());
+  a.pattern.indptr.assign(dense.rows() + 1, 0);
+  for (std::size_t r = 0; r < dense.rows(); ++r) {
+    std::span<const T> row = dense.row(r);
+    EdgeId count = 0;
+    for (T v : row) count += v != T(0);
+    a.pattern.indptr[r + 1] = a.pattern.indptr[r] + count;
+  }
+  a.pattern.indices.resize(std::size_t(a.pattern.indptr.back()));
+  a.values.resize(a.pattern.indices.size());
+  const std::int64_t rows = std::int64_t(dense.rows());
+#pragma omp parallel for schedule(static)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::span<const T> row = dense.row(std::size_t(r));
+    std::size_t k = std::size_t(a.pattern.indptr[std::size_t(r)]);
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (row[c] == T(0)) continue;
+      a.pattern.indices[k] = NodeId(c);
+      a.values[k] = row[c];
+      ++k;
+    }
+  }
+  return a;
+}
+
+template <class T>
+SparseRows<T> transpose(const SparseRows<T>& a) {
+  SparseRows<T> t;
+  t.cols = a.pattern.rows();
+  const Csr& p = a.pattern;
+  t.pattern.indptr.assign(std::size_t(a.cols) + 1, 0);
+  for (NodeId c : p.indices) ++t.pattern.indptr[std::size_t(c) + 1];
+  for (std::size_t c = 0; c < std::size_t(a.cols); ++c) {
+    t.pattern.indptr[c + 1] += t.pattern.indptr[c];
+  }
+  t.pattern.indices.resize(p.indices.size());
+  t.values.resize(p.indices.size());
+  std::vector<EdgeId> next(t.pattern.indptr.begin(), t.pattern.indptr.end() - 1);
+  // Visiting rows in order keeps each transposed row sorted.
+  for (std::int64_t r = 0; r < p.rows(); ++r) {
+    for (EdgeId k = p.indptr[std::size_t(r)]; k < p.indptr[std::size_t(r) + 1]; ++k) {
+      const std::size_t dst = std::size_t(next[std::size_t(p.indices[std::size_t(k)])]++);
+      t.pattern.indices[dst] = NodeId(r);
+      t.values[dst] = a.values[std::size_t(k)];
+    }
+  }
+  return t;
+}
+
+template <class T>
+void spmm_accumulate(const SparseRows<T>& a, std::span<const T> b, std::int64_t n,
+                     std::span<T> out) {
+  const std::int64_t rows = a.pattern.rows();
+  if (b.size() != std::size_t(a.cols * n) || out.size() != std::size_t(rows * n)) {
+    throw Error("spmm: shapes do not match (" + std::to_string(rows) + " x " +
+                std::to_string(a.cols) + " times " + std::to_string(b.size()) + " values, into " +
+                std::to_string(out.size()) + ")");
+  }
+#pragma omp parallel
+  {
+    const std::vector<std::int64_t> bounds =
+        partition_rows_by_edges(a.pattern.indptr, omp_get_num_threads());
+    const int t = omp_get_thread_num();
+    for (std::int64_t i = bounds[std::size_t(t)]; i < bounds[std::size_t(t) + 1]; ++i) {
+      T* o = out.data() + i * n;
+      for (EdgeId k = a.pattern.indptr[std::size_t(i)]; k < a.pattern.indptr[std::size_t(i) + 1];
+           ++k) {
+        const T v = a.values[std::size_t(k)];
+        const T* bk = b.data() + std::int64_t(a.pattern.indices[std::size_t(k)]) * n;
+        for (std::int64_t c = 0; c < n; ++c) o[c] += v * bk[c];
+      }
+    }
+  }
+}
+
+#define HEED_INSTANTIATE(T)                                                    \
+  template std::int64_t count_nonzeros<T>(const Tensor<T>&);                   \
+  template SparseRows<T> sparse_rows<T>(const Tensor<T>&);                     \
+  template SparseRows<T> transpose<T>(const SparseRows<T>&);                   \
+  template void spmm_accumulate<T>(const SparseRows<T>&, std::span<const T>, std::int64_t, \
+                                   std::span<T>);
+HEED_INSTANTIATE(float)
+HEED_INSTANTIATE(double)
+#undef HEED_INSTANTIATE
+
+}  // namespace heed::kernels

@@ -1,0 +1,43 @@
+#include "heed/train/progress.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace heed::train {
+
+ProgressLine::ProgressLine(std::FILE* stream, int runs, int patience)
+    : stream_(stream), enabled_(stream && isatty(fileno(stream))), runs_(runs), patience_(patience) {}
+
+ProgressLine::~ProgressLine() { clear(); }
+
+void ProgressLine::update(int run, const EpochReport& r) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (drawn_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
+  last_draw_ = now;
+  // This run ends within `patience - bad` epochs unless validation improves;
+  // later runs are assumed to take as long as the finished ones did.
+  const double per_epoch = r.seconds / std::max(1, r.epoch);
+  const double this_run = per_epoch * double(std::max(0, patience_ - r.epochs_without_improvement));
+  const double per_run = runs_done_ > 0 ? seconds_done_ / runs_done_ : r.seconds + this_run;
+  const double left = this_run + per_run * double(std::max(0, runs_ - run - 1));
+  std::fprintf(stream_, "\r\033[Krun %d/%d  epoch %5d  loss %.4f  val loss %.4f  val acc %.4f  ~%.0fs left",
+               run + 1, runs_, r.epoch, r.train_loss, r.val_loss, r.val_accuracy, left);
+  std::fflush(stream_);
+  drawn_ = true;
+}
+
+void ProgressLine::run_finished(double seconds) {
+  ++runs_done_;
+  seconds_done_ += seconds;
+}
+
+void ProgressLine::clear() {
+  if (!enabled_ || !drawn_) return;
+  std::fputs("\r\033[K", stream_);
+  std::fflush(stream_);
+  drawn_ = false;
+}
+
+}  // namespace heed::train

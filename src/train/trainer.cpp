@@ -1,0 +1,110 @@
+#include "heed/train/trainer.hpp"
+
+#include <chrono>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "heed/autograd/ops.hpp"
+#include "heed/error.hpp"
+#include "heed/train/early_stopping.hpp"
+#include "heed/train/metrics.hpp"
+
+namespace heed::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void check_rows(const data::Dataset& dataset, std::span<const NodeId> rows, const char* what) {
+  if (rows.empty()) throw Error(dataset.name + ": the " + std::string(what) + " set is empty");
+  for (NodeId r : rows) {
+    if (dataset.y[std::size_t(r)] < 0) {
+      throw Error(dataset.name + ": " + what + " node " + std::to_string(r) + " has no label");
+    }
+  }
+}
+
+struct Evaluation {
+  double loss = 0;
+  double accuracy = 0;
+};
+
+// A forward pass without dropout; only the log-probabilities are kept.
+Tensor<float> predict(nn::NodeModel<float>& model, const Tensor<float>& x, const Graph& graph) {
+  Tape<float> tape;
+  return model.forward(tape, x, graph, nn::ForwardContext{false, 0}).value();
+}
+
+Evaluation evaluate(const Tensor<float>& log_probs, std::span<const std::int32_t> labels,
+                    std::span<const NodeId> rows) {
+  double loss = 0;
+  for (NodeId r : rows) loss -= log_probs(std::size_t(r), std::size_t(labels[std::size_t(r)]));
+  return {loss / double(rows.size()), accuracy(log_probs, labels, rows)};
+}
+
+}  // namespace
+
+FitResult fit(nn::NodeModel<float>& model, const data::Dataset& dataset,
+              const TrainOptions& options, Rng& rng,
+              const std::function<void(const EpochReport&)>& on_epoch) {
+  if (options.max_epochs < 1) {
+    throw Error("training: max_epochs must be >= 1, got " + std::to_string(options.max_epochs));
+  }
+  const data::Split& split = dataset.split(options.split);
+  check_rows(dataset, split.train, "training");
+  check_rows(dataset, split.valid, "validation");
+  check_rows(dataset, split.test, "test");
+
+  const auto start = Clock::now();
+  const Graph graph = dataset.graph.with_self_loops();
+  const std::span<const std::int32_t> labels(dataset.y);
+  std::vector<Parameter<float>*> params = model.parameters();
+  optim::Adam<float> adam(params, options.adam);
+  EarlyStopping stopping(options.patience);
+
+  std::vector<Tensor<float>> kept;
+  auto keep = [&] {
+    kept.clear();
+    for (Parameter<float>* p : params) kept.push_back(p->value);
+  };
+  keep();
+
+  FitResult result;
+  for (int epoch = 1; epoch <= options.max_epochs; ++epoch) {
+    adam.zero_grad();
+    double train_loss = 0;
+    {
+      Tape<float> tape;
+      Var<float> logp =
+          model.forward(tape, dataset.x, graph, nn::ForwardContext{true, rng.next_key()});
+      Var<float> loss = ops::nll_loss(logp, labels, std::span<const NodeId>(split.train));
+      train_loss = loss.value()(0, 0);
+      tape.backward(loss);
+    }
+    adam.step();
+
+    const Evaluation val = evaluate(predict(model, dataset.x, graph), labels, split.valid);
+    const EarlyStopping::Decision decision = stopping.update(val.loss, val.accuracy);
+    if (decision.keep_model) {
+      keep();
+      result.best_epoch = epoch;
+      result.val_loss = val.loss;
+      result.val_accuracy = val.accuracy;
+    }
+    result.epochs_run = epoch;
+    if (on_epoch) {
+      on_epoch(EpochReport{epoch, train_loss, val.loss, val.accuracy,
+                           stopping.epochs_without_improvement(),
+                           std::chrono::duration<double>(Clock::now() - start).count()});
+    }
+    if (decision.stop) break;
+  }
+
+  for (std::size_t i = 0; i < params.size(); ++i) params[i]->value = kept[i];
+  result.test_accuracy =
+      accuracy(predict(model, dataset.x, graph), labels, std::span<const NodeId>(split.test));
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return result;
+}
+
+}  // namespace heed::train

@@ -1,0 +1,195 @@
+#include "train_command.hpp"
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "heed/data/dataset.hpp"
+#include "heed/tensor/blas.hpp"
+#include "heed/train/metrics.hpp"
+#include "heed/train/progress.hpp"
+
+namespace heed::cli {
+
+CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
+  CLI::App* cmd = app.add_subcommand(
+      "train",
+      "Train GAT for node classification: repeated runs, test accuracy of each and mean +- std");
+  cmd->add_option("--data", c.data,
+                  "Dataset folder or name (looked up in $HEED_DATA, then ../shared/data); "
+                  "without it, a synthetic graph");
+  cmd->add_option("--split", c.training.split, "Named split of the dataset")->capture_default_str();
+  cmd->add_option("--runs", c.runs, "Number of runs; run r uses seed + r")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--seed", c.seed, "Seed of the first run")->capture_default_str();
+  cmd->add_option("--threads", c.threads, "Threads (0: all cores)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
+  cmd->add_flag("--normalise-features,!--no-normalise-features", c.normalise_features,
+                "Divide each feature row by its sum (real datasets)")
+      ->capture_default_str();
+  cmd->add_flag("--json", c.json, "Write results as JSON to stdout");
+
+  auto positive = CLI::Range(1, 1 << 20);
+  auto probability = CLI::Range(0.0, 0.999);
+  cmd->add_option("--heads", c.model.heads, "Hidden-layer attention heads")
+      ->capture_default_str()->check(positive)->group("Model");
+  cmd->add_option("--hidden", c.model.hidden_channels, "Features per hidden head")
+      ->capture_default_str()->check(positive)->group("Model");
+  cmd->add_option("--output-heads", c.model.output_heads, "Output-layer heads (averaged)")
+      ->capture_default_str()->check(positive)->group("Model");
+  cmd->add_option("--dropout", c.model.dropout, "Dropout on each layer's input")
+                      ->capture_default_str()->check(probability)->group("Model");
+  cmd->add_option("--attention-dropout", c.model.attention_dropout,
+                  "Dropout on attention coefficients (default: --dropout)")
+      ->check(probability)->group("Model");
+  cmd->add_option("--negative-slope", c.model.negative_slope, "LeakyReLU slope")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0))->group("Model");
+
+  cmd->add_option("--lr", c.training.adam.lr, "Adam learning rate")
+      ->capture_default_str()->check(CLI::PositiveNumber)->group("Optimisation");
+  cmd->add_option("--weight-decay", c.training.adam.weight_decay, "L2 weight decay (not on biases)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber)->group("Optimisation");
+  cmd->add_option("--epochs", c.training.max_epochs, "Most epochs per run")
+      ->capture_default_str()->check(positive)->group("Optimisation");
+  cmd->add_option("--patience", c.training.patience,
+                  "Stop after this many epochs without a better validation loss or accuracy")
+      ->capture_default_str()->check(positive)->group("Optimisation");
+
+  const char* syn = "Synthetic graph (no --data)";
+  cmd->add_option("--nodes", c.synthetic.nodes, "Nodes")
+      ->capture_default_str()->check(CLI::Range(10, 100000000))->group(syn);
+  cmd->add_option("--classes", c.synthetic.classes, "Classes")
+      ->capture_default_str()->check(CLI::Range(2, 10000))->group(syn);
+  cmd->add_option("--features", c.synthetic.features, "Features per node")
+      ->capture_default_str()->check(positive)->group(syn);
+  cmd->add_option("--avg-degree", c.synthetic.avg_degree, "Average degree")
+      ->capture_default_str()->check(CLI::Range(0.0, 10000.0))->group(syn);
+  cmd->add_option("--homophily", c.synthetic.homophily, "Share of edges within a class")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0))->group(syn);
+  cmd->add_option("--signal", c.synthetic.signal, "Spread of class means (noise std is 1)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber)->group(syn);
+
+  // The attention dropout follows --dropout unless given itself.
+  cmd->final_callback([cmd, &c] {
+    if (cmd->count("--attention-dropout") == 0) c.model.attention_dropout = c.model.dropout;
+  });
+  return cmd;
+}
+
+namespace {
+
+struct RunRecord {
+  std::uint64_t seed;
+  train::FitResult fit;
+};
+
+void print_text(const data::Dataset& d, const TrainConfig& c, const std::vector<RunRecord>& runs,
+                const train::MeanStd& acc, double wall) {
+  std::printf("%s: %lld nodes, %lld edges, %d features, %d classes; GAT %dx%d heads -> %d\n",
+              d.name.c_str(), static_cast<long long>(d.num_nodes()),
+              static_cast<long long>(d.graph.num_edges()), d.num_features(), d.num_classes,
+              c.model.heads, c.model.hidden_channels, c.model.output_heads);
+  std::printf("%-6s %-10s %-8s %-8s %-8s %-8s\n", "seed", "test acc", "val acc", "epochs", "best",
+              "seconds");
+  for (const RunRecord& r : runs) {
+    std::printf("%-6llu %-10.4f %-8.4f %-8d %-8d %-8.2f\n", static_cast<unsigned long long>(r.seed),
+                r.fit.test_accuracy, r.fit.val_accuracy, r.fit.epochs_run, r.fit.best_epoch,
+                r.fit.seconds);
+  }
+  std::printf("test accuracy: %.2f +- %.2f %% over %zu runs (%.1f s)\n", 100 * acc.mean,
+              100 * acc.std, runs.size(), wall);
+}
+
+nlohmann::json to_json(const data::Dataset& d, const TrainConfig& c,
+                       const std::vector<RunRecord>& runs, const train::MeanStd& acc, double wall) {
+  nlohmann::json j;
+  j["dataset"] = d.name;
+  j["model"] = "gat";
+  j["config"] = {{"heads", c.model.heads},
+                 {"hidden", c.model.hidden_channels},
+                 {"output_heads", c.model.output_heads},
+                 {"dropout", c.model.dropout},
+                 {"attention_dropout", c.model.attention_dropout},
+                 {"negative_slope", c.model.negative_slope},
+                 {"lr", c.training.adam.lr},
+                 {"weight_decay", c.training.adam.weight_decay},
+                 {"max_epochs", c.training.max_epochs},
+                 {"patience", c.training.patience},
+                 {"split", c.training.split},
+                 {"normalise_features", c.data && c.normalise_features},
+                 {"seed", c.seed},
+                 {"threads", num_threads()}};
+  j["graph"] = {{"nodes", d.num_nodes()},
+                {"edges", d.graph.num_edges()},
+                {"features", d.num_features()},
+                {"classes", d.num_classes}};
+  nlohmann::json list = nlohmann::json::array();
+  std::vector<double> accs;
+  for (const RunRecord& r : runs) {
+    list.push_back({{"seed", r.seed},
+                    {"test_accuracy", r.fit.test_accuracy},
+                    {"val_accuracy", r.fit.val_accuracy},
+                    {"val_loss", r.fit.val_loss},
+                    {"epochs", r.fit.epochs_run},
+                    {"best_epoch", r.fit.best_epoch},
+                    {"seconds", r.fit.seconds}});
+    accs.push_back(r.fit.test_accuracy);
+  }
+  j["runs"] = list;
+  j["test_accuracy"] = accs;
+  j["mean"] = acc.mean;
+  j["std"] = acc.std;
+  j["wall_seconds"] = wall;
+  return j;
+}
+
+}  // namespace
+
+int run_train(const TrainConfig& c) {
+  const auto start = std::chrono::steady_clock::now();
+  if (c.threads > 0) set_num_threads(c.threads);
+
+  data::Dataset dataset;
+  if (c.data) {
+    dataset = data::load_dataset(*c.data, data::LoadOptions{c.normalise_features});
+  } else {
+    data::SyntheticOptions s = c.synthetic;
+    s.seed = c.seed;
+    dataset = data::make_csbm(s);
+  }
+
+  nn::GATOptions model = c.model;
+  model.in_channels = dataset.num_features();
+  model.out_channels = dataset.num_classes;
+
+  train::ProgressLine progress(stderr, c.runs, c.training.patience);
+  std::vector<RunRecord> runs;
+  std::vector<double> accs;
+  for (int r = 0; r < c.runs; ++r) {
+    const std::uint64_t seed = c.seed + std::uint64_t(r);
+    Rng rng(seed);
+    nn::GAT<float> gat(model, rng);
+    train::FitResult fit = train::fit(gat, dataset, c.training, rng,
+                                      [&](const train::EpochReport& e) { progress.update(r, e); });
+    progress.run_finished(fit.seconds);
+    runs.push_back({seed, fit});
+    accs.push_back(fit.test_accuracy);
+  }
+  progress.clear();
+
+  const train::MeanStd acc = train::mean_std(accs);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (c.json) {
+    std::puts(to_json(dataset, c, runs, acc, wall).dump(2).c_str());
+  } else {
+    print_text(dataset, c, runs, acc, wall);
+  }
+  return 0;
+}
+
+}  // namespace heed::cli
