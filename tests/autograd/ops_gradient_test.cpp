@@ -1,0 +1,171 @@
+// Finite-difference checks, in double, of the gradient of every op.
+#include <gtest/gtest.h>
+
+#include "heed/autograd/ops.hpp"
+#include "heed/error.hpp"
+#include "support/finite_difference.hpp"
+
+namespace heed {
+namespace {
+
+using testing::expect_gradients_match;
+using testing::random_tensor;
+using V = Var<double>;
+using Vars = std::vector<Var<double>>;
+
+// 5 nodes; node 4 has no in-edges, node 0 has four.
+Graph small_graph(bool loops) {
+  EdgeList e;
+  e.add(1, 0);
+  e.add(2, 0);
+  e.add(3, 0);
+  e.add(0, 1);
+  e.add(2, 1);
+  e.add(0, 2);
+  e.add(4, 3);
+  GraphOptions o;
+  o.add_self_loops = loops;
+  return Graph(5, e, o);
+}
+
+TEST(OpsGradient, Matmul) {
+  expect_gradients_match({random_tensor(4, 3, 1), random_tensor(3, 5, 2)},
+                         [](Tape<double>&, const Vars& v) { return ops::matmul(v[0], v[1]); });
+}
+
+TEST(OpsGradient, MatmulWithSparseConstantLeftFactor) {
+  // Mostly zeros and constant: the nonzero-only path; only the right factor has a gradient.
+  Tensor<double> a(6, 20);
+  a(0, 3) = 0.5;
+  a(2, 7) = -1.25;
+  a(2, 19) = 2.0;
+  a(5, 0) = 0.75;
+  expect_gradients_match({a, random_tensor(20, 4, 3)},
+                         [](Tape<double>&, const Vars& v) { return ops::matmul(v[0], v[1]); },
+                         {false, true});
+}
+
+TEST(OpsGradient, SparsePathEqualsDenseProduct) {
+  Tensor<double> a(6, 20);
+  a(1, 2) = 1.5;
+  a(4, 11) = -0.5;
+  Tensor<double> b = random_tensor(20, 3, 4);
+  Tape<double> tape;
+  Var<double> sparse = ops::matmul(tape.constant(a), tape.constant(b));
+  Var<double> dense = ops::matmul(tape.variable(a), tape.constant(b));
+  for (std::size_t k = 0; k < dense.value().size(); ++k) {
+    EXPECT_DOUBLE_EQ(sparse.value().data()[k], dense.value().data()[k]);
+  }
+}
+
+TEST(OpsGradient, AddBias) {
+  expect_gradients_match({random_tensor(4, 3, 5), random_tensor(1, 3, 6)},
+                         [](Tape<double>&, const Vars& v) { return ops::add_bias(v[0], v[1]); });
+}
+
+TEST(OpsGradient, Add) {
+  expect_gradients_match({random_tensor(3, 4, 7), random_tensor(3, 4, 8)},
+                         [](Tape<double>&, const Vars& v) { return ops::add(v[0], v[1]); });
+}
+
+TEST(OpsGradient, Elu) {
+  expect_gradients_match({random_tensor(5, 4, 9, -2.0, 2.0)},
+                         [](Tape<double>&, const Vars& v) { return ops::elu(v[0], 1.3); });
+}
+
+TEST(OpsGradient, Dropout) {
+  expect_gradients_match({random_tensor(6, 5, 10)}, [](Tape<double>&, const Vars& v) {
+    return ops::dropout(v[0], KeyedDropout<double>{0.4, 77});
+  });
+}
+
+TEST(OpsGradient, GatNodeScores) {
+  const kernels::HeadShape shape{2, 3};
+  expect_gradients_match({random_tensor(5, 6, 11), random_tensor(1, 6, 12)},
+                         [shape](Tape<double>&, const Vars& v) {
+                           return ops::gat_node_scores(v[0], v[1], shape);
+                         });
+}
+
+void check_gat_attention(bool loops, double attention_dropout) {
+  const Graph graph = small_graph(loops);
+  const kernels::HeadShape shape{2, 3};
+  expect_gradients_match(
+      {random_tensor(5, 6, 13), random_tensor(5, 2, 14, -2, 2), random_tensor(5, 2, 15, -2, 2)},
+      [&](Tape<double>&, const Vars& v) {
+        return ops::gat_attention(v[0], v[1], v[2], graph, shape, 0.2,
+                                  KeyedDropout<double>{attention_dropout, 99});
+      });
+}
+
+TEST(OpsGradient, GatAttention) { check_gat_attention(true, 0.0); }
+TEST(OpsGradient, GatAttentionWithoutSelfLoops) { check_gat_attention(false, 0.0); }
+TEST(OpsGradient, GatAttentionWithDropout) { check_gat_attention(true, 0.3); }
+
+TEST(OpsGradient, HeadMean) {
+  expect_gradients_match({random_tensor(4, 6, 16)},
+                         [](Tape<double>&, const Vars& v) { return ops::head_mean(v[0], 3); });
+}
+
+TEST(OpsGradient, LogSoftmax) {
+  expect_gradients_match({random_tensor(4, 5, 17, -3, 3)},
+                         [](Tape<double>&, const Vars& v) { return ops::log_softmax(v[0]); });
+}
+
+TEST(OpsGradient, NllLoss) {
+  static const std::vector<std::int32_t> labels{2, 0, 1, 2, 1};
+  static const std::vector<NodeId> rows{0, 2, 3};
+  expect_gradients_match({random_tensor(5, 3, 18)}, [](Tape<double>&, const Vars& v) {
+    return ops::nll_loss(v[0], std::span<const std::int32_t>(labels), std::span<const NodeId>(rows));
+  });
+}
+
+TEST(OpsGradient, ComposedTwoLayerPath) {
+  // Gradients flow through a chain of ops and a value used twice.
+  const Graph graph = small_graph(true);
+  const kernels::HeadShape shape{2, 2};
+  expect_gradients_match(
+      {random_tensor(5, 3, 19), random_tensor(3, 4, 20), random_tensor(1, 4, 21),
+       random_tensor(1, 4, 22)},
+      [&](Tape<double>&, const Vars& v) {
+        V z = ops::matmul(v[0], v[1]);
+        V h = ops::gat_attention(z, ops::gat_node_scores(z, v[2], shape),
+                                 ops::gat_node_scores(z, v[3], shape), graph, shape, 0.2,
+                                 KeyedDropout<double>{});
+        return ops::log_softmax(ops::elu(ops::add(h, z)));
+      });
+}
+
+TEST(OpsErrors, ShapeMismatchNamesTheOp) {
+  Tape<double> tape;
+  try {
+    ops::matmul(tape.constant(Tensor<double>(2, 3)), tape.constant(Tensor<double>(4, 2)));
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("matmul"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(ops::head_mean(tape.constant(Tensor<double>(2, 5)), 2), Error);
+  EXPECT_THROW(ops::dropout(tape.constant(Tensor<double>(2, 5)), KeyedDropout<double>{1.0, 0}),
+               Error);
+}
+
+TEST(Tape, BackwardNeedsAScalarThatDependsOnSomething) {
+  Tape<double> tape;
+  EXPECT_THROW(tape.backward(tape.variable(Tensor<double>(2, 2))), Error);
+  EXPECT_THROW(tape.backward(tape.constant(Tensor<double>(1, 1))), Error);
+}
+
+TEST(Tape, ParameterGradientsAccumulateAcrossTapes) {
+  Parameter<double> p("p", Tensor<double>(1, 2, {1.0, 2.0}));
+  for (int step = 0; step < 2; ++step) {
+    Tape<double> tape;
+    tape.backward(testing::weighted_sum(tape.parameter(p), Tensor<double>(1, 2, {3.0, -1.0})));
+  }
+  EXPECT_DOUBLE_EQ(p.grad(0, 0), 6.0);
+  EXPECT_DOUBLE_EQ(p.grad(0, 1), -2.0);
+  p.zero_grad();
+  EXPECT_DOUBLE_EQ(p.grad(0, 0), 0.0);
+}
+
+}  // namespace
+}  // namespace heed

@@ -1,0 +1,136 @@
+// The fused attention kernels against a naive dense evaluation of
+//   alpha_ij = softmax_j LeakyReLU(s_dst[i] + s_src[j]),  out_i = sum_j drop(alpha_ij) z_j.
+#include "heed/kernels/gat_attention.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "heed/tensor/blas.hpp"
+#include "heed/tensor/tensor.hpp"
+
+namespace heed::kernels {
+namespace {
+
+template <class T>
+std::vector<T> random_values(std::size_t n, unsigned seed) {
+  std::mt19937 engine(seed);
+  std::uniform_real_distribution<double> u(-2, 2);
+  std::vector<T> v(n);
+  for (T& x : v) x = T(u(engine));
+  return v;
+}
+
+Graph random_graph(int nodes, int edges, unsigned seed) {
+  std::mt19937 engine(seed);
+  std::uniform_int_distribution<int> pick(0, nodes - 1);
+  EdgeList e;
+  for (int k = 0; k < edges; ++k) e.add(pick(engine), pick(engine));
+  GraphOptions o;
+  o.add_self_loops = true;
+  return Graph(nodes, e, o);
+}
+
+template <class T>
+void compare_forward(double dropout, double tolerance) {
+  const Graph g = random_graph(40, 200, 1);
+  const HeadShape shape{3, 4};
+  const int n = 40, H = 3, F = 4, W = 12;
+  const auto z = random_values<T>(std::size_t(n * W), 2);
+  const auto s_src = random_values<T>(std::size_t(n * H), 3);
+  const auto s_dst = random_values<T>(std::size_t(n * H), 4);
+  const KeyedDropout<T> drop{T(dropout), 9};
+  std::vector<T> alpha(std::size_t(g.num_edges() * H)), out(std::size_t(n * W));
+  gat_attention_forward<T>(g, shape, z, s_src, s_dst, T(0.2), drop, alpha, out);
+
+  // Dense: an N x N edge-id table, then the formula row by row.
+  std::vector<EdgeId> id(std::size_t(n * n), -1);
+  const std::vector<NodeId> dst = g.edge_dst();
+  for (EdgeId e = 0; e < g.num_edges(); ++e) {
+    id[std::size_t(dst[std::size_t(e)] * n + g.edge_src()[std::size_t(e)])] = e;
+  }
+  for (int i = 0; i < n; ++i) {
+    for (int h = 0; h < H; ++h) {
+      double total = 0;
+      std::vector<double> ex(std::size_t(n), 0);
+      for (int j = 0; j < n; ++j) {
+        if (id[std::size_t(i * n + j)] < 0) continue;
+        double raw = double(s_dst[std::size_t(i * H + h)]) + double(s_src[std::size_t(j * H + h)]);
+        ex[std::size_t(j)] = std::exp(raw > 0 ? raw : 0.2 * raw);
+        total += ex[std::size_t(j)];
+      }
+      std::vector<double> expect(std::size_t(F), 0);
+      for (int j = 0; j < n; ++j) {
+        const EdgeId e = id[std::size_t(i * n + j)];
+        if (e < 0) continue;
+        const double a = ex[std::size_t(j)] / total;
+        EXPECT_NEAR(alpha[std::size_t(e * H + h)], a, tolerance);
+        const double w = a * double(drop.scale(std::uint64_t(e * H + h)));
+        for (int f = 0; f < F; ++f) expect[std::size_t(f)] += w * double(z[std::size_t(j * W + h * F + f)]);
+      }
+      for (int f = 0; f < F; ++f) {
+        EXPECT_NEAR(out[std::size_t(i * W + h * F + f)], expect[std::size_t(f)], tolerance)
+            << "node " << i << " head " << h << " feature " << f;
+      }
+    }
+  }
+}
+
+TEST(GatAttentionKernel, ForwardMatchesDenseDouble) { compare_forward<double>(0.0, 1e-12); }
+TEST(GatAttentionKernel, ForwardMatchesDenseFloat) { compare_forward<float>(0.0, 1e-5); }
+TEST(GatAttentionKernel, ForwardWithDropoutMatchesDense) { compare_forward<double>(0.5, 1e-12); }
+
+TEST(GatAttentionKernel, ResultsDoNotDependOnThreadCount) {
+  const Graph g = random_graph(3000, 20000, 5);
+  const HeadShape shape{4, 8};
+  const std::size_t n = 3000, H = 4, W = 32, E = std::size_t(g.num_edges());
+  const auto z = random_values<float>(n * W, 6);
+  const auto s_src = random_values<float>(n * H, 7);
+  const auto s_dst = random_values<float>(n * H, 8);
+  const auto grad_out = random_values<float>(n * W, 9);
+  const KeyedDropout<float> drop{0.3f, 10};
+  auto run = [&](int threads) {
+    set_num_threads(threads);
+    std::vector<float> alpha(E * H), out(n * W), gz(n * W), gs(n * H), gd(n * H), work(E * H);
+    gat_attention_forward<float>(g, shape, z, s_src, s_dst, 0.2f, drop, alpha, out);
+    gat_attention_backward<float>(g, shape, z, s_src, s_dst, 0.2f, drop, alpha, grad_out, gz, gs,
+                                  gd, work);
+    std::vector<float> s_grad_z(n * W), s_grad_a(W);
+    gat_node_scores_backward<float>(shape, z, random_values<float>(W, 11), s_src, s_grad_z,
+                                    s_grad_a);
+    return std::vector<std::vector<float>>{out, alpha, gz, gs, gd, s_grad_z, s_grad_a};
+  };
+  const auto one = run(1);
+  const auto three = run(3);
+  set_num_threads(0);
+  for (std::size_t k = 0; k < one.size(); ++k) EXPECT_EQ(one[k], three[k]) << "array " << k;
+}
+
+TEST(GatAttentionKernel, NodeWithoutInEdgesGetsZero) {
+  EdgeList e;
+  e.add(0, 1);
+  const Graph g(2, e);
+  const HeadShape shape{1, 2};
+  std::vector<double> z{1, 2, 3, 4}, s{0.5, -0.5}, alpha(1), out(4, 7.0);
+  gat_attention_forward<double>(g, shape, z, s, s, 0.2, {}, alpha, out);
+  EXPECT_EQ(out, (std::vector<double>{0, 0, 1, 2}));
+  EXPECT_EQ(alpha[0], 1.0);
+}
+
+TEST(GatAttentionKernel, LargeScoresStayFinite) {
+  const Graph g = random_graph(10, 30, 12);
+  const HeadShape shape{1, 1};
+  std::vector<double> z(10, 1.0), s_src(10), s_dst(10, 0.0), alpha(std::size_t(g.num_edges())),
+      out(10);
+  for (int j = 0; j < 10; ++j) s_src[std::size_t(j)] = 1000.0 * j;
+  gat_attention_forward<double>(g, shape, z, s_src, s_dst, 0.2, {}, alpha, out);
+  for (double v : out) {
+    EXPECT_TRUE(std::isfinite(v));
+    EXPECT_NEAR(v, 1.0, 1e-12);  // a convex combination of ones
+  }
+}
+
+}  // namespace
+}  // namespace heed::kernels
