@@ -29,11 +29,14 @@ void GzipLineReader::fail(const std::string& problem) const { throw Error(where(
 bool GzipLineReader::fill() {
   if (eof_) return false;
   int n = gzread(file_, buffer_.data(), unsigned(buffer_.size()));
-  if (n < 0) {
-    int code = 0;
-    const char* msg = gzerror(file_, &code);
+  // gzread reports a stream cut short (Z_BUF_ERROR) not by returning -1 but
+  // only through gzerror, once the data before the cut has been read.
+  int code = Z_OK;
+  const char* msg = gzerror(file_, &code);
+  if (n < 0 || (n == 0 && code != Z_OK)) {
     throw Error(path_.string() + ":" + std::to_string(line_ + 1) +
-                ": corrupt or truncated gzip data (" + (msg ? msg : "unknown zlib error") + ")");
+                ": corrupt or truncated gzip data (" + (msg && *msg ? msg : "unknown zlib error") +
+                ")");
   }
   if (n == 0) {
     eof_ = true;
