@@ -76,8 +76,13 @@ Dataset make_csbm(const SyntheticOptions& o) {
       rest.push_back(i);
     }
   }
-  std::size_t nv = std::min(rest.size(), std::size_t(std::max(0, o.valid)));
-  std::size_t nt = std::min(rest.size() - nv, std::size_t(std::max(0, o.test)));
+  // On graphs too small for the requested sizes, a third of what is left
+  // validates and the rest tests, so both sets stay non-empty.
+  std::size_t nv = std::size_t(std::max(0, o.valid)), nt = std::size_t(std::max(0, o.test));
+  if (nv + nt > rest.size()) {
+    nv = std::min(nv, rest.size() / 3);
+    nt = std::min(nt, rest.size() - nv);
+  }
   split.valid.assign(rest.begin(), rest.begin() + std::ptrdiff_t(nv));
   split.test.assign(rest.begin() + std::ptrdiff_t(nv), rest.begin() + std::ptrdiff_t(nv + nt));
   std::sort(split.train.begin(), split.train.end());

@@ -25,7 +25,8 @@ struct SyntheticOptions {
 
 /// Generates the graph, features, labels and a split named "public" (the
 /// first train_per_class nodes of each class in a random order, then `valid`
-/// and `test` of the rest).
+/// and `test` of the rest; if the rest is smaller than valid + test, a third
+/// of it validates and the remainder tests).
 Dataset make_csbm(const SyntheticOptions& options);
 
 }  // namespace heed::data

@@ -1,0 +1,78 @@
+// The heed executable as a user runs it: exit codes, JSON fields, errors.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+struct Result {
+  int status = -1;
+  std::string out;  // stdout and stderr together
+};
+
+Result run(const std::string& args, bool with_stderr = true) {
+  const std::string cmd =
+      std::string("'") + HEED_CLI_PATH + "' " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  Result r;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  const int raw = ::pclose(pipe);
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return r;
+}
+
+TEST(HeedCli, TrainWritesJsonWithTheRequiredFields) {
+  const Result r = run("train --nodes 400 --runs 2 --epochs 15 --seed 3 --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["dataset"], "csbm");
+  EXPECT_EQ(j["model"], "gat");
+  ASSERT_EQ(j["runs"].size(), 2u);
+  EXPECT_EQ(j["runs"][0]["seed"], 3);
+  EXPECT_EQ(j["runs"][1]["seed"], 4);
+  EXPECT_EQ(j["runs"][0]["epochs"], 15);
+  ASSERT_EQ(j["test_accuracy"].size(), 2u);
+  const double a = j["test_accuracy"][0], b = j["test_accuracy"][1];
+  EXPECT_NEAR(j["mean"].get<double>(), (a + b) / 2, 1e-12);
+  EXPECT_GE(j["std"].get<double>(), 0.0);
+  EXPECT_GT(j["wall_seconds"].get<double>(), 0.0);
+  EXPECT_EQ(j["config"]["heads"], 8);
+}
+
+TEST(HeedCli, QuietInAPipeAndPrintsASummary) {
+  const Result r = run("train --nodes 300 --epochs 5 --heads 2 --hidden 4");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out.find('\r'), std::string::npos) << "progress drawn into a pipe";
+  EXPECT_NE(r.out.find("test accuracy:"), std::string::npos) << r.out;
+}
+
+TEST(HeedCli, MissingDatasetIsAClearError) {
+  const Result r = run("train --data /no/such/dataset");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("heed: error: dataset \"/no/such/dataset\" not found"), std::string::npos)
+      << r.out;
+}
+
+TEST(HeedCli, BadFlagsAreRejected) {
+  EXPECT_NE(run("train --dropout 1.5").status, 0);
+  EXPECT_NE(run("train --runs 0").status, 0);
+  EXPECT_NE(run("train --no-such-flag").status, 0);
+  EXPECT_NE(run("").status, 0);  // a subcommand is required
+}
+
+TEST(HeedCli, SameSeedSameJson) {
+  auto accuracies = [] {
+    const Result r = run("train --nodes 300 --epochs 10 --threads 1 --json", false);
+    return nlohmann::json::parse(r.out)["test_accuracy"];
+  };
+  EXPECT_EQ(accuracies(), accuracies());
+}
+
+}  // namespace
