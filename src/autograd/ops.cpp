@@ -47,29 +47,29 @@ Var<T> matmul(Var<T> a, Var<T> b) {
   const std::size_t ia = a.id(), ib = b.id();
   // A mostly-zero constant left factor (bag-of-words features, after dropout)
   // goes through its nonzeros only; this is exact, not an approximation.
-  if (!a.requires_grad() && double(kernels::count_nonzeros(av)) <= kSparseDensity * double(av.size())) {
+  if (!a.requires_grad() &&
+      double(kernels::count_nonzeros(av)) <= kSparseDensity * double(av.size())) {
     auto sparse = std::make_shared<kernels::SparseRows<T>>(kernels::sparse_rows(av));
     const std::int64_t n = std::int64_t(bv.cols());
     kernels::spmm_accumulate<T>(*sparse, bv.values(), n, out.values());
-    return tape.record(std::move(out), b.requires_grad(), [&tape, ib, sparse, n](const Tensor<T>& g) {
-      // dB = A^T dY, row by row of A^T.
-      kernels::spmm_accumulate<T>(kernels::transpose(*sparse), g.values(), n,
-                                  tape.grad(ib).values());
-    });
+    return tape.record(std::move(out), b.requires_grad(),
+                       [&tape, ib, sparse, n](const Tensor<T>& g) {
+                         // dB = A^T dY, row by row of A^T.
+                         kernels::spmm_accumulate<T>(kernels::transpose(*sparse), g.values(), n,
+                                                     tape.grad(ib).values());
+                       });
   }
   gemm(Transpose::kNo, Transpose::kNo, T(1), av, bv, T(0), out);
-  return tape.record(std::move(out), a.requires_grad() || b.requires_grad(),
-                     [&tape, ia, ib](const Tensor<T>& g) {
-                       // dA = dY B^T, dB = A^T dY.
-                       if (tape.requires_grad(ia)) {
-                         gemm(Transpose::kNo, Transpose::kYes, T(1), g, tape.value(ib), T(1),
-                              tape.grad(ia));
-                       }
-                       if (tape.requires_grad(ib)) {
-                         gemm(Transpose::kYes, Transpose::kNo, T(1), tape.value(ia), g, T(1),
-                              tape.grad(ib));
-                       }
-                     });
+  return tape.record(
+      std::move(out), a.requires_grad() || b.requires_grad(), [&tape, ia, ib](const Tensor<T>& g) {
+        // dA = dY B^T, dB = A^T dY.
+        if (tape.requires_grad(ia)) {
+          gemm(Transpose::kNo, Transpose::kYes, T(1), g, tape.value(ib), T(1), tape.grad(ia));
+        }
+        if (tape.requires_grad(ib)) {
+          gemm(Transpose::kYes, Transpose::kNo, T(1), tape.value(ia), g, T(1), tape.grad(ib));
+        }
+      });
 }
 
 template <class T>
@@ -185,8 +185,8 @@ Var<T> gat_node_scores(Var<T> z, Var<T> a, kernels::HeadShape shape) {
                        if (tape.requires_grad(iz)) gz = tape.grad(iz).values();
                        if (tape.requires_grad(ia)) ga = tape.grad(ia).values();
                        kernels::gat_node_scores_backward<T>(shape, tape.value(iz).values(),
-                                                            tape.value(ia).values(), g.values(),
-                                                            gz, ga);
+                                                            tape.value(ia).values(), g.values(), gz,
+                                                            ga);
                      });
 }
 
@@ -212,20 +212,19 @@ Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
   if (alpha_out != nullptr) *alpha_out = alpha;
   const bool needs = z.requires_grad() || s_src.requires_grad() || s_dst.requires_grad();
   const std::size_t iz = z.id(), is = s_src.id(), id = s_dst.id();
-  return tape.record(
-      std::move(out), needs,
-      [&tape, &graph, iz, is, id, shape, negative_slope, drop,
-       alpha = std::move(alpha)](const Tensor<T>& g) {
-        std::span<T> gz, gs, gd;
-        if (tape.requires_grad(iz)) gz = tape.grad(iz).values();
-        if (tape.requires_grad(is)) gs = tape.grad(is).values();
-        if (tape.requires_grad(id)) gd = tape.grad(id).values();
-        Tensor<T> work(alpha.rows(), alpha.cols());
-        kernels::gat_attention_backward<T>(graph, shape, tape.value(iz).values(),
-                                           tape.value(is).values(), tape.value(id).values(),
-                                           negative_slope, drop, alpha.values(), g.values(), gz,
-                                           gs, gd, work.values());
-      });
+  return tape.record(std::move(out), needs,
+                     [&tape, &graph, iz, is, id, shape, negative_slope, drop,
+                      alpha = std::move(alpha)](const Tensor<T>& g) {
+                       std::span<T> gz, gs, gd;
+                       if (tape.requires_grad(iz)) gz = tape.grad(iz).values();
+                       if (tape.requires_grad(is)) gs = tape.grad(is).values();
+                       if (tape.requires_grad(id)) gd = tape.grad(id).values();
+                       Tensor<T> work(alpha.rows(), alpha.cols());
+                       kernels::gat_attention_backward<T>(
+                           graph, shape, tape.value(iz).values(), tape.value(is).values(),
+                           tape.value(id).values(), negative_slope, drop, alpha.values(),
+                           g.values(), gz, gs, gd, work.values());
+                     });
 }
 
 template <class T>
@@ -245,14 +244,16 @@ Var<T> head_mean(Var<T> x, int heads) {
     }
   }
   const std::size_t ix = x.id();
-  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, heads, f, inv](const Tensor<T>& g) {
-    Tensor<T>& gx = tape.grad(ix);
-    for (std::size_t r = 0; r < g.rows(); ++r) {
-      for (int h = 0; h < heads; ++h) {
-        for (std::size_t c = 0; c < f; ++c) gx(r, std::size_t(h) * f + c) += g(r, c) * inv;
-      }
-    }
-  });
+  return tape.record(std::move(out), x.requires_grad(),
+                     [&tape, ix, heads, f, inv](const Tensor<T>& g) {
+                       Tensor<T>& gx = tape.grad(ix);
+                       for (std::size_t r = 0; r < g.rows(); ++r) {
+                         for (int h = 0; h < heads; ++h) {
+                           for (std::size_t c = 0; c < f; ++c)
+                             gx(r, std::size_t(h) * f + c) += g(r, c) * inv;
+                         }
+                       }
+                     });
 }
 
 template <class T>
@@ -273,20 +274,22 @@ Var<T> log_softmax(Var<T> x) {
     for (std::size_t c = 0; c < cols; ++c) o[c] = in[c] - log_z;
   }
   const std::size_t ix = x.id(), iy = tape.size();  // the id this record will get
-  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, iy, rows, cols](const Tensor<T>& g) {
-    // dx = g - softmax * sum(g), softmax = exp(log-softmax).
-    const Tensor<T>& y = tape.value(iy);
-    Tensor<T>& gx = tape.grad(ix);
+  return tape.record(std::move(out), x.requires_grad(),
+                     [&tape, ix, iy, rows, cols](const Tensor<T>& g) {
+                       // dx = g - softmax * sum(g), softmax = exp(log-softmax).
+                       const Tensor<T>& y = tape.value(iy);
+                       Tensor<T>& gx = tape.grad(ix);
 #pragma omp parallel for schedule(static)
-    for (std::int64_t r = 0; r < rows; ++r) {
-      auto gr = g.row(std::size_t(r));
-      T sum = 0;
-      for (std::size_t c = 0; c < cols; ++c) sum += gr[c];
-      auto yr = y.row(std::size_t(r));
-      auto gxr = gx.row(std::size_t(r));
-      for (std::size_t c = 0; c < cols; ++c) gxr[c] += gr[c] - std::exp(yr[c]) * sum;
-    }
-  });
+                       for (std::int64_t r = 0; r < rows; ++r) {
+                         auto gr = g.row(std::size_t(r));
+                         T sum = 0;
+                         for (std::size_t c = 0; c < cols; ++c) sum += gr[c];
+                         auto yr = y.row(std::size_t(r));
+                         auto gxr = gx.row(std::size_t(r));
+                         for (std::size_t c = 0; c < cols; ++c)
+                           gxr[c] += gr[c] - std::exp(yr[c]) * sum;
+                       }
+                     });
 }
 
 template <class T>
@@ -317,26 +320,27 @@ Var<T> nll_loss(Var<T> log_probs, std::span<const std::int32_t> labels,
   Tensor<T> out(1, 1, {sum * inv});
   std::vector<std::int32_t> y(labels.begin(), labels.end());
   const std::size_t ix = log_probs.id();
-  return tape.record(std::move(out), log_probs.requires_grad(),
-                     [&tape, ix, inv, picked = std::move(picked), y = std::move(y)](const Tensor<T>& g) {
-                       Tensor<T>& gx = tape.grad(ix);
-                       for (NodeId r : picked) {
-                         gx(std::size_t(r), std::size_t(y[std::size_t(r)])) -= g(0, 0) * inv;
-                       }
-                     });
+  return tape.record(
+      std::move(out), log_probs.requires_grad(),
+      [&tape, ix, inv, picked = std::move(picked), y = std::move(y)](const Tensor<T>& g) {
+        Tensor<T>& gx = tape.grad(ix);
+        for (NodeId r : picked) {
+          gx(std::size_t(r), std::size_t(y[std::size_t(r)])) -= g(0, 0) * inv;
+        }
+      });
 }
 
-#define HEED_INSTANTIATE(T)                                                                      \
-  template Var<T> matmul<T>(Var<T>, Var<T>);                                                     \
-  template Var<T> add_bias<T>(Var<T>, Var<T>);                                                   \
-  template Var<T> add<T>(Var<T>, Var<T>);                                                        \
-  template Var<T> elu<T>(Var<T>, T);                                                             \
-  template Var<T> dropout<T>(Var<T>, const KeyedDropout<T>&);                                    \
-  template Var<T> gat_node_scores<T>(Var<T>, Var<T>, kernels::HeadShape);                        \
+#define HEED_INSTANTIATE(T)                                                                     \
+  template Var<T> matmul<T>(Var<T>, Var<T>);                                                    \
+  template Var<T> add_bias<T>(Var<T>, Var<T>);                                                  \
+  template Var<T> add<T>(Var<T>, Var<T>);                                                       \
+  template Var<T> elu<T>(Var<T>, T);                                                            \
+  template Var<T> dropout<T>(Var<T>, const KeyedDropout<T>&);                                   \
+  template Var<T> gat_node_scores<T>(Var<T>, Var<T>, kernels::HeadShape);                       \
   template Var<T> gat_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T, \
-                                   const KeyedDropout<T>&, Tensor<T>*);                          \
-  template Var<T> head_mean<T>(Var<T>, int);                                                     \
-  template Var<T> log_softmax<T>(Var<T>);                                                        \
+                                   const KeyedDropout<T>&, Tensor<T>*);                         \
+  template Var<T> head_mean<T>(Var<T>, int);                                                    \
+  template Var<T> log_softmax<T>(Var<T>);                                                       \
   template Var<T> nll_loss<T>(Var<T>, std::span<const std::int32_t>, std::span<const NodeId>);
 HEED_INSTANTIATE(float)
 HEED_INSTANTIATE(double)

@@ -28,7 +28,8 @@ int for_each_field(std::string_view line, Field&& field) {
   std::size_t start = 0;
   for (;;) {
     std::size_t comma = line.find(',', start);
-    std::string_view text = line.substr(start, comma == std::string_view::npos ? comma : comma - start);
+    std::string_view text =
+        line.substr(start, comma == std::string_view::npos ? comma : comma - start);
     field(column++, text);
     if (comma == std::string_view::npos) return column;
     start = comma + 1;
@@ -130,8 +131,8 @@ Tensor<float> read_features(const fs::path& path, const Meta& meta) {
     ++row;
   }
   if (row != meta.num_nodes) {
-    throw Error(path.string() + ": " + std::to_string(row) + " rows, but meta.json says num_nodes = " +
-                std::to_string(meta.num_nodes));
+    throw Error(path.string() + ": " + std::to_string(row) +
+                " rows, but meta.json says num_nodes = " + std::to_string(meta.num_nodes));
   }
   return x;
 }
@@ -200,8 +201,8 @@ const Split& Dataset::split(const std::string& split_name) const {
   if (it != splits.end()) return it->second;
   std::string have;
   for (const auto& [n, s] : splits) have += (have.empty() ? "" : ", ") + n;
-  throw Error("dataset " + name + ": no split named \"" + split_name + "\" (has: " +
-              (have.empty() ? "none" : have) + ")");
+  throw Error("dataset " + name + ": no split named \"" + split_name +
+              "\" (has: " + (have.empty() ? "none" : have) + ")");
 }
 
 fs::path resolve_dataset(const std::string& name_or_path) {

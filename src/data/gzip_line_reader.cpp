@@ -7,13 +7,12 @@
 
 namespace heed::data {
 
-GzipLineReader::GzipLineReader(const std::filesystem::path& path)
-    : path_(path), buffer_(1 << 18) {
+GzipLineReader::GzipLineReader(const std::filesystem::path& path) : path_(path), buffer_(1 << 18) {
   errno = 0;
   file_ = gzopen(path.c_str(), "rb");
   if (file_ == nullptr) {
-    throw Error(path.string() + ": cannot open: " +
-                (errno ? std::strerror(errno) : "out of memory"));
+    throw Error(path.string() +
+                ": cannot open: " + (errno ? std::strerror(errno) : "out of memory"));
   }
   gzbuffer(file_, 1 << 18);
 }
@@ -22,9 +21,13 @@ GzipLineReader::~GzipLineReader() {
   if (file_) gzclose(file_);
 }
 
-std::string GzipLineReader::where() const { return path_.string() + ":" + std::to_string(line_); }
+std::string GzipLineReader::where() const {
+  return path_.string() + ":" + std::to_string(line_);
+}
 
-void GzipLineReader::fail(const std::string& problem) const { throw Error(where() + ": " + problem); }
+void GzipLineReader::fail(const std::string& problem) const {
+  throw Error(where() + ": " + problem);
+}
 
 bool GzipLineReader::fill() {
   if (eof_) return false;

@@ -123,8 +123,8 @@ EdgeList Graph::edge_list() const {
 std::vector<NodeId> Graph::edge_dst() const {
   std::vector<NodeId> dst(in_.indices.size());
   for (std::int64_t i = 0; i < num_nodes_; ++i) {
-    std::fill(dst.begin() + in_.indptr[std::size_t(i)], dst.begin() + in_.indptr[std::size_t(i) + 1],
-              NodeId(i));
+    std::fill(dst.begin() + in_.indptr[std::size_t(i)],
+              dst.begin() + in_.indptr[std::size_t(i) + 1], NodeId(i));
   }
   return dst;
 }

@@ -229,18 +229,18 @@ void gat_attention_backward(const Graph& graph, HeadShape shape, std::span<const
   }
 }
 
-#define HEED_INSTANTIATE(T)                                                                     \
-  template void gat_node_scores<T>(HeadShape, std::span<const T>, std::span<const T>,          \
-                                   std::span<T>);                                              \
-  template void gat_node_scores_backward<T>(HeadShape, std::span<const T>, std::span<const T>, \
-                                            std::span<const T>, std::span<T>, std::span<T>);   \
-  template void gat_attention_forward<T>(const Graph&, HeadShape, std::span<const T>,          \
-                                         std::span<const T>, std::span<const T>, T,            \
-                                         const KeyedDropout<T>&, std::span<T>, std::span<T>);  \
-  template void gat_attention_backward<T>(                                                     \
-      const Graph&, HeadShape, std::span<const T>, std::span<const T>, std::span<const T>, T,  \
-      const KeyedDropout<T>&, std::span<const T>, std::span<const T>, std::span<T>,            \
-      std::span<T>, std::span<T>, std::span<T>);
+#define HEED_INSTANTIATE(T)                                                                       \
+  template void gat_node_scores<T>(HeadShape, std::span<const T>, std::span<const T>,             \
+                                   std::span<T>);                                                 \
+  template void gat_node_scores_backward<T>(HeadShape, std::span<const T>, std::span<const T>,    \
+                                            std::span<const T>, std::span<T>, std::span<T>);      \
+  template void gat_attention_forward<T>(const Graph&, HeadShape, std::span<const T>,             \
+                                         std::span<const T>, std::span<const T>, T,               \
+                                         const KeyedDropout<T>&, std::span<T>, std::span<T>);     \
+  template void gat_attention_backward<T>(                                                        \
+      const Graph&, HeadShape, std::span<const T>, std::span<const T>, std::span<const T>, T,     \
+      const KeyedDropout<T>&, std::span<const T>, std::span<const T>, std::span<T>, std::span<T>, \
+      std::span<T>, std::span<T>);
 HEED_INSTANTIATE(float)
 HEED_INSTANTIATE(double)
 #undef HEED_INSTANTIATE

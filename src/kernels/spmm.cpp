@@ -97,10 +97,10 @@ void spmm_accumulate(const SparseRows<T>& a, std::span<const T> b, std::int64_t 
   }
 }
 
-#define HEED_INSTANTIATE(T)                                                    \
-  template std::int64_t count_nonzeros<T>(const Tensor<T>&);                   \
-  template SparseRows<T> sparse_rows<T>(const Tensor<T>&);                     \
-  template SparseRows<T> transpose<T>(const SparseRows<T>&);                   \
+#define HEED_INSTANTIATE(T)                                                                \
+  template std::int64_t count_nonzeros<T>(const Tensor<T>&);                               \
+  template SparseRows<T> sparse_rows<T>(const Tensor<T>&);                                 \
+  template SparseRows<T> transpose<T>(const SparseRows<T>&);                               \
   template void spmm_accumulate<T>(const SparseRows<T>&, std::span<const T>, std::int64_t, \
                                    std::span<T>);
 HEED_INSTANTIATE(float)

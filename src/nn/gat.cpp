@@ -36,13 +36,17 @@ GATConvOptions output_options(const GATOptions& o) {
 
 template <class T>
 GAT<T>::GAT(const GATOptions& options, Rng& rng)
-    : options_(options), hidden_(hidden_options(options), rng), output_(output_options(options), rng) {}
+    : options_(options),
+      hidden_(hidden_options(options), rng),
+      output_(output_options(options), rng) {}
 
 template <class T>
 Var<T> GAT<T>::forward(Tape<T>& tape, const Tensor<T>& x, const Graph& graph,
                        const ForwardContext& context, std::vector<Attention<T>>* attention) {
   // Each random op gets its own key derived from the step's key.
-  auto key = [&](std::uint64_t i) { return mix64(context.dropout_key ^ (i * 0x9e3779b97f4a7c15ULL)); };
+  auto key = [&](std::uint64_t i) {
+    return mix64(context.dropout_key ^ (i * 0x9e3779b97f4a7c15ULL));
+  };
   const T p = context.training ? T(options_.dropout) : T(0);
   Attention<T>* att_hidden = nullptr;
   Attention<T>* att_output = nullptr;

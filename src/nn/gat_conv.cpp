@@ -65,9 +65,9 @@ template <class T>
 Var<T> GATConv<T>::forward(Var<T> x, const Graph& graph, const ForwardContext& context,
                            Attention<T>* attention) {
   if (x.value().cols() != std::size_t(options_.in_channels)) {
-    throw Error("GATConv: input has " + std::to_string(x.value().cols()) +
-                " features, the layer expects in_channels = " +
-                std::to_string(options_.in_channels));
+    throw Error(
+        "GATConv: input has " + std::to_string(x.value().cols()) +
+        " features, the layer expects in_channels = " + std::to_string(options_.in_channels));
   }
   if (std::int64_t(x.value().rows()) != graph.num_nodes()) {
     throw Error("GATConv: input has " + std::to_string(x.value().rows()) + " rows, the graph " +
@@ -85,8 +85,8 @@ Var<T> GATConv<T>::forward(Var<T> x, const Graph& graph, const ForwardContext& c
   Var<T> s_dst = ops::gat_node_scores(z, tape.parameter(att_dst_), shape);
   KeyedDropout<T> drop{context.training ? T(options_.dropout) : T(0), context.dropout_key};
   Tensor<T>* alpha_out = attention ? &attention->alpha : nullptr;
-  Var<T> h = ops::gat_attention(z, s_src, s_dst, *g, shape, T(options_.negative_slope), drop,
-                                alpha_out);
+  Var<T> h =
+      ops::gat_attention(z, s_src, s_dst, *g, shape, T(options_.negative_slope), drop, alpha_out);
   if (attention) attention->graph = *g;
   if (!options_.concat && options_.heads > 1) h = ops::head_mean(h, options_.heads);
   if (options_.bias) h = ops::add_bias(h, tape.parameter(bias_));

@@ -10,7 +10,9 @@
 namespace heed {
 namespace {
 
-CBLAS_TRANSPOSE to_cblas(Transpose t) { return t == Transpose::kYes ? CblasTrans : CblasNoTrans; }
+CBLAS_TRANSPOSE to_cblas(Transpose t) {
+  return t == Transpose::kYes ? CblasTrans : CblasNoTrans;
+}
 
 template <class T>
 void check_shapes(Transpose ta, Transpose tb, const Tensor<T>& a, const Tensor<T>& b,
@@ -57,6 +59,8 @@ void set_num_threads(int threads) {
   openblas_set_num_threads(threads);
 }
 
-int num_threads() { return omp_get_max_threads(); }
+int num_threads() {
+  return omp_get_max_threads();
+}
 
 }  // namespace heed

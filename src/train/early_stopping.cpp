@@ -10,7 +10,8 @@ namespace heed::train {
 
 EarlyStopping::EarlyStopping(int patience)
     : patience_(patience), best_loss_(std::numeric_limits<double>::infinity()) {
-  if (patience < 1) throw Error("early stopping: patience must be >= 1, got " + std::to_string(patience));
+  if (patience < 1)
+    throw Error("early stopping: patience must be >= 1, got " + std::to_string(patience));
 }
 
 EarlyStopping::Decision EarlyStopping::update(double val_loss, double val_acc) {

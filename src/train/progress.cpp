@@ -7,9 +7,14 @@
 namespace heed::train {
 
 ProgressLine::ProgressLine(std::FILE* stream, int runs, int patience)
-    : stream_(stream), enabled_(stream && isatty(fileno(stream))), runs_(runs), patience_(patience) {}
+    : stream_(stream),
+      enabled_(stream && isatty(fileno(stream))),
+      runs_(runs),
+      patience_(patience) {}
 
-ProgressLine::~ProgressLine() { clear(); }
+ProgressLine::~ProgressLine() {
+  clear();
+}
 
 void ProgressLine::update(int run, const EpochReport& r) {
   if (!enabled_) return;
@@ -22,7 +27,8 @@ void ProgressLine::update(int run, const EpochReport& r) {
   const double this_run = per_epoch * double(std::max(0, patience_ - r.epochs_without_improvement));
   const double per_run = runs_done_ > 0 ? seconds_done_ / runs_done_ : r.seconds + this_run;
   const double left = this_run + per_run * double(std::max(0, runs_ - run - 1));
-  std::fprintf(stream_, "\r\033[Krun %d/%d  epoch %5d  loss %.4f  val loss %.4f  val acc %.4f  ~%.0fs left",
+  std::fprintf(stream_,
+               "\r\033[Krun %d/%d  epoch %5d  loss %.4f  val loss %.4f  val acc %.4f  ~%.0fs left",
                run + 1, runs_, r.epoch, r.train_loss, r.val_loss, r.val_accuracy, left);
   std::fflush(stream_);
   drawn_ = true;

@@ -81,10 +81,9 @@ TEST(OpsGradient, Dropout) {
 
 TEST(OpsGradient, GatNodeScores) {
   const kernels::HeadShape shape{2, 3};
-  expect_gradients_match({random_tensor(5, 6, 11), random_tensor(1, 6, 12)},
-                         [shape](Tape<double>&, const Vars& v) {
-                           return ops::gat_node_scores(v[0], v[1], shape);
-                         });
+  expect_gradients_match(
+      {random_tensor(5, 6, 11), random_tensor(1, 6, 12)},
+      [shape](Tape<double>&, const Vars& v) { return ops::gat_node_scores(v[0], v[1], shape); });
 }
 
 void check_gat_attention(bool loops, double attention_dropout) {
@@ -98,9 +97,15 @@ void check_gat_attention(bool loops, double attention_dropout) {
       });
 }
 
-TEST(OpsGradient, GatAttention) { check_gat_attention(true, 0.0); }
-TEST(OpsGradient, GatAttentionWithoutSelfLoops) { check_gat_attention(false, 0.0); }
-TEST(OpsGradient, GatAttentionWithDropout) { check_gat_attention(true, 0.3); }
+TEST(OpsGradient, GatAttention) {
+  check_gat_attention(true, 0.0);
+}
+TEST(OpsGradient, GatAttentionWithoutSelfLoops) {
+  check_gat_attention(false, 0.0);
+}
+TEST(OpsGradient, GatAttentionWithDropout) {
+  check_gat_attention(true, 0.3);
+}
 
 TEST(OpsGradient, HeadMean) {
   expect_gradients_match({random_tensor(4, 6, 16)},
@@ -116,7 +121,8 @@ TEST(OpsGradient, NllLoss) {
   static const std::vector<std::int32_t> labels{2, 0, 1, 2, 1};
   static const std::vector<NodeId> rows{0, 2, 3};
   expect_gradients_match({random_tensor(5, 3, 18)}, [](Tape<double>&, const Vars& v) {
-    return ops::nll_loss(v[0], std::span<const std::int32_t>(labels), std::span<const NodeId>(rows));
+    return ops::nll_loss(v[0], std::span<const std::int32_t>(labels),
+                         std::span<const NodeId>(rows));
   });
 }
 
@@ -124,16 +130,15 @@ TEST(OpsGradient, ComposedTwoLayerPath) {
   // Gradients flow through a chain of ops and a value used twice.
   const Graph graph = small_graph(true);
   const kernels::HeadShape shape{2, 2};
-  expect_gradients_match(
-      {random_tensor(5, 3, 19), random_tensor(3, 4, 20), random_tensor(1, 4, 21),
-       random_tensor(1, 4, 22)},
-      [&](Tape<double>&, const Vars& v) {
-        V z = ops::matmul(v[0], v[1]);
-        V h = ops::gat_attention(z, ops::gat_node_scores(z, v[2], shape),
-                                 ops::gat_node_scores(z, v[3], shape), graph, shape, 0.2,
-                                 KeyedDropout<double>{});
-        return ops::log_softmax(ops::elu(ops::add(h, z)));
-      });
+  expect_gradients_match({random_tensor(5, 3, 19), random_tensor(3, 4, 20), random_tensor(1, 4, 21),
+                          random_tensor(1, 4, 22)},
+                         [&](Tape<double>&, const Vars& v) {
+                           V z = ops::matmul(v[0], v[1]);
+                           V h = ops::gat_attention(z, ops::gat_node_scores(z, v[2], shape),
+                                                    ops::gat_node_scores(z, v[3], shape), graph,
+                                                    shape, 0.2, KeyedDropout<double>{});
+                           return ops::log_softmax(ops::elu(ops::add(h, z)));
+                         });
 }
 
 TEST(OpsErrors, ShapeMismatchNamesTheOp) {

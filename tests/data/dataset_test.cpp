@@ -68,7 +68,8 @@ class TinyDataset : public ::testing::Test {
     ASSERT_FALSE(msg.empty()) << "no error for a bad " << file;
     const std::string where = (dir_ / file).string() + (line > 0 ? ":" + std::to_string(line) : "");
     EXPECT_NE(msg.find(where), std::string::npos) << "message: " << msg << "\nwanted: " << where;
-    EXPECT_NE(msg.find(problem), std::string::npos) << "message: " << msg << "\nwanted: " << problem;
+    EXPECT_NE(msg.find(problem), std::string::npos)
+        << "message: " << msg << "\nwanted: " << problem;
   }
 
   fs::path dir_;
@@ -130,7 +131,8 @@ TEST_F(TinyDataset, MissingFileIsNamed) {
 TEST_F(TinyDataset, TruncatedGzipNamesFileAndLine) {
   // Many lines, then cut the compressed stream in half.
   std::string edges;
-  for (int k = 0; k < 20000; ++k) edges += std::to_string(k % 4) + "," + std::to_string((k + 1) % 4) + "\n";
+  for (int k = 0; k < 20000; ++k)
+    edges += std::to_string(k % 4) + "," + std::to_string((k + 1) % 4) + "\n";
   write_gz(dir_ / "edge.csv.gz", edges);
   const auto size = fs::file_size(dir_ / "edge.csv.gz");
   fs::resize_file(dir_ / "edge.csv.gz", size / 2);
@@ -170,7 +172,9 @@ TEST_F(TinyDataset, FoundByNameThroughHeedData) {
   }
 }
 
-fs::path shared(const char* name) { return fs::path(HEED_TEST_DATA_DIR) / name; }
+fs::path shared(const char* name) {
+  return fs::path(HEED_TEST_DATA_DIR) / name;
+}
 
 TEST(SharedData, CoraHasThePlanetoidShape) {
   if (!fs::exists(shared("cora"))) GTEST_SKIP() << "no " << shared("cora");
@@ -214,7 +218,8 @@ TEST(Synthetic, CsbmHasTheRequestedShapeAndHomophily) {
   // Edge homophily near the requested share.
   const EdgeList e = d.graph.edge_list();
   std::size_t same = 0;
-  for (std::size_t k = 0; k < e.size(); ++k) same += d.y[std::size_t(e.src[k])] == d.y[std::size_t(e.dst[k])];
+  for (std::size_t k = 0; k < e.size(); ++k)
+    same += d.y[std::size_t(e.src[k])] == d.y[std::size_t(e.dst[k])];
   EXPECT_NEAR(double(same) / double(e.size()), o.homophily, 0.05);
   EXPECT_NEAR(double(e.size()) / 1000.0, o.avg_degree, 1.0);
   // Same seed, same graph.

@@ -127,7 +127,8 @@ TEST(Graph, PartitionBalancesEdgesAndCoversAllRows) {
   for (int parts : {2, 3}) {
     const auto b = partition_rows_by_edges(indptr, parts);
     for (int p = 0; p < parts; ++p) {
-      const EdgeId work = indptr[std::size_t(b[std::size_t(p) + 1])] - indptr[std::size_t(b[std::size_t(p)])] +
+      const EdgeId work = indptr[std::size_t(b[std::size_t(p) + 1])] -
+                          indptr[std::size_t(b[std::size_t(p)])] +
                           (b[std::size_t(p) + 1] - b[std::size_t(p)]);
       EXPECT_LE(work, 301 / parts + 101) << parts << " parts, part " << p;
       EXPECT_GT(work, 0) << parts << " parts, part " << p;

@@ -68,7 +68,8 @@ void compare_forward(double dropout, double tolerance) {
         const double a = ex[std::size_t(j)] / total;
         EXPECT_NEAR(alpha[std::size_t(e * H + h)], a, tolerance);
         const double w = a * double(drop.scale(std::uint64_t(e * H + h)));
-        for (int f = 0; f < F; ++f) expect[std::size_t(f)] += w * double(z[std::size_t(j * W + h * F + f)]);
+        for (int f = 0; f < F; ++f)
+          expect[std::size_t(f)] += w * double(z[std::size_t(j * W + h * F + f)]);
       }
       for (int f = 0; f < F; ++f) {
         EXPECT_NEAR(out[std::size_t(i * W + h * F + f)], expect[std::size_t(f)], tolerance)
@@ -78,9 +79,15 @@ void compare_forward(double dropout, double tolerance) {
   }
 }
 
-TEST(GatAttentionKernel, ForwardMatchesDenseDouble) { compare_forward<double>(0.0, 1e-12); }
-TEST(GatAttentionKernel, ForwardMatchesDenseFloat) { compare_forward<float>(0.0, 1e-5); }
-TEST(GatAttentionKernel, ForwardWithDropoutMatchesDense) { compare_forward<double>(0.5, 1e-12); }
+TEST(GatAttentionKernel, ForwardMatchesDenseDouble) {
+  compare_forward<double>(0.0, 1e-12);
+}
+TEST(GatAttentionKernel, ForwardMatchesDenseFloat) {
+  compare_forward<float>(0.0, 1e-5);
+}
+TEST(GatAttentionKernel, ForwardWithDropoutMatchesDense) {
+  compare_forward<double>(0.5, 1e-12);
+}
 
 TEST(GatAttentionKernel, ResultsDoNotDependOnThreadCount) {
   const Graph g = random_graph(3000, 20000, 5);

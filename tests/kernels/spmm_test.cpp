@@ -39,8 +39,10 @@ TEST(Spmm, TransposeSwapsRowsAndColumns) {
   EXPECT_EQ(t.cols, 7);
   Tensor<double> back(9, 7);
   for (std::int64_t r = 0; r < 9; ++r) {
-    for (EdgeId k = t.pattern.indptr[std::size_t(r)]; k < t.pattern.indptr[std::size_t(r) + 1]; ++k) {
-      back(std::size_t(r), std::size_t(t.pattern.indices[std::size_t(k)])) = t.values[std::size_t(k)];
+    for (EdgeId k = t.pattern.indptr[std::size_t(r)]; k < t.pattern.indptr[std::size_t(r) + 1];
+         ++k) {
+      back(std::size_t(r), std::size_t(t.pattern.indices[std::size_t(k)])) =
+          t.values[std::size_t(k)];
     }
   }
   for (std::size_t i = 0; i < 7; ++i)

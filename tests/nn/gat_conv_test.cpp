@@ -169,12 +169,16 @@ void compare_with_reference(bool concat) {
   check(&Weights::bias, params.at("bias")->grad, "d bias");
 }
 
-TEST(GATConv, ConcatMatchesDenseReference) { compare_with_reference(true); }
-TEST(GATConv, MeanMatchesDenseReference) { compare_with_reference(false); }
+TEST(GATConv, ConcatMatchesDenseReference) {
+  compare_with_reference(true);
+}
+TEST(GATConv, MeanMatchesDenseReference) {
+  compare_with_reference(false);
+}
 
 TEST(GATConv, AttentionDropoutActsOnlyInTraining) {
-  nn::GATConvOptions options{.in_channels = kIn, .out_channels = kOut, .heads = kHeads,
-                             .dropout = 0.5};
+  nn::GATConvOptions options{
+      .in_channels = kIn, .out_channels = kOut, .heads = kHeads, .dropout = 0.5};
   Rng rng(1);
   nn::GATConv<double> conv(options, rng);
   const Graph graph = hand_graph();

@@ -34,7 +34,8 @@ inline Var<double> weighted_sum(Var<double> x, const Tensor<double>& r) {
   return tape.record(Tensor<double>(1, 1, {total}), x.requires_grad(),
                      [&tape, id, r](const Tensor<double>& g) {
                        Tensor<double>& gx = tape.grad(id);
-                       for (std::size_t k = 0; k < r.size(); ++k) gx.data()[k] += g(0, 0) * r.data()[k];
+                       for (std::size_t k = 0; k < r.size(); ++k)
+                         gx.data()[k] += g(0, 0) * r.data()[k];
                      });
 }
 

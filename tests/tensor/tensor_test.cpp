@@ -81,7 +81,8 @@ TEST(Random, KeyedDropoutIsReproducibleAndHasTheRightRate) {
   // A different key gives a different mask.
   KeyedDropout<double> other{0.3, 43};
   int differ = 0;
-  for (int i = 0; i < 1000; ++i) differ += (d.scale(std::uint64_t(i)) != other.scale(std::uint64_t(i)));
+  for (int i = 0; i < 1000; ++i)
+    differ += (d.scale(std::uint64_t(i)) != other.scale(std::uint64_t(i)));
   EXPECT_GT(differ, 300);
   EXPECT_EQ(KeyedDropout<double>{}.scale(5), 1.0);
 }

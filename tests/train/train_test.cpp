@@ -14,14 +14,17 @@ namespace heed::train {
 namespace {
 
 TEST(Metrics, AccuracyCountsArgMaxOverTheGivenRows) {
-  const Tensor<float> scores(4, 3, {0.1f, 0.7f, 0.2f,   // 1
-                                    0.5f, 0.4f, 0.1f,   // 0
-                                    0.2f, 0.2f, 0.6f,   // 2
-                                    0.3f, 0.3f, 0.3f}); // tie: 0
+  const Tensor<float> scores(4, 3,
+                             {0.1f, 0.7f, 0.2f,    // 1
+                              0.5f, 0.4f, 0.1f,    // 0
+                              0.2f, 0.2f, 0.6f,    // 2
+                              0.3f, 0.3f, 0.3f});  // tie: 0
   const std::vector<std::int32_t> labels{1, 2, 2, 0};
   const std::vector<NodeId> all{0, 1, 2, 3}, some{1};
-  EXPECT_DOUBLE_EQ(accuracy(scores, std::span<const std::int32_t>(labels), std::span<const NodeId>(all)), 0.75);
-  EXPECT_DOUBLE_EQ(accuracy(scores, std::span<const std::int32_t>(labels), std::span<const NodeId>(some)), 0.0);
+  EXPECT_DOUBLE_EQ(
+      accuracy(scores, std::span<const std::int32_t>(labels), std::span<const NodeId>(all)), 0.75);
+  EXPECT_DOUBLE_EQ(
+      accuracy(scores, std::span<const std::int32_t>(labels), std::span<const NodeId>(some)), 0.0);
 }
 
 TEST(Metrics, MeanAndSampleStd) {

@@ -37,42 +37,73 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
   auto positive = CLI::Range(1, 1 << 20);
   auto probability = CLI::Range(0.0, 0.999);
   cmd->add_option("--heads", c.model.heads, "Hidden-layer attention heads")
-      ->capture_default_str()->check(positive)->group("Model");
+      ->capture_default_str()
+      ->check(positive)
+      ->group("Model");
   cmd->add_option("--hidden", c.model.hidden_channels, "Features per hidden head")
-      ->capture_default_str()->check(positive)->group("Model");
+      ->capture_default_str()
+      ->check(positive)
+      ->group("Model");
   cmd->add_option("--output-heads", c.model.output_heads, "Output-layer heads (averaged)")
-      ->capture_default_str()->check(positive)->group("Model");
+      ->capture_default_str()
+      ->check(positive)
+      ->group("Model");
   cmd->add_option("--dropout", c.model.dropout, "Dropout on each layer's input")
-                      ->capture_default_str()->check(probability)->group("Model");
+      ->capture_default_str()
+      ->check(probability)
+      ->group("Model");
   cmd->add_option("--attention-dropout", c.model.attention_dropout,
                   "Dropout on attention coefficients (default: --dropout)")
-      ->check(probability)->group("Model");
+      ->check(probability)
+      ->group("Model");
   cmd->add_option("--negative-slope", c.model.negative_slope, "LeakyReLU slope")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0))->group("Model");
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0))
+      ->group("Model");
 
   cmd->add_option("--lr", c.training.adam.lr, "Adam learning rate")
-      ->capture_default_str()->check(CLI::PositiveNumber)->group("Optimisation");
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Optimisation");
   cmd->add_option("--weight-decay", c.training.adam.weight_decay, "L2 weight decay (not on biases)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber)->group("Optimisation");
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->group("Optimisation");
   cmd->add_option("--epochs", c.training.max_epochs, "Most epochs per run")
-      ->capture_default_str()->check(positive)->group("Optimisation");
+      ->capture_default_str()
+      ->check(positive)
+      ->group("Optimisation");
   cmd->add_option("--patience", c.training.patience,
                   "Stop after this many epochs without a better validation loss or accuracy")
-      ->capture_default_str()->check(positive)->group("Optimisation");
+      ->capture_default_str()
+      ->check(positive)
+      ->group("Optimisation");
 
   const char* syn = "Synthetic graph (no --data)";
   cmd->add_option("--nodes", c.synthetic.nodes, "Nodes")
-      ->capture_default_str()->check(CLI::Range(10, 100000000))->group(syn);
+      ->capture_default_str()
+      ->check(CLI::Range(10, 100000000))
+      ->group(syn);
   cmd->add_option("--classes", c.synthetic.classes, "Classes")
-      ->capture_default_str()->check(CLI::Range(2, 10000))->group(syn);
+      ->capture_default_str()
+      ->check(CLI::Range(2, 10000))
+      ->group(syn);
   cmd->add_option("--features", c.synthetic.features, "Features per node")
-      ->capture_default_str()->check(positive)->group(syn);
+      ->capture_default_str()
+      ->check(positive)
+      ->group(syn);
   cmd->add_option("--avg-degree", c.synthetic.avg_degree, "Average degree")
-      ->capture_default_str()->check(CLI::Range(0.0, 10000.0))->group(syn);
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 10000.0))
+      ->group(syn);
   cmd->add_option("--homophily", c.synthetic.homophily, "Share of edges within a class")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0))->group(syn);
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(syn);
   cmd->add_option("--signal", c.synthetic.signal, "Spread of class means (noise std is 1)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber)->group(syn);
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->group(syn);
 
   // The attention dropout follows --dropout unless given itself.
   cmd->final_callback([cmd, &c] {
@@ -183,7 +214,8 @@ int run_train(const TrainConfig& c) {
   progress.clear();
 
   const train::MeanStd acc = train::mean_std(accs);
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (c.json) {
     std::puts(to_json(dataset, c, runs, acc, wall).dump(2).c_str());
   } else {

@@ -13,12 +13,12 @@ namespace heed::cli {
 struct TrainConfig {
   std::optional<std::string> data;  // none: a synthetic graph
   data::SyntheticOptions synthetic;
-  bool normalise_features = true;   // real datasets only
+  bool normalise_features = true;  // real datasets only
   nn::GATOptions model;
   train::TrainOptions training;
   int runs = 1;
   std::uint64_t seed = 0;
-  int threads = 0;                  // 0: the OpenMP default
+  int threads = 0;  // 0: the OpenMP default
   bool json = false;
 };
 

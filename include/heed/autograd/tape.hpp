@@ -18,7 +18,9 @@ template <class T>
 struct Parameter {
   Parameter() = default;
   Parameter(std::string name_, Tensor<T> value_, bool decay_ = true)
-      : name(std::move(name_)), value(std::move(value_)), grad(value.rows(), value.cols()),
+      : name(std::move(name_)),
+        value(std::move(value_)),
+        grad(value.rows(), value.cols()),
         decay(decay_) {}
 
   std::string name;

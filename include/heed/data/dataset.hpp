@@ -20,11 +20,11 @@ struct Split {
 
 struct Dataset {
   std::string name;
-  std::filesystem::path path;  // empty for generated datasets
-  Tensor<float> x;             // num_nodes x num_features
-  std::vector<std::int32_t> y; // one class per node, -1 for unlabelled
+  std::filesystem::path path;   // empty for generated datasets
+  Tensor<float> x;              // num_nodes x num_features
+  std::vector<std::int32_t> y;  // one class per node, -1 for unlabelled
   int num_classes = 0;
-  Graph graph;                 // as stored: no self loops added
+  Graph graph;  // as stored: no self loops added
   std::map<std::string, Split> splits;
 
   std::int64_t num_nodes() const { return graph.num_nodes(); }

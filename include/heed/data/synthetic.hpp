@@ -16,7 +16,7 @@ struct SyntheticOptions {
   int features = 32;
   double avg_degree = 8.0;
   double homophily = 0.8;
-  double signal = 0.25;        // std of the class-mean entries; the noise std is 1
+  double signal = 0.25;  // std of the class-mean entries; the noise std is 1
   int train_per_class = 20;
   int valid = 500;
   int test = 1000;

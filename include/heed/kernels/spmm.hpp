@@ -13,8 +13,8 @@ namespace heed::kernels {
 /// The nonzeros of a rows x cols matrix, row by row.
 template <class T>
 struct SparseRows {
-  Csr pattern;           // column indices of each row's nonzeros, ascending
-  std::vector<T> values; // one per entry of pattern.indices
+  Csr pattern;            // column indices of each row's nonzeros, ascending
+  std::vector<T> values;  // one per entry of pattern.indices
   std::int64_t cols = 0;
 };
 

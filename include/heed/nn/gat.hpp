@@ -11,11 +11,11 @@ namespace heed::nn {
 
 struct GATOptions {
   int in_channels = 0;
-  int hidden_channels = 8;   // features per head in the hidden layer
-  int heads = 8;             // hidden-layer heads, concatenated
-  int out_channels = 0;      // classes
-  int output_heads = 1;      // output-layer heads, averaged
-  double dropout = 0.6;      // on each layer's input features
+  int hidden_channels = 8;  // features per head in the hidden layer
+  int heads = 8;            // hidden-layer heads, concatenated
+  int out_channels = 0;     // classes
+  int output_heads = 1;     // output-layer heads, averaged
+  double dropout = 0.6;     // on each layer's input features
   double attention_dropout = 0.6;
   double negative_slope = 0.2;
 };

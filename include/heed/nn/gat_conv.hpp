@@ -19,11 +19,11 @@ namespace heed::nn {
 
 struct GATConvOptions {
   int in_channels = 0;
-  int out_channels = 0;     // features per head
+  int out_channels = 0;  // features per head
   int heads = 1;
-  bool concat = true;       // concatenate heads (H * F out) or average them (F out)
+  bool concat = true;  // concatenate heads (H * F out) or average them (F out)
   double negative_slope = 0.2;
-  double dropout = 0.0;     // on the attention coefficients, in training only
+  double dropout = 0.0;  // on the attention coefficients, in training only
   bool add_self_loops = true;
   bool bias = true;
 };
@@ -61,17 +61,18 @@ class GATConv {
                  Attention<T>* attention = nullptr);
 
   const GATConvOptions& options() const { return options_; }
-  int out_width() const { return options_.concat ? options_.heads * options_.out_channels
-                                                 : options_.out_channels; }
+  int out_width() const {
+    return options_.concat ? options_.heads * options_.out_channels : options_.out_channels;
+  }
   std::vector<Parameter<T>*> parameters();
 
  private:
   GATConvOptions options_;
-  Parameter<T> weight_;  // in_channels x (heads * out_channels)
-  Parameter<T> att_src_; // 1 x (heads * out_channels)
-  Parameter<T> att_dst_; // 1 x (heads * out_channels)
-  Parameter<T> bias_;    // 1 x out_width()
-  Graph looped_;         // self-looped copy, when the caller's graph lacks loops
+  Parameter<T> weight_;   // in_channels x (heads * out_channels)
+  Parameter<T> att_src_;  // 1 x (heads * out_channels)
+  Parameter<T> att_dst_;  // 1 x (heads * out_channels)
+  Parameter<T> bias_;     // 1 x out_width()
+  Graph looped_;          // self-looped copy, when the caller's graph lacks loops
 };
 
 extern template class GATConv<float>;

@@ -52,7 +52,9 @@ class Rng {
  public:
   explicit Rng(std::uint64_t seed) : engine_(mix64(seed)) {}
   std::uint64_t next_key() { return engine_(); }
-  double uniform(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(engine_); }
+  double uniform(double lo, double hi) {
+    return std::uniform_real_distribution<double>(lo, hi)(engine_);
+  }
   double normal(double mean, double stddev) {
     return std::normal_distribution<double>(mean, stddev)(engine_);
   }

@@ -31,7 +31,7 @@ struct EpochReport {
 
 struct FitResult {
   int epochs_run = 0;
-  int best_epoch = 0;  // the epoch whose parameters were kept (1-based)
+  int best_epoch = 0;   // the epoch whose parameters were kept (1-based)
   double val_loss = 0;  // of the kept model
   double val_accuracy = 0;
   double test_accuracy = 0;
