@@ -6,11 +6,12 @@
 
 namespace heed::train {
 
-ProgressLine::ProgressLine(std::FILE* stream, int runs, int patience)
+ProgressLine::ProgressLine(std::FILE* stream, int runs, const TrainOptions& options)
     : stream_(stream),
       enabled_(stream && isatty(fileno(stream))),
       runs_(runs),
-      patience_(patience) {}
+      patience_(options.patience),
+      max_epochs_(options.max_epochs) {}
 
 ProgressLine::~ProgressLine() {
   clear();
@@ -21,10 +22,13 @@ void ProgressLine::update(int run, const EpochReport& r) {
   const auto now = std::chrono::steady_clock::now();
   if (drawn_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
   last_draw_ = now;
-  // This run ends within `patience - bad` epochs unless validation improves;
-  // later runs are assumed to take as long as the finished ones did.
+  // This run ends within `patience - bad` epochs unless validation improves,
+  // and at max_epochs in any case; later runs are assumed to take as long as
+  // the finished ones did.
   const double per_epoch = r.seconds / std::max(1, r.epoch);
-  const double this_run = per_epoch * double(std::max(0, patience_ - r.epochs_without_improvement));
+  const int epochs_left =
+      std::max(0, std::min(patience_ - r.epochs_without_improvement, max_epochs_ - r.epoch));
+  const double this_run = per_epoch * double(epochs_left);
   const double per_run = runs_done_ > 0 ? seconds_done_ / runs_done_ : r.seconds + this_run;
   const double left = this_run + per_run * double(std::max(0, runs_ - run - 1));
   std::fprintf(stream_,

@@ -121,19 +121,18 @@ struct RunRecord {
 
 void print_text(const data::Dataset& d, const TrainConfig& c, const std::vector<RunRecord>& runs,
                 const train::MeanStd& acc, double wall) {
-  std::printf("%s: %lld nodes, %lld edges, %d features, %d classes; GAT %dx%d heads -> %d\n",
-              d.name.c_str(), static_cast<long long>(d.num_nodes()),
-              static_cast<long long>(d.graph.num_edges()), d.num_features(), d.num_classes,
-              c.model.heads, c.model.hidden_channels, c.model.output_heads);
-  std::printf("%-6s %-10s %-8s %-8s %-8s %-8s\n", "seed", "test acc", "val acc", "epochs", "best",
-              "seconds");
+  fmt::print("{}: {} nodes, {} edges, {} features, {} classes\n", d.name, d.num_nodes(),
+             d.graph.num_edges(), d.num_features(), d.num_classes);
+  fmt::print("GAT: {} heads x {} hidden, {} output head(s), dropout {}\n", c.model.heads,
+             c.model.hidden_channels, c.model.output_heads, c.model.dropout);
+  fmt::print("{:<6} {:>9} {:>9} {:>7} {:>5} {:>8}\n", "seed", "test acc", "val acc", "epochs",
+             "kept", "seconds");
   for (const RunRecord& r : runs) {
-    std::printf("%-6llu %-10.4f %-8.4f %-8d %-8d %-8.2f\n", static_cast<unsigned long long>(r.seed),
-                r.fit.test_accuracy, r.fit.val_accuracy, r.fit.epochs_run, r.fit.best_epoch,
-                r.fit.seconds);
+    fmt::print("{:<6} {:>9.4f} {:>9.4f} {:>7} {:>5} {:>8.2f}\n", r.seed, r.fit.test_accuracy,
+               r.fit.val_accuracy, r.fit.epochs_run, r.fit.best_epoch, r.fit.seconds);
   }
-  std::printf("test accuracy: %.2f +- %.2f %% over %zu runs (%.1f s)\n", 100 * acc.mean,
-              100 * acc.std, runs.size(), wall);
+  fmt::print("test accuracy: {:.2f} +- {:.2f} % over {} run(s), {:.1f} s\n", 100 * acc.mean,
+             100 * acc.std, runs.size(), wall);
 }
 
 nlohmann::json to_json(const data::Dataset& d, const TrainConfig& c,
@@ -198,7 +197,7 @@ int run_train(const TrainConfig& c) {
   model.in_channels = dataset.num_features();
   model.out_channels = dataset.num_classes;
 
-  train::ProgressLine progress(stderr, c.runs, c.training.patience);
+  train::ProgressLine progress(stderr, c.runs, c.training);
   std::vector<RunRecord> runs;
   std::vector<double> accs;
   for (int r = 0; r < c.runs; ++r) {

@@ -11,8 +11,8 @@ namespace heed::train {
 
 class ProgressLine {
  public:
-  /// `runs` is how many runs the job has; `patience` bounds a run's remaining epochs.
-  ProgressLine(std::FILE* stream, int runs, int patience);
+  /// `runs` is how many runs the job has; `options` bound a run's remaining epochs.
+  ProgressLine(std::FILE* stream, int runs, const TrainOptions& options);
   ~ProgressLine();
   ProgressLine(const ProgressLine&) = delete;
   ProgressLine& operator=(const ProgressLine&) = delete;
@@ -30,6 +30,7 @@ class ProgressLine {
   bool enabled_;
   int runs_;
   int patience_;
+  int max_epochs_;
   int runs_done_ = 0;
   double seconds_done_ = 0;
   bool drawn_ = false;
