@@ -7,26 +7,16 @@
 namespace heed::nn {
 namespace {
 
-GATConvOptions hidden_options(const GATOptions& o) {
+// The hidden layer concatenates its heads; the output layer averages them.
+GATConvOptions layer_options(const GATOptions& o, bool output) {
   if (!(o.dropout >= 0.0 && o.dropout < 1.0)) {
     throw Error("GAT: dropout must be in [0, 1), got " + std::to_string(o.dropout));
   }
   GATConvOptions c;
-  c.in_channels = o.in_channels;
-  c.out_channels = o.hidden_channels;
-  c.heads = o.heads;
-  c.concat = true;
-  c.dropout = o.attention_dropout;
-  c.negative_slope = o.negative_slope;
-  return c;
-}
-
-GATConvOptions output_options(const GATOptions& o) {
-  GATConvOptions c;
-  c.in_channels = o.heads * o.hidden_channels;
-  c.out_channels = o.out_channels;
-  c.heads = o.output_heads;
-  c.concat = false;
+  c.in_channels = output ? o.heads * o.hidden_channels : o.in_channels;
+  c.out_channels = output ? o.out_channels : o.hidden_channels;
+  c.heads = output ? o.output_heads : o.heads;
+  c.concat = !output;
   c.dropout = o.attention_dropout;
   c.negative_slope = o.negative_slope;
   return c;
@@ -37,8 +27,8 @@ GATConvOptions output_options(const GATOptions& o) {
 template <class T>
 GAT<T>::GAT(const GATOptions& options, Rng& rng)
     : options_(options),
-      hidden_(hidden_options(options), rng),
-      output_(output_options(options), rng) {}
+      hidden_(layer_options(options, false), rng),
+      output_(layer_options(options, true), rng) {}
 
 template <class T>
 Var<T> GAT<T>::forward(Tape<T>& tape, const Tensor<T>& x, const Graph& graph,
