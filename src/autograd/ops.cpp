@@ -14,10 +14,6 @@
 namespace heed::ops {
 namespace {
 
-// Below this share of nonzeros a constant left factor of matmul is multiplied
-// through its nonzeros; above it BLAS on the dense matrix is faster.
-constexpr double kSparseDensity = 0.1;
-
 template <class T>
 void require_same_tape(Var<T> a, Var<T> b, const char* op) {
   if (&a.tape() != &b.tape()) throw Error(std::string(op) + ": inputs on different tapes");
@@ -47,17 +43,10 @@ Var<T> matmul(Var<T> a, Var<T> b) {
   const std::size_t ia = a.id(), ib = b.id();
   // A mostly-zero constant left factor (bag-of-words features, after dropout)
   // goes through its nonzeros only; this is exact, not an approximation.
-  if (!a.requires_grad() &&
-      double(kernels::count_nonzeros(av)) <= kSparseDensity * double(av.size())) {
-    auto sparse = std::make_shared<kernels::SparseRows<T>>(kernels::sparse_rows(av));
-    const std::int64_t n = std::int64_t(bv.cols());
-    kernels::spmm_accumulate<T>(*sparse, bv.values(), n, out.values());
-    return tape.record(std::move(out), b.requires_grad(),
-                       [&tape, ib, sparse, n](const Tensor<T>& g) {
-                         // dB = A^T dY, row by row of A^T.
-                         kernels::spmm_accumulate<T>(kernels::transpose(*sparse), g.values(), n,
-                                                     tape.grad(ib).values());
-                       });
+  if (!a.requires_grad() && mostly_zero(av)) {
+    return head_dropout_matmul(
+        std::make_shared<const kernels::SparseMatrix<T>>(kernels::sparse_matrix(av)), b, 1,
+        KeyedDropout<T>{});
   }
   gemm(Transpose::kNo, Transpose::kNo, T(1), av, bv, T(0), out);
   return tape.record(
@@ -70,6 +59,131 @@ Var<T> matmul(Var<T> a, Var<T> b) {
           gemm(Transpose::kYes, Transpose::kNo, T(1), tape.value(ia), g, T(1), tape.grad(ib));
         }
       });
+}
+
+namespace {
+
+// x with head h's dropout mask applied: entry (i, c) keeps counter (h * rows + i) * cols + c.
+template <class T>
+Tensor<T> masked_for_head(const Tensor<T>& x, const KeyedDropout<T>& drop, int h) {
+  Tensor<T> out = x;
+  const std::uint64_t base = std::uint64_t(h) * x.size();
+  const std::int64_t n = std::int64_t(x.size());
+#pragma omp parallel for schedule(static)
+  for (std::int64_t k = 0; k < n; ++k) {
+    if (out.data()[k] != T(0)) out.data()[k] *= drop.scale(base + std::uint64_t(k));
+  }
+  return out;
+}
+
+// Columns [begin, begin + width) of m as their own matrix, and back.
+template <class T>
+Tensor<T> column_block(const Tensor<T>& m, std::size_t begin, std::size_t width) {
+  Tensor<T> out(m.rows(), width);
+  for (std::size_t r = 0; r < m.rows(); ++r) {
+    std::copy_n(m.row(r).data() + begin, width, out.row(r).data());
+  }
+  return out;
+}
+
+template <class T>
+void add_column_block(const Tensor<T>& block, std::size_t begin, Tensor<T>& m) {
+  for (std::size_t r = 0; r < m.rows(); ++r) {
+    T* dst = m.row(r).data() + begin;
+    const T* src = block.row(r).data();
+    for (std::size_t c = 0; c < block.cols(); ++c) dst[c] += src[c];
+  }
+}
+
+}  // namespace
+
+template <class T>
+Var<T> head_dropout_matmul(Var<T> x, Var<T> w, int heads, const KeyedDropout<T>& drop) {
+  require_same_tape(x, w, "head_dropout_matmul");
+  if (!(drop.p >= T(0) && drop.p < T(1))) {
+    throw Error("head_dropout_matmul: probability must be in [0, 1), got " +
+                std::to_string(drop.p));
+  }
+  if (!drop.active()) return matmul(x, w);
+  Tape<T>& tape = x.tape();
+  const Tensor<T>& xv = x.value();
+  const Tensor<T>& wv = w.value();
+  if (xv.cols() != wv.rows() || heads < 1 || wv.cols() % std::size_t(heads) != 0) {
+    throw Error("head_dropout_matmul: " + xv.shape_string() + " times " + wv.shape_string() +
+                " in " + std::to_string(heads) + " heads");
+  }
+  const std::size_t width = wv.cols() / std::size_t(heads);
+  Tensor<T> out(xv.rows(), wv.cols());
+  const std::size_t ix = x.id(), iw = w.id();
+  if (!x.requires_grad() && mostly_zero(xv)) {
+    return head_dropout_matmul(
+        std::make_shared<const kernels::SparseMatrix<T>>(kernels::sparse_matrix(xv)), w, heads,
+        drop);
+  }
+  for (int h = 0; h < heads; ++h) {
+    Tensor<T> block(xv.rows(), width);
+    gemm(Transpose::kNo, Transpose::kNo, T(1), masked_for_head(xv, drop, h),
+         column_block(wv, std::size_t(h) * width, width), T(0), block);
+    add_column_block(block, std::size_t(h) * width, out);
+  }
+  return tape.record(std::move(out), x.requires_grad() || w.requires_grad(),
+                     [&tape, ix, iw, heads, width, drop](const Tensor<T>& g) {
+                       const Tensor<T>& xv = tape.value(ix);
+                       const Tensor<T>& wv = tape.value(iw);
+                       for (int h = 0; h < heads; ++h) {
+                         const std::size_t begin = std::size_t(h) * width;
+                         const Tensor<T> gh = column_block(g, begin, width);
+                         if (tape.requires_grad(iw)) {
+                           // dW_h = (mask_h . X)^T dY_h
+                           Tensor<T> dw(wv.rows(), width);
+                           gemm(Transpose::kYes, Transpose::kNo, T(1), masked_for_head(xv, drop, h),
+                                gh, T(0), dw);
+                           add_column_block(dw, begin, tape.grad(iw));
+                         }
+                         if (tape.requires_grad(ix)) {
+                           // dX += mask_h . (dY_h W_h^T)
+                           Tensor<T> dx(xv.rows(), xv.cols());
+                           gemm(Transpose::kNo, Transpose::kYes, T(1), gh,
+                                column_block(wv, begin, width), T(0), dx);
+                           const std::uint64_t base = std::uint64_t(h) * xv.size();
+                           T* gx = tape.grad(ix).data();
+                           for (std::size_t k = 0; k < dx.size(); ++k) {
+                             gx[k] += dx.data()[k] * drop.scale(base + k);
+                           }
+                         }
+                       }
+                     });
+}
+
+template <class T>
+bool mostly_zero(const Tensor<T>& x) {
+  return double(kernels::count_nonzeros(x)) <= kSparseDensity * double(x.size());
+}
+
+template <class T>
+Var<T> head_dropout_matmul(std::shared_ptr<const kernels::SparseMatrix<T>> x, Var<T> w, int heads,
+                           const KeyedDropout<T>& drop) {
+  if (!(drop.p >= T(0) && drop.p < T(1))) {
+    throw Error("head_dropout_matmul: probability must be in [0, 1), got " +
+                std::to_string(drop.p));
+  }
+  Tape<T>& tape = w.tape();
+  const Tensor<T>& wv = w.value();
+  if (x->cols() != std::int64_t(wv.rows()) || heads < 1 || wv.cols() % std::size_t(heads) != 0) {
+    throw Error("head_dropout_matmul: [" + std::to_string(x->rows()) + " x " +
+                std::to_string(x->cols()) + "] (sparse) times " + wv.shape_string() + " in " +
+                std::to_string(heads) + " heads");
+  }
+  const std::int64_t n = std::int64_t(wv.cols());
+  Tensor<T> out(std::size_t(x->rows()), wv.cols());
+  kernels::spmm_accumulate<T>(x->by_row, wv.values(), n, out.values(), {heads, drop, false});
+  const std::size_t iw = w.id();
+  return tape.record(std::move(out), w.requires_grad(),
+                     [&tape, iw, x, n, heads, drop](const Tensor<T>& g) {
+                       // dW_h = (mask_h . X)^T dY_h, row by row of X^T.
+                       kernels::spmm_accumulate<T>(x->by_column, g.values(), n,
+                                                   tape.grad(iw).values(), {heads, drop, true});
+                     });
 }
 
 template <class T>
@@ -330,17 +444,21 @@ Var<T> nll_loss(Var<T> log_probs, std::span<const std::int32_t> labels,
       });
 }
 
-#define HEED_INSTANTIATE(T)                                                                     \
-  template Var<T> matmul<T>(Var<T>, Var<T>);                                                    \
-  template Var<T> add_bias<T>(Var<T>, Var<T>);                                                  \
-  template Var<T> add<T>(Var<T>, Var<T>);                                                       \
-  template Var<T> elu<T>(Var<T>, T);                                                            \
-  template Var<T> dropout<T>(Var<T>, const KeyedDropout<T>&);                                   \
-  template Var<T> gat_node_scores<T>(Var<T>, Var<T>, kernels::HeadShape);                       \
-  template Var<T> gat_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T, \
-                                   const KeyedDropout<T>&, Tensor<T>*);                         \
-  template Var<T> head_mean<T>(Var<T>, int);                                                    \
-  template Var<T> log_softmax<T>(Var<T>);                                                       \
+#define HEED_INSTANTIATE(T)                                                                       \
+  template Var<T> matmul<T>(Var<T>, Var<T>);                                                      \
+  template Var<T> head_dropout_matmul<T>(Var<T>, Var<T>, int, const KeyedDropout<T>&);            \
+  template Var<T> head_dropout_matmul<T>(std::shared_ptr<const kernels::SparseMatrix<T>>, Var<T>, \
+                                         int, const KeyedDropout<T>&);                            \
+  template bool mostly_zero<T>(const Tensor<T>&);                                                 \
+  template Var<T> add_bias<T>(Var<T>, Var<T>);                                                    \
+  template Var<T> add<T>(Var<T>, Var<T>);                                                         \
+  template Var<T> elu<T>(Var<T>, T);                                                              \
+  template Var<T> dropout<T>(Var<T>, const KeyedDropout<T>&);                                     \
+  template Var<T> gat_node_scores<T>(Var<T>, Var<T>, kernels::HeadShape);                         \
+  template Var<T> gat_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T,   \
+                                   const KeyedDropout<T>&, Tensor<T>*);                           \
+  template Var<T> head_mean<T>(Var<T>, int);                                                      \
+  template Var<T> log_softmax<T>(Var<T>);                                                         \
   template Var<T> nll_loss<T>(Var<T>, std::span<const std::int32_t>, std::span<const NodeId>);
 HEED_INSTANTIATE(float)
 HEED_INSTANTIATE(double)

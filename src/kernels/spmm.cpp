@@ -72,14 +72,23 @@ SparseRows<T> transpose(const SparseRows<T>& a) {
 }
 
 template <class T>
-void spmm_accumulate(const SparseRows<T>& a, std::span<const T> b, std::int64_t n,
-                     std::span<T> out) {
+void spmm_accumulate(const SparseRows<T>& a, std::span<const T> b, std::int64_t n, std::span<T> out,
+                     const HeadDropout<T>& drop) {
   const std::int64_t rows = a.pattern.rows();
   if (b.size() != std::size_t(a.cols * n) || out.size() != std::size_t(rows * n)) {
     throw Error("spmm: shapes do not match (" + std::to_string(rows) + " x " +
                 std::to_string(a.cols) + " times " + std::to_string(b.size()) + " values, into " +
                 std::to_string(out.size()) + ")");
   }
+  if (drop.heads < 1 || n % drop.heads != 0) {
+    throw Error("spmm: " + std::to_string(n) + " columns do not split into " +
+                std::to_string(drop.heads) + " heads");
+  }
+  const std::int64_t heads = drop.heads, width = n / heads;
+  // Shape of the original matrix, whose entries the mask counters index.
+  const std::int64_t orig_rows = drop.transposed ? a.cols : rows;
+  const std::int64_t orig_cols = drop.transposed ? rows : a.cols;
+  const bool masked = drop.dropout.active();
 #pragma omp parallel
   {
     const std::vector<std::int64_t> bounds =
@@ -89,9 +98,21 @@ void spmm_accumulate(const SparseRows<T>& a, std::span<const T> b, std::int64_t 
       T* o = out.data() + i * n;
       for (EdgeId k = a.pattern.indptr[std::size_t(i)]; k < a.pattern.indptr[std::size_t(i) + 1];
            ++k) {
+        const std::int64_t col = a.pattern.indices[std::size_t(k)];
         const T v = a.values[std::size_t(k)];
-        const T* bk = b.data() + std::int64_t(a.pattern.indices[std::size_t(k)]) * n;
-        for (std::int64_t c = 0; c < n; ++c) o[c] += v * bk[c];
+        const T* bk = b.data() + col * n;
+        if (!masked) {
+          for (std::int64_t c = 0; c < n; ++c) o[c] += v * bk[c];
+          continue;
+        }
+        const std::int64_t r0 = drop.transposed ? col : i, c0 = drop.transposed ? i : col;
+        for (std::int64_t h = 0; h < heads; ++h) {
+          const T w = v * drop.dropout.scale(std::uint64_t((h * orig_rows + r0) * orig_cols + c0));
+          if (w == T(0)) continue;
+          T* oh = o + h * width;
+          const T* bh = bk + h * width;
+          for (std::int64_t c = 0; c < width; ++c) oh[c] += w * bh[c];
+        }
       }
     }
   }
@@ -102,7 +123,7 @@ void spmm_accumulate(const SparseRows<T>& a, std::span<const T> b, std::int64_t 
   template SparseRows<T> sparse_rows<T>(const Tensor<T>&);                                 \
   template SparseRows<T> transpose<T>(const SparseRows<T>&);                               \
   template void spmm_accumulate<T>(const SparseRows<T>&, std::span<const T>, std::int64_t, \
-                                   std::span<T>);
+                                   std::span<T>, const HeadDropout<T>&);
 HEED_INSTANTIATE(float)
 HEED_INSTANTIATE(double)
 #undef HEED_INSTANTIATE

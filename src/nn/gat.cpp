@@ -18,6 +18,7 @@ GATConvOptions layer_options(const GATOptions& o, bool output) {
   c.heads = output ? o.output_heads : o.heads;
   c.concat = !output;
   c.dropout = o.attention_dropout;
+  c.feature_dropout = o.feature_dropout == FeatureDropout::kPerHead ? o.dropout : 0.0;
   c.negative_slope = o.negative_slope;
   return c;
 }
@@ -31,13 +32,12 @@ GAT<T>::GAT(const GATOptions& options, Rng& rng)
       output_(layer_options(options, true), rng) {}
 
 template <class T>
-Var<T> GAT<T>::forward(Tape<T>& tape, const Tensor<T>& x, const Graph& graph,
+Var<T> GAT<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
                        const ForwardContext& context, std::vector<Attention<T>>* attention) {
   // Each random op gets its own key derived from the step's key.
-  auto key = [&](std::uint64_t i) {
-    return mix64(context.dropout_key ^ (i * 0x9e3779b97f4a7c15ULL));
-  };
-  const T p = context.training ? T(options_.dropout) : T(0);
+  const std::uint64_t key = context.dropout_key;
+  const bool layer_input = options_.feature_dropout == FeatureDropout::kLayerInput;
+  const T p = context.training && layer_input ? T(options_.dropout) : T(0);
   Attention<T>* att_hidden = nullptr;
   Attention<T>* att_output = nullptr;
   if (attention) {
@@ -45,11 +45,14 @@ Var<T> GAT<T>::forward(Tape<T>& tape, const Tensor<T>& x, const Graph& graph,
     att_hidden = &(*attention)[0];
     att_output = &(*attention)[1];
   }
-  Var<T> h = ops::dropout(tape.view(x), KeyedDropout<T>{p, key(1)});
-  h = hidden_.forward(h, graph, ForwardContext{context.training, key(2)}, att_hidden);
+  const ForwardContext hidden_context{context.training, derive_key(key, 2)};
+  Var<T> h = layer_input ? hidden_.forward(ops::dropout(tape.view(x.dense()),
+                                                        KeyedDropout<T>{p, derive_key(key, 1)}),
+                                           graph, hidden_context, att_hidden)
+                         : hidden_.forward(tape, x, graph, hidden_context, att_hidden);
   h = ops::elu(h);
-  h = ops::dropout(h, KeyedDropout<T>{p, key(3)});
-  h = output_.forward(h, graph, ForwardContext{context.training, key(4)}, att_output);
+  h = ops::dropout(h, KeyedDropout<T>{p, derive_key(key, 3)});
+  h = output_.forward(h, graph, ForwardContext{context.training, derive_key(key, 4)}, att_output);
   return ops::log_softmax(h);
 }
 

@@ -16,6 +16,9 @@ void validate(const GATConvOptions& o) {
   if (!(o.dropout >= 0.0 && o.dropout < 1.0)) {
     fail("dropout must be in [0, 1), got " + std::to_string(o.dropout));
   }
+  if (!(o.feature_dropout >= 0.0 && o.feature_dropout < 1.0)) {
+    fail("feature_dropout must be in [0, 1), got " + std::to_string(o.feature_dropout));
+  }
   if (!(o.negative_slope >= 0.0)) {
     fail("negative_slope must be >= 0, got " + std::to_string(o.negative_slope));
   }
@@ -62,31 +65,58 @@ std::vector<Parameter<T>*> GATConv<T>::parameters() {
 }
 
 template <class T>
-Var<T> GATConv<T>::forward(Var<T> x, const Graph& graph, const ForwardContext& context,
-                           Attention<T>* attention) {
-  if (x.value().cols() != std::size_t(options_.in_channels)) {
+void GATConv<T>::check_input(std::size_t rows, std::size_t cols, const Graph& graph) const {
+  if (cols != std::size_t(options_.in_channels)) {
     throw Error(
-        "GATConv: input has " + std::to_string(x.value().cols()) +
+        "GATConv: input has " + std::to_string(cols) +
         " features, the layer expects in_channels = " + std::to_string(options_.in_channels));
   }
-  if (std::int64_t(x.value().rows()) != graph.num_nodes()) {
-    throw Error("GATConv: input has " + std::to_string(x.value().rows()) + " rows, the graph " +
+  if (std::int64_t(rows) != graph.num_nodes()) {
+    throw Error("GATConv: input has " + std::to_string(rows) + " rows, the graph " +
                 std::to_string(graph.num_nodes()) + " nodes");
   }
+}
+
+template <class T>
+Var<T> GATConv<T>::forward(Var<T> x, const Graph& graph, const ForwardContext& context,
+                           Attention<T>* attention) {
+  check_input(x.value().rows(), x.value().cols(), graph);
+  const T p = context.training ? T(options_.feature_dropout) : T(0);
+  Var<T> z = ops::head_dropout_matmul(x, x.tape().parameter(weight_), options_.heads,
+                                      KeyedDropout<T>{p, derive_key(context.dropout_key, 1)});
+  return attend(z, graph, context, attention);
+}
+
+template <class T>
+Var<T> GATConv<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
+                           const ForwardContext& context, Attention<T>* attention) {
+  if (!x.sparse()) return forward(tape.view(x.dense()), graph, context, attention);
+  check_input(x.rows(), x.cols(), graph);
+  const T p = context.training ? T(options_.feature_dropout) : T(0);
+  Var<T> z = ops::head_dropout_matmul(x.sparse(), tape.parameter(weight_), options_.heads,
+                                      KeyedDropout<T>{p, derive_key(context.dropout_key, 1)});
+  return attend(z, graph, context, attention);
+}
+
+template <class T>
+Var<T> GATConv<T>::attend(Var<T> z, const Graph& graph, const ForwardContext& context,
+                          Attention<T>* attention) {
   const Graph* g = &graph;
   if (options_.add_self_loops && !graph.has_self_loop_everywhere()) {
     looped_ = graph.with_self_loops();
     g = &looped_;
   }
-  Tape<T>& tape = x.tape();
+  Tape<T>& tape = z.tape();
   const kernels::HeadShape shape{options_.heads, options_.out_channels};
-  Var<T> z = ops::matmul(x, tape.parameter(weight_));
   Var<T> s_src = ops::gat_node_scores(z, tape.parameter(att_src_), shape);
   Var<T> s_dst = ops::gat_node_scores(z, tape.parameter(att_dst_), shape);
+  // The authors' feature dropout reaches the aggregated values, not the scores.
+  const T p = context.training ? T(options_.feature_dropout) : T(0);
+  Var<T> values = ops::dropout(z, KeyedDropout<T>{p, derive_key(context.dropout_key, 2)});
   KeyedDropout<T> drop{context.training ? T(options_.dropout) : T(0), context.dropout_key};
   Tensor<T>* alpha_out = attention ? &attention->alpha : nullptr;
-  Var<T> h =
-      ops::gat_attention(z, s_src, s_dst, *g, shape, T(options_.negative_slope), drop, alpha_out);
+  Var<T> h = ops::gat_attention(values, s_src, s_dst, *g, shape, T(options_.negative_slope), drop,
+                                alpha_out);
   if (attention) attention->graph = *g;
   if (!options_.concat && options_.heads > 1) h = ops::head_mean(h, options_.heads);
   if (options_.bias) h = ops::add_bias(h, tape.parameter(bias_));

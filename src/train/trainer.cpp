@@ -30,7 +30,8 @@ struct Evaluation {
 };
 
 // A forward pass without dropout; only the log-probabilities are kept.
-Tensor<float> predict(nn::NodeModel<float>& model, const Tensor<float>& x, const Graph& graph) {
+Tensor<float> predict(nn::NodeModel<float>& model, const nn::NodeFeatures<float>& x,
+                      const Graph& graph) {
   Tape<float> tape;
   return model.forward(tape, x, graph, nn::ForwardContext{false, 0}).value();
 }
@@ -57,6 +58,7 @@ FitResult fit(nn::NodeModel<float>& model, const data::Dataset& dataset,
 
   const auto start = Clock::now();
   const Graph graph = dataset.graph.with_self_loops();
+  const nn::NodeFeatures<float> x(dataset.x);  // its sparse form is built once
   const std::span<const std::int32_t> labels(dataset.y);
   std::vector<Parameter<float>*> params = model.parameters();
   optim::Adam<float> adam(params, options.adam);
@@ -75,15 +77,14 @@ FitResult fit(nn::NodeModel<float>& model, const data::Dataset& dataset,
     double train_loss = 0;
     {
       Tape<float> tape;
-      Var<float> logp =
-          model.forward(tape, dataset.x, graph, nn::ForwardContext{true, rng.next_key()});
+      Var<float> logp = model.forward(tape, x, graph, nn::ForwardContext{true, rng.next_key()});
       Var<float> loss = ops::nll_loss(logp, labels, std::span<const NodeId>(split.train));
       train_loss = loss.value()(0, 0);
       tape.backward(loss);
     }
     adam.step();
 
-    const Evaluation val = evaluate(predict(model, dataset.x, graph), labels, split.valid);
+    const Evaluation val = evaluate(predict(model, x, graph), labels, split.valid);
     const EarlyStopping::Decision decision = stopping.update(val.loss, val.accuracy);
     if (decision.keep_model) {
       keep();
@@ -102,7 +103,7 @@ FitResult fit(nn::NodeModel<float>& model, const data::Dataset& dataset,
 
   for (std::size_t i = 0; i < params.size(); ++i) params[i]->value = kept[i];
   result.test_accuracy =
-      accuracy(predict(model, dataset.x, graph), labels, std::span<const NodeId>(split.test));
+      accuracy(predict(model, x, graph), labels, std::span<const NodeId>(split.test));
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return result;
 }

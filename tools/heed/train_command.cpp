@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -55,6 +56,14 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
   cmd->add_option("--attention-dropout", c.model.attention_dropout,
                   "Dropout on attention coefficients (default: --dropout)")
       ->check(probability)
+      ->group("Model");
+  const std::map<std::string, nn::FeatureDropout> placements{
+      {"per-head", nn::FeatureDropout::kPerHead}, {"layer-input", nn::FeatureDropout::kLayerInput}};
+  cmd->add_option("--feature-dropout", c.model.feature_dropout,
+                  "Where feature dropout acts: per-head (the GAT authors' code: each head's "
+                  "input and its projected features) or layer-input (PyG's example)")
+      ->transform(CLI::CheckedTransformer(placements, CLI::ignore_case))
+      ->default_str("per-head")
       ->group("Model");
   cmd->add_option("--negative-slope", c.model.negative_slope, "LeakyReLU slope")
       ->capture_default_str()
@@ -140,20 +149,23 @@ nlohmann::json to_json(const data::Dataset& d, const TrainConfig& c,
   nlohmann::json j;
   j["dataset"] = d.name;
   j["model"] = "gat";
-  j["config"] = {{"heads", c.model.heads},
-                 {"hidden", c.model.hidden_channels},
-                 {"output_heads", c.model.output_heads},
-                 {"dropout", c.model.dropout},
-                 {"attention_dropout", c.model.attention_dropout},
-                 {"negative_slope", c.model.negative_slope},
-                 {"lr", c.training.adam.lr},
-                 {"weight_decay", c.training.adam.weight_decay},
-                 {"max_epochs", c.training.max_epochs},
-                 {"patience", c.training.patience},
-                 {"split", c.training.split},
-                 {"normalise_features", c.data && c.normalise_features},
-                 {"seed", c.seed},
-                 {"threads", num_threads()}};
+  j["config"] = {
+      {"heads", c.model.heads},
+      {"hidden", c.model.hidden_channels},
+      {"output_heads", c.model.output_heads},
+      {"dropout", c.model.dropout},
+      {"attention_dropout", c.model.attention_dropout},
+      {"negative_slope", c.model.negative_slope},
+      {"feature_dropout",
+       c.model.feature_dropout == nn::FeatureDropout::kPerHead ? "per-head" : "layer-input"},
+      {"lr", c.training.adam.lr},
+      {"weight_decay", c.training.adam.weight_decay},
+      {"max_epochs", c.training.max_epochs},
+      {"patience", c.training.patience},
+      {"split", c.training.split},
+      {"normalise_features", c.data && c.normalise_features},
+      {"seed", c.seed},
+      {"threads", num_threads()}};
   j["graph"] = {{"nodes", d.num_nodes()},
                 {"edges", d.graph.num_edges()},
                 {"features", d.num_features()},

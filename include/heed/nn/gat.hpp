@@ -2,6 +2,10 @@
 // The GAT paper's transductive model:
 //   dropout -> GATConv(heads x hidden, concat) -> ELU -> dropout
 //           -> GATConv(output_heads x classes, mean) -> log_softmax
+// Where the feature dropout sits is a choice (FeatureDropout): the GAT
+// authors' code drops each head's input with its own mask and also drops the
+// projected features before aggregation; PyG's example drops each layer's
+// input once.
 #include <vector>
 
 #include "heed/nn/gat_conv.hpp"
@@ -9,15 +13,21 @@
 
 namespace heed::nn {
 
+enum class FeatureDropout {
+  kPerHead,     // the GAT authors' code: per-head input masks, and on z (GATConv::feature_dropout)
+  kLayerInput,  // PyTorch Geometric's example: one mask on each layer's input
+};
+
 struct GATOptions {
   int in_channels = 0;
   int hidden_channels = 8;  // features per head in the hidden layer
   int heads = 8;            // hidden-layer heads, concatenated
   int out_channels = 0;     // classes
   int output_heads = 1;     // output-layer heads, averaged
-  double dropout = 0.6;     // on each layer's input features
+  double dropout = 0.6;     // on features, placed as `feature_dropout` says
   double attention_dropout = 0.6;
   double negative_slope = 0.2;
+  FeatureDropout feature_dropout = FeatureDropout::kPerHead;
 };
 
 template <class T>
@@ -28,9 +38,9 @@ class GAT final : public NodeModel<T> {
   /// Log-probabilities (N x out_channels). `graph` should already carry self
   /// loops (Dataset graphs do); x and graph must outlive the tape. With
   /// `attention` set, it receives one entry per layer.
-  Var<T> forward(Tape<T>& tape, const Tensor<T>& x, const Graph& graph,
+  Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
                  const ForwardContext& context, std::vector<Attention<T>>* attention);
-  Var<T> forward(Tape<T>& tape, const Tensor<T>& x, const Graph& graph,
+  Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
                  const ForwardContext& context) override {
     return forward(tape, x, graph, context, nullptr);
   }

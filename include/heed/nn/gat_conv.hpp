@@ -6,13 +6,15 @@
 //   alpha_ij = softmax_j(e_ij)                         (then dropout)
 //   h_i      = || or mean over heads of sum_j alpha_ij z_j, plus bias
 //
-// Options carry PyTorch Geometric's names and defaults.
+// Options carry PyTorch Geometric's names and defaults; feature_dropout adds
+// the GAT authors' placement of feature dropout inside the layer.
 #include <cstdint>
 #include <vector>
 
 #include "heed/autograd/ops.hpp"
 #include "heed/autograd/tape.hpp"
 #include "heed/graph/graph.hpp"
+#include "heed/nn/node_features.hpp"
 #include "heed/tensor/random.hpp"
 
 namespace heed::nn {
@@ -24,6 +26,10 @@ struct GATConvOptions {
   bool concat = true;  // concatenate heads (H * F out) or average them (F out)
   double negative_slope = 0.2;
   double dropout = 0.0;  // on the attention coefficients, in training only
+  // Dropout on the layer's input, one independent mask per head, and on the
+  // projected features z that are aggregated (not on those that score), as
+  // in the GAT authors' implementation; in training only. 0: off (as in PyG).
+  double feature_dropout = 0.0;
   bool add_self_loops = true;
   bool bias = true;
 };
@@ -59,6 +65,10 @@ class GATConv {
   /// With `attention` set, the coefficients (before dropout) are stored there.
   Var<T> forward(Var<T> x, const Graph& graph, const ForwardContext& context,
                  Attention<T>* attention = nullptr);
+  /// The same for a model's constant input features; a mostly-zero input is
+  /// multiplied through its nonzeros.
+  Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
+                 const ForwardContext& context, Attention<T>* attention = nullptr);
 
   const GATConvOptions& options() const { return options_; }
   int out_width() const {
@@ -67,6 +77,11 @@ class GATConv {
   std::vector<Parameter<T>*> parameters();
 
  private:
+  void check_input(std::size_t rows, std::size_t cols, const Graph& graph) const;
+  // Scores, softmax and aggregation of the projected features z = x W.
+  Var<T> attend(Var<T> z, const Graph& graph, const ForwardContext& context,
+                Attention<T>* attention);
+
   GATConvOptions options_;
   Parameter<T> weight_;   // in_channels x (heads * out_channels)
   Parameter<T> att_src_;  // 1 x (heads * out_channels)

@@ -6,6 +6,7 @@
 #include "heed/autograd/tape.hpp"
 #include "heed/graph/graph.hpp"
 #include "heed/nn/gat_conv.hpp"
+#include "heed/nn/node_features.hpp"
 
 namespace heed::nn {
 
@@ -14,7 +15,7 @@ class NodeModel {
  public:
   virtual ~NodeModel() = default;
   /// N x classes log-probabilities. x and graph must outlive the tape.
-  virtual Var<T> forward(Tape<T>& tape, const Tensor<T>& x, const Graph& graph,
+  virtual Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
                          const ForwardContext& context) = 0;
   virtual std::vector<Parameter<T>*> parameters() = 0;
   /// A short name for reports ("gat").

@@ -19,6 +19,12 @@ constexpr std::uint64_t mix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
+/// A key for sub-stream `stream` of `key`, so that each random op of a step
+/// draws from its own stream.
+constexpr std::uint64_t derive_key(std::uint64_t key, std::uint64_t stream) {
+  return mix64(key ^ (stream * 0xd1b54a32d192ed03ULL));
+}
+
 /// 64 random bits from (key, counter): element `counter` of the SplitMix64
 /// stream seeded with `key`, so one multiply-add and one mix per draw.
 constexpr std::uint64_t counter_bits(std::uint64_t key, std::uint64_t counter) {
