@@ -58,6 +58,62 @@ TEST(OpsGradient, SparsePathEqualsDenseProduct) {
   }
 }
 
+TEST(OpsGradient, HeadDropoutMatmulDense) {
+  expect_gradients_match({random_tensor(5, 4, 30), random_tensor(4, 6, 31)},
+                         [](Tape<double>&, const Vars& v) {
+                           return ops::head_dropout_matmul(v[0], v[1], 3,
+                                                           KeyedDropout<double>{0.5, 32});
+                         });
+}
+
+Tensor<double> sparse_input() {
+  Tensor<double> a(6, 20);
+  a(0, 3) = 0.5;
+  a(1, 3) = 1.0;
+  a(2, 7) = -1.25;
+  a(2, 19) = 2.0;
+  a(5, 0) = 0.75;
+  a(5, 11) = -0.5;
+  return a;
+}
+
+TEST(OpsGradient, HeadDropoutMatmulSparseConstant) {
+  expect_gradients_match({sparse_input(), random_tensor(20, 4, 33)},
+                         [](Tape<double>&, const Vars& v) {
+                           return ops::head_dropout_matmul(v[0], v[1], 2,
+                                                           KeyedDropout<double>{0.4, 34});
+                         },
+                         {false, true});
+}
+
+TEST(OpsGradient, HeadDropoutMatmulSparseAndDenseAgree) {
+  // Same masks whichever path runs, and each head's block equals
+  // (mask_h . x) W_h computed by hand.
+  const Tensor<double> a = sparse_input();
+  const Tensor<double> w = random_tensor(20, 4, 35);
+  const KeyedDropout<double> drop{0.5, 36};
+  Tape<double> tape;
+  const Tensor<double> sparse =
+      ops::head_dropout_matmul(tape.constant(a), tape.constant(w), 2, drop).value();
+  const Tensor<double> dense =
+      ops::head_dropout_matmul(tape.variable(a), tape.constant(w), 2, drop).value();
+  for (std::size_t i = 0; i < 6; ++i) {
+    for (std::size_t c = 0; c < 4; ++c) {
+      const std::size_t h = c / 2;
+      double expect = 0;
+      for (std::size_t k = 0; k < 20; ++k) {
+        expect += a(i, k) * drop.scale((h * 6 + i) * 20 + k) * w(k, c);
+      }
+      EXPECT_NEAR(sparse(i, c), expect, 1e-12);
+      EXPECT_NEAR(dense(i, c), expect, 1e-12);
+    }
+  }
+  // Heads draw different masks.
+  int differ = 0;
+  for (std::size_t k = 0; k < 200; ++k) differ += drop.scale(k) != drop.scale(120 + k);
+  EXPECT_GT(differ, 0);
+}
+
 TEST(OpsGradient, AddBias) {
   expect_gradients_match({random_tensor(4, 3, 5), random_tensor(1, 3, 6)},
                          [](Tape<double>&, const Vars& v) { return ops::add_bias(v[0], v[1]); });

@@ -199,6 +199,40 @@ TEST(GATConv, AttentionDropoutActsOnlyInTraining) {
   EXPECT_GT(diff_key, 1e-6);
 }
 
+TEST(GATConv, FeatureDropoutGradientsInTraining) {
+  // In training with every kind of dropout on, the layer is a fixed function
+  // of its inputs for a fixed key: its gradients must match central
+  // differences of its own forward pass.
+  nn::GATConvOptions options{.in_channels = kIn, .out_channels = kOut, .heads = kHeads,
+                             .dropout = 0.3, .feature_dropout = 0.4};
+  Rng rng(2);
+  nn::GATConv<double> conv(options, rng);
+  const Graph graph = hand_graph();
+  testing::expect_gradients_match({testing::random_tensor(kNodes, kIn, 9)},
+                                  [&](Tape<double>&, const std::vector<Var<double>>& v) {
+                                    return conv.forward(v[0], graph, {true, 21});
+                                  });
+}
+
+TEST(GATConv, SparseFeaturesGiveTheSameLayer) {
+  nn::GATConvOptions options{.in_channels = 20, .out_channels = kOut, .heads = kHeads,
+                             .dropout = 0.3, .feature_dropout = 0.5};
+  Rng rng(3);
+  nn::GATConv<double> conv(options, rng);
+  Tensor<double> x(kNodes, 20);  // mostly zero: the sparse path
+  x(0, 1) = 1;
+  x(2, 5) = 0.5;
+  x(4, 19) = 2;
+  const nn::NodeFeatures<double> features(x);
+  ASSERT_TRUE(features.sparse());
+  for (bool training : {false, true}) {
+    Tape<double> tape;
+    const Tensor<double> a = conv.forward(tape, features, hand_graph(), {training, 8}).value();
+    const Tensor<double> b = conv.forward(tape.variable(x), hand_graph(), {training, 8}).value();
+    for (std::size_t k = 0; k < a.size(); ++k) EXPECT_NEAR(a.data()[k], b.data()[k], 1e-12);
+  }
+}
+
 TEST(GATConv, RejectsBadOptionsAndInputs) {
   Rng rng(0);
   EXPECT_THROW(nn::GATConv<double>(nn::GATConvOptions{.in_channels = 0, .out_channels = 2}, rng),

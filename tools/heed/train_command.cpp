@@ -57,12 +57,15 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
                   "Dropout on attention coefficients (default: --dropout)")
       ->check(probability)
       ->group("Model");
-  const std::map<std::string, nn::FeatureDropout> placements{
-      {"per-head", nn::FeatureDropout::kPerHead}, {"layer-input", nn::FeatureDropout::kLayerInput}};
-  cmd->add_option("--feature-dropout", c.model.feature_dropout,
-                  "Where feature dropout acts: per-head (the GAT authors' code: each head's "
-                  "input and its projected features) or layer-input (PyG's example)")
-      ->transform(CLI::CheckedTransformer(placements, CLI::ignore_case))
+  cmd->add_option_function<std::string>(
+         "--feature-dropout",
+         [&c](const std::string& v) {
+           c.model.feature_dropout =
+               v == "layer-input" ? nn::FeatureDropout::kLayerInput : nn::FeatureDropout::kPerHead;
+         },
+         "Where feature dropout acts: per-head (the GAT authors' code: each head's input and its "
+         "projected features) or layer-input (PyG's example)")
+      ->check(CLI::IsMember({"per-head", "layer-input"}))
       ->default_str("per-head")
       ->group("Model");
   cmd->add_option("--negative-slope", c.model.negative_slope, "LeakyReLU slope")
