@@ -47,7 +47,13 @@ Tensor<T>& Tensor<T>::operator=(const Tensor& other) {
 
 template <class T>
 std::string Tensor<T>::shape_string() const {
-  return "[" + std::to_string(rows_) + " x " + std::to_string(cols_) + "]";
+  // Appending, not "[" + ..., sidesteps a false -Wrestrict in GCC 12's string operator+.
+  std::string s("[");
+  s += std::to_string(rows_);
+  s += " x ";
+  s += std::to_string(cols_);
+  s += ']';
+  return s;
 }
 
 template class Tensor<float>;
