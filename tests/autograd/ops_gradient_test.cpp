@@ -59,11 +59,10 @@ TEST(OpsGradient, SparsePathEqualsDenseProduct) {
 }
 
 TEST(OpsGradient, HeadDropoutMatmulDense) {
-  expect_gradients_match({random_tensor(5, 4, 30), random_tensor(4, 6, 31)},
-                         [](Tape<double>&, const Vars& v) {
-                           return ops::head_dropout_matmul(v[0], v[1], 3,
-                                                           KeyedDropout<double>{0.5, 32});
-                         });
+  expect_gradients_match(
+      {random_tensor(5, 4, 30), random_tensor(4, 6, 31)}, [](Tape<double>&, const Vars& v) {
+        return ops::head_dropout_matmul(v[0], v[1], 3, KeyedDropout<double>{0.5, 32});
+      });
 }
 
 Tensor<double> sparse_input() {
@@ -78,12 +77,12 @@ Tensor<double> sparse_input() {
 }
 
 TEST(OpsGradient, HeadDropoutMatmulSparseConstant) {
-  expect_gradients_match({sparse_input(), random_tensor(20, 4, 33)},
-                         [](Tape<double>&, const Vars& v) {
-                           return ops::head_dropout_matmul(v[0], v[1], 2,
-                                                           KeyedDropout<double>{0.4, 34});
-                         },
-                         {false, true});
+  expect_gradients_match(
+      {sparse_input(), random_tensor(20, 4, 33)},
+      [](Tape<double>&, const Vars& v) {
+        return ops::head_dropout_matmul(v[0], v[1], 2, KeyedDropout<double>{0.4, 34});
+      },
+      {false, true});
 }
 
 TEST(OpsGradient, HeadDropoutMatmulSparseAndDenseAgree) {

@@ -203,8 +203,11 @@ TEST(GATConv, FeatureDropoutGradientsInTraining) {
   // In training with every kind of dropout on, the layer is a fixed function
   // of its inputs for a fixed key: its gradients must match central
   // differences of its own forward pass.
-  nn::GATConvOptions options{.in_channels = kIn, .out_channels = kOut, .heads = kHeads,
-                             .dropout = 0.3, .feature_dropout = 0.4};
+  nn::GATConvOptions options{.in_channels = kIn,
+                             .out_channels = kOut,
+                             .heads = kHeads,
+                             .dropout = 0.3,
+                             .feature_dropout = 0.4};
   Rng rng(2);
   nn::GATConv<double> conv(options, rng);
   const Graph graph = hand_graph();
@@ -215,8 +218,11 @@ TEST(GATConv, FeatureDropoutGradientsInTraining) {
 }
 
 TEST(GATConv, SparseFeaturesGiveTheSameLayer) {
-  nn::GATConvOptions options{.in_channels = 20, .out_channels = kOut, .heads = kHeads,
-                             .dropout = 0.3, .feature_dropout = 0.5};
+  nn::GATConvOptions options{.in_channels = 20,
+                             .out_channels = kOut,
+                             .heads = kHeads,
+                             .dropout = 0.3,
+                             .feature_dropout = 0.5};
   Rng rng(3);
   nn::GATConv<double> conv(options, rng);
   Tensor<double> x(kNodes, 20);  // mostly zero: the sparse path
