@@ -102,6 +102,11 @@ TEST_F(TinyDataset, NonNumberNamesFileAndLine) {
   expect_error("node-feat.csv.gz", 3, "'abc' is not a number");
 }
 
+TEST_F(TinyDataset, NonFiniteFeatureIsRejected) {
+  write_gz(dir_ / "node-feat.csv.gz", "1,3\n0,nan\n2,2\n0.5,1.5\n");
+  expect_error("node-feat.csv.gz", 2, "'nan' is not a finite number");
+}
+
 TEST_F(TinyDataset, WrongColumnCountNamesFileAndLine) {
   write_gz(dir_ / "edge.csv.gz", "0,1\n1,0\n1,2,7\n");
   expect_error("edge.csv.gz", 3, "expected 2 columns, found 3");
