@@ -103,7 +103,11 @@ Var<T> GATConv<T>::attend(Var<T> z, const Graph& graph, const ForwardContext& co
                           Attention<T>* attention) {
   const Graph* g = &graph;
   if (options_.add_self_loops && !graph.has_self_loop_everywhere()) {
-    looped_ = graph.with_self_loops();
+    if (looped_from_ != &graph || looped_from_edges_ != graph.in().indices.data()) {
+      looped_ = graph.with_self_loops();
+      looped_from_ = &graph;
+      looped_from_edges_ = graph.in().indices.data();
+    }
     g = &looped_;
   }
   Tape<T>& tape = z.tape();

@@ -60,8 +60,9 @@ class GATConv {
   GATConv(const GATConvOptions& options, Rng& rng);
 
   /// x is N x in_channels. The graph must outlive the tape. If add_self_loops
-  /// is set and the graph lacks a self loop on some node, a looped copy is
-  /// built for this call; pass an already-looped graph to avoid that cost.
+  /// is set and the graph lacks a self loop on some node, the layer keeps a
+  /// looped copy, reused while the same graph comes back; a tape must not mix
+  /// two different loop-less graphs on one layer (pass looped graphs then).
   /// With `attention` set, the coefficients (before dropout) are stored there.
   Var<T> forward(Var<T> x, const Graph& graph, const ForwardContext& context,
                  Attention<T>* attention = nullptr);
@@ -87,7 +88,11 @@ class GATConv {
   Parameter<T> att_src_;  // 1 x (heads * out_channels)
   Parameter<T> att_dst_;  // 1 x (heads * out_channels)
   Parameter<T> bias_;     // 1 x out_width()
-  Graph looped_;          // self-looped copy, when the caller's graph lacks loops
+  // Self-looped copy of the last loop-less graph seen, and which graph that
+  // was (its address and edge buffer), so repeated calls reuse it.
+  Graph looped_;
+  const Graph* looped_from_ = nullptr;
+  const NodeId* looped_from_edges_ = nullptr;
 };
 
 extern template class GATConv<float>;
