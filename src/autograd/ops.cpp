@@ -112,14 +112,14 @@ Var<T> head_dropout_matmul(Var<T> x, Var<T> w, int heads, const KeyedDropout<T>&
     throw Error("head_dropout_matmul: " + xv.shape_string() + " times " + wv.shape_string() +
                 " in " + std::to_string(heads) + " heads");
   }
-  const std::size_t width = wv.cols() / std::size_t(heads);
-  Tensor<T> out(xv.rows(), wv.cols());
-  const std::size_t ix = x.id(), iw = w.id();
   if (!x.requires_grad() && mostly_zero(xv)) {
     return head_dropout_matmul(
         std::make_shared<const kernels::SparseMatrix<T>>(kernels::sparse_matrix(xv)), w, heads,
         drop);
   }
+  const std::size_t width = wv.cols() / std::size_t(heads);
+  Tensor<T> out(xv.rows(), wv.cols());
+  const std::size_t ix = x.id(), iw = w.id();
   for (int h = 0; h < heads; ++h) {
     Tensor<T> block(xv.rows(), width);
     gemm(Transpose::kNo, Transpose::kNo, T(1), masked_for_head(xv, drop, h),
