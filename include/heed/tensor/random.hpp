@@ -1,7 +1,7 @@
 #pragma once
 // Randomness in heed is keyed, never hidden in global state.
 //  * Rng: a seeded stream for parameter initialisation and for drawing keys.
-//  * counter_uniform(key, i): a stateless, counter-based uniform number, so a
+//  * counter_bits(key, i): stateless, counter-based random bits, so a
 //    dropout mask element depends only on (key, index). Forward and backward
 //    recompute the same mask without storing it, and the thread count cannot
 //    change which elements are dropped.
@@ -29,12 +29,6 @@ constexpr std::uint64_t derive_key(std::uint64_t key, std::uint64_t stream) {
 /// stream seeded with `key`, so one multiply-add and one mix per draw.
 constexpr std::uint64_t counter_bits(std::uint64_t key, std::uint64_t counter) {
   return mix64(key + counter * 0x9e3779b97f4a7c15ULL);
-}
-
-/// Uniform in [0, 1) from (key, counter), with 53 random bits.
-template <class T>
-constexpr T counter_uniform(std::uint64_t key, std::uint64_t counter) {
-  return static_cast<T>(counter_bits(key, counter) >> 11) * static_cast<T>(0x1.0p-53);
 }
 
 /// Inverted dropout with a keyed mask: keep with probability 1 - p, scale kept
