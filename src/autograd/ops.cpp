@@ -326,8 +326,10 @@ Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
   if (alpha_out != nullptr) *alpha_out = alpha;
   const bool needs = z.requires_grad() || s_src.requires_grad() || s_dst.requires_grad();
   const std::size_t iz = z.id(), is = s_src.id(), id = s_dst.id();
+  // The backward step reads this op's own output, recorded next on the tape.
+  const std::size_t iout = tape.size();
   return tape.record(std::move(out), needs,
-                     [&tape, &graph, iz, is, id, shape, negative_slope, drop,
+                     [&tape, &graph, iz, is, id, iout, shape, negative_slope, drop,
                       alpha = std::move(alpha)](const Tensor<T>& g) {
                        std::span<T> gz, gs, gd;
                        if (tape.requires_grad(iz)) gz = tape.grad(iz).values();
@@ -337,7 +339,7 @@ Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
                        kernels::gat_attention_backward<T>(
                            graph, shape, tape.value(iz).values(), tape.value(is).values(),
                            tape.value(id).values(), negative_slope, drop, alpha.values(),
-                           g.values(), gz, gs, gd, work.values());
+                           tape.value(iout).values(), g.values(), gz, gs, gd, work.values());
                      });
 }
 

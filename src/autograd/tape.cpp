@@ -1,5 +1,7 @@
 #include "heed/autograd/tape.hpp"
 
+#include <algorithm>
+
 #include "heed/error.hpp"
 
 namespace heed {
@@ -65,9 +67,22 @@ void Tape<T>::backward(Var<T> loss) {
   if (value(loss.id()).size() != 1) {
     throw Error("autograd: backward needs a scalar loss, got " + value(loss.id()).shape_string());
   }
-  if (!requires_grad(loss.id())) throw Error("autograd: the loss depends on no parameter");
-  grad(loss.id()).fill(T(1));
-  for (std::size_t id = loss.id() + 1; id-- > 0;) {
+  Tensor<T> one(1, 1);
+  one.fill(T(1));
+  backward(loss, one);
+}
+
+template <class T>
+void Tape<T>::backward(Var<T> output, const Tensor<T>& grad_output) {
+  if (&output.tape() != this) throw Error("autograd: output belongs to another tape");
+  if (!grad_output.same_shape(value(output.id()))) {
+    throw Error("autograd: seed gradient " + grad_output.shape_string() + " for an output of " +
+                value(output.id()).shape_string());
+  }
+  if (!requires_grad(output.id())) throw Error("autograd: the output depends on no parameter");
+  Tensor<T>& seed = grad(output.id());
+  std::copy(grad_output.values().begin(), grad_output.values().end(), seed.values().begin());
+  for (std::size_t id = output.id() + 1; id-- > 0;) {
     Node& node = nodes_[id];
     if (node.backward && node.grad != nullptr) node.backward(*node.grad);
   }

@@ -134,13 +134,20 @@ std::vector<std::int64_t> partition_rows_by_edges(std::span<const EdgeId> indptr
   std::int64_t rows = indptr.empty() ? 0 : std::int64_t(indptr.size()) - 1;
   std::vector<std::int64_t> bounds(std::size_t(parts) + 1, rows);
   bounds[0] = 0;
-  // Cost of rows [0, r) is indptr[r] + r.
+  // Cost of rows [0, r) is indptr[r] + r, increasing in r: binary search.
   double total = rows == 0 ? 0.0 : double(indptr[std::size_t(rows)] + rows);
-  std::int64_t r = 0;
   for (int p = 1; p < parts; ++p) {
-    double target = total * p / parts;
-    while (r < rows && double(indptr[std::size_t(r)] + r) < target) ++r;
-    bounds[std::size_t(p)] = r;
+    const double target = total * p / parts;
+    std::int64_t lo = bounds[std::size_t(p) - 1], hi = rows;
+    while (lo < hi) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      if (double(indptr[std::size_t(mid)] + mid) < target) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    bounds[std::size_t(p)] = lo;
   }
   return bounds;
 }

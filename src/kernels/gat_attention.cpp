@@ -1,13 +1,14 @@
 #include "heed/kernels/gat_attention.hpp"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "heed/error.hpp"
+#include "heed/kernels/exp.hpp"
+#include "feature_loops.hpp"
+#include "row_ranges.hpp"
 
 namespace heed::kernels {
 namespace {
@@ -15,20 +16,6 @@ namespace {
 template <class T>
 T leaky_relu(T x, T slope) {
   return x > T(0) ? x : x * slope;
-}
-
-// Runs body(row_begin, row_end) on each thread's share of rows, balanced by
-// the number of edges in `indptr`.
-template <class Body>
-void for_row_ranges(std::span<const EdgeId> indptr, Body&& body) {
-#pragma omp parallel
-  {
-    int parts = omp_get_num_threads();
-    // Computed by every thread: cheap (a linear scan) and avoids a barrier.
-    std::vector<std::int64_t> bounds = partition_rows_by_edges(indptr, parts);
-    int t = omp_get_thread_num();
-    body(bounds[std::size_t(t)], bounds[std::size_t(t) + 1]);
-  }
 }
 
 void check_sizes(const char* what, std::size_t got, std::size_t want) {
@@ -98,134 +85,218 @@ void gat_node_scores_backward(HeadShape shape, std::span<const T> z, std::span<c
   }
 }
 
+namespace {
+
+// e = LeakyReLU(s_dst[i] + s_src[j]); alpha = exp(e - max) / sum; out_i = sum drop(alpha) z_j.
+// Node-parallel by destination over the in-CSR: a thread owns its rows of out
+// and its rows' edges of alpha. Two passes per row: scores and their max
+// (reading only s_src[j], H values), then exp, sum and the weighted sum of
+// z_j (the one read of a neighbour's features), normalised at the end.
+template <class T, int kChannels>
+void attention_forward_rows(const Graph& graph, HeadShape shape, const T* z, const T* s_src,
+                            const T* s_dst, T negative_slope, const KeyedDropout<T>& dropout,
+                            T* alpha, T* out) {
+  const int H = shape.heads, F = kChannels > 0 ? kChannels : shape.channels, W = H * F;
+  const Csr& in = graph.in();
+  const NodeId* indices = in.indices.data();
+  for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
+    std::vector<T> max_buffer(static_cast<std::size_t>(H)), sum_buffer(static_cast<std::size_t>(H)),
+        weight_buffer(static_cast<std::size_t>(H));
+    T* m = max_buffer.data();
+    T* sum = sum_buffer.data();
+    T* w = weight_buffer.data();
+    for (std::int64_t i = row_begin; i < row_end; ++i) {
+      const EdgeId begin = in.indptr[std::size_t(i)], end = in.indptr[std::size_t(i) + 1];
+      T* oi = out + i * W;
+      std::fill(oi, oi + W, T(0));
+      if (begin == end) continue;
+      const T* sd = s_dst + i * H;
+      for (int h = 0; h < H; ++h) m[h] = -std::numeric_limits<T>::infinity();
+      for (EdgeId e = begin; e < end; ++e) {
+        const T* ss = s_src + std::int64_t(indices[e]) * H;
+        T* ae = alpha + e * H;
+        for (int h = 0; h < H; ++h) {
+          const T x = leaky_relu(sd[h] + ss[h], negative_slope);
+          ae[h] = x;
+          m[h] = m[h] > x ? m[h] : x;
+        }
+      }
+      // exp over the row's scores as one flat loop, which vectorises.
+      for (EdgeId e = begin; e < end; ++e) {
+        T* ae = alpha + e * H;
+        for (int h = 0; h < H; ++h) ae[h] -= m[h];
+      }
+      T* row_alpha = alpha + begin * H;
+      const std::int64_t row_len = (end - begin) * H;
+      exp_in_place(row_alpha, row_len);
+      for (int h = 0; h < H; ++h) sum[h] = T(0);
+      for (EdgeId e = begin; e < end; ++e) {
+        const T* ae = alpha + e * H;
+        for (int h = 0; h < H; ++h) {
+          sum[h] += ae[h];
+          w[h] = ae[h];
+        }
+        if (dropout.active()) {
+          for (int h = 0; h < H; ++h) w[h] *= dropout.scale(std::uint64_t(e * H + h));
+        }
+        const T* zj = z + std::int64_t(indices[e]) * W;
+        for (int h = 0; h < H; ++h) {
+          if (w[h] != T(0)) axpy<kChannels>(w[h], zj + h * F, oi + h * F, F);
+        }
+      }
+      for (int h = 0; h < H; ++h) sum[h] = T(1) / sum[h];
+      for (int h = 0; h < H; ++h) scale<kChannels>(sum[h], oi + h * F, F);
+      for (EdgeId e = begin; e < end; ++e) {
+        T* ae = alpha + e * H;
+        for (int h = 0; h < H; ++h) ae[h] *= sum[h];
+      }
+    }
+  });
+}
+
+}  // namespace
+
 template <class T>
 void gat_attention_forward(const Graph& graph, HeadShape shape, std::span<const T> z,
                            std::span<const T> s_src, std::span<const T> s_dst, T negative_slope,
                            const KeyedDropout<T>& dropout, std::span<T> alpha, std::span<T> out) {
-  const int H = shape.heads, F = shape.channels, W = shape.width();
+  const int H = shape.heads, W = shape.width();
   const std::int64_t n = graph.num_nodes();
-  const Csr& in = graph.in();
   check_sizes("z", z.size(), std::size_t(n * W));
   check_sizes("s_src", s_src.size(), std::size_t(n * H));
   check_sizes("s_dst", s_dst.size(), std::size_t(n * H));
   check_sizes("alpha", alpha.size(), std::size_t(graph.num_edges() * H));
   check_sizes("out", out.size(), std::size_t(n * W));
+  dispatch_width(shape.channels, [&]<int kChannels>() {
+    attention_forward_rows<T, kChannels>(graph, shape, z.data(), s_src.data(), s_dst.data(),
+                                      negative_slope, dropout, alpha.data(), out.data());
+  });
+}
 
-  for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
-    std::vector<T> row_max(static_cast<std::size_t>(H)), row_sum(static_cast<std::size_t>(H));
-    for (std::int64_t i = row_begin; i < row_end; ++i) {
-      const EdgeId begin = in.indptr[std::size_t(i)], end = in.indptr[std::size_t(i) + 1];
-      T* oi = out.data() + i * W;
-      std::fill(oi, oi + W, T(0));
-      if (begin == end) continue;
-      // Stable softmax: scores, their max, then exp and the sum.
-      std::fill(row_max.begin(), row_max.end(), -std::numeric_limits<T>::infinity());
-      std::fill(row_sum.begin(), row_sum.end(), T(0));
-      for (EdgeId e = begin; e < end; ++e) {
-        const NodeId j = in.indices[std::size_t(e)];
-        for (int h = 0; h < H; ++h) {
-          T score = leaky_relu(s_dst[std::size_t(i * H + h)] + s_src[std::size_t(j * H + h)],
-                               negative_slope);
-          alpha[std::size_t(e * H + h)] = score;
-          row_max[std::size_t(h)] = std::max(row_max[std::size_t(h)], score);
+namespace {
+
+// With g = grad_out, d alpha_e = drop_e <g_i, z_j> and, since out_i = sum_e
+// alpha_e drop_e z_j, sum_e alpha_e d alpha_e = <g_i, out_i> (row_dot). So
+//   d score_e = alpha_e (d alpha_e - <g_i, out_i>) LeakyReLU'(raw_e)
+// needs no per-row pass over edges first, and one walk of the out-CSR by
+// source computes everything that needs a neighbour's features:
+//   grad_z_j += sum_e alpha_e drop_e g_i,  grad_s_src_j += sum_e d score_e.
+// Source-parallel: a thread owns its rows of grad_z and grad_s_src, and the
+// score gradients of its rows' out-edges (stored by edge id in edge_work).
+template <class T, int kChannels>
+void attention_backward_sources(const Graph& graph, HeadShape shape, const T* z, const T* s_src,
+                                const T* s_dst, T negative_slope, const KeyedDropout<T>& dropout,
+                                const T* alpha, const T* row_dot, const T* grad_out, T* grad_z,
+                                T* grad_s_src, T* edge_work) {
+  const int H = shape.heads, F = kChannels > 0 ? kChannels : shape.channels, W = H * F;
+  const Csr& by_src = graph.out();
+  const EdgeId* out_ids = graph.out_edge_ids().data();
+  const bool need_scores = row_dot != nullptr;
+  for_row_ranges(by_src.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
+    std::vector<T> drop_buffer(static_cast<std::size_t>(H)),
+        weight_buffer(static_cast<std::size_t>(H));
+    T* drop = drop_buffer.data();
+    T* w = weight_buffer.data();
+    for (int h = 0; h < H; ++h) drop[h] = T(1);
+    for (std::int64_t j = row_begin; j < row_end; ++j) {
+      T* gz = grad_z ? grad_z + j * W : nullptr;
+      T* gss = grad_s_src ? grad_s_src + j * H : nullptr;
+      const T* zj = z + j * W;
+      const T* ss = s_src + j * H;
+      for (EdgeId p = by_src.indptr[std::size_t(j)]; p < by_src.indptr[std::size_t(j) + 1]; ++p) {
+        const std::int64_t i = by_src.indices[std::size_t(p)];
+        const EdgeId e = out_ids[p];
+        const T* gi = grad_out + i * W;
+        const T* ae = alpha + e * H;
+        if (dropout.active()) {
+          for (int h = 0; h < H; ++h) drop[h] = dropout.scale(std::uint64_t(e * H + h));
         }
-      }
-      for (EdgeId e = begin; e < end; ++e) {
-        for (int h = 0; h < H; ++h) {
-          T& a = alpha[std::size_t(e * H + h)];
-          a = std::exp(a - row_max[std::size_t(h)]);
-          row_sum[std::size_t(h)] += a;
+        if (need_scores) {
+          const T* sd = s_dst + i * H;
+          const T* ci = row_dot + i * H;
+          T* we = edge_work + e * H;
+          for (int h = 0; h < H; ++h) {
+            const T d = ae[h] * (dot<kChannels>(gi + h * F, zj + h * F, F) * drop[h] - ci[h]);
+            we[h] = sd[h] + ss[h] > T(0) ? d : d * negative_slope;
+          }
+          if (gss) {
+            for (int h = 0; h < H; ++h) gss[h] += we[h];
+          }
         }
-      }
-      // out_i = sum_e alpha_e z_j, over contiguous F features per head.
-      for (EdgeId e = begin; e < end; ++e) {
-        const T* zj = z.data() + std::int64_t(in.indices[std::size_t(e)]) * W;
-        for (int h = 0; h < H; ++h) {
-          T& a = alpha[std::size_t(e * H + h)];
-          a /= row_sum[std::size_t(h)];
-          const T w = a * dropout.scale(std::uint64_t(e * H + h));
-          if (w == T(0)) continue;
-          T* o = oi + h * F;
-          const T* zh = zj + h * F;
-          for (int f = 0; f < F; ++f) o[f] += w * zh[f];
+        if (gz) {
+          for (int h = 0; h < H; ++h) w[h] = ae[h] * drop[h];
+          for (int h = 0; h < H; ++h) {
+            if (w[h] != T(0)) axpy<kChannels>(w[h], gi + h * F, gz + h * F, F);
+          }
         }
       }
     }
   });
 }
 
+// grad_s_dst_i += sum_e d score_e over the in-edges of i: destination-parallel
+// over the in-CSR, reading only the stored score gradients.
+template <class T>
+void attention_backward_destinations(const Graph& graph, int heads, const T* edge_work,
+                                     T* grad_s_dst) {
+  const int H = heads;
+  const Csr& in = graph.in();
+  for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
+    for (std::int64_t i = row_begin; i < row_end; ++i) {
+      T* gsd = grad_s_dst + i * H;
+      for (EdgeId e = in.indptr[std::size_t(i)]; e < in.indptr[std::size_t(i) + 1]; ++e) {
+        const T* we = edge_work + e * H;
+        for (int h = 0; h < H; ++h) gsd[h] += we[h];
+      }
+    }
+  });
+}
+
+}  // namespace
+
 template <class T>
 void gat_attention_backward(const Graph& graph, HeadShape shape, std::span<const T> z,
                             std::span<const T> s_src, std::span<const T> s_dst, T negative_slope,
                             const KeyedDropout<T>& dropout, std::span<const T> alpha,
-                            std::span<const T> grad_out, std::span<T> grad_z,
-                            std::span<T> grad_s_src, std::span<T> grad_s_dst,
-                            std::span<T> edge_work) {
+                            std::span<const T> out, std::span<const T> grad_out,
+                            std::span<T> grad_z, std::span<T> grad_s_src,
+                            std::span<T> grad_s_dst, std::span<T> edge_work) {
   const int H = shape.heads, F = shape.channels, W = shape.width();
   const std::int64_t n = graph.num_nodes();
-  const Csr& in = graph.in();
-  const Csr& out = graph.out();
-  const auto out_ids = graph.out_edge_ids();
   const std::size_t eh = std::size_t(graph.num_edges() * H);
+  check_sizes("z", z.size(), std::size_t(n * W));
+  check_sizes("s_src", s_src.size(), std::size_t(n * H));
+  check_sizes("s_dst", s_dst.size(), std::size_t(n * H));
   check_sizes("alpha", alpha.size(), eh);
-  check_sizes("edge_work", edge_work.size(), eh);
+  check_sizes("out", out.size(), std::size_t(n * W));
   check_sizes("grad_out", grad_out.size(), std::size_t(n * W));
+  if (!grad_z.empty()) check_sizes("grad_z", grad_z.size(), std::size_t(n * W));
+  if (!grad_s_src.empty()) check_sizes("grad_s_src", grad_s_src.size(), std::size_t(n * H));
+  if (!grad_s_dst.empty()) check_sizes("grad_s_dst", grad_s_dst.size(), std::size_t(n * H));
   const bool need_scores = !grad_s_src.empty() || !grad_s_dst.empty();
+  if (need_scores) check_sizes("edge_work", edge_work.size(), eh);
+  if (!need_scores && grad_z.empty()) return;
 
-  // Pass 1, by destination i: d alpha_e = drop_e * <grad_out_i, z_j>, then
-  // d score_e = alpha_e (d alpha_e - sum_e' alpha_e' d alpha_e') * LeakyReLU'.
+  // <g_i, out_i> per destination and head.
+  std::vector<T> row_dot;
   if (need_scores) {
-    for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
-      std::vector<T> dot_sum(static_cast<std::size_t>(H));
-      for (std::int64_t i = row_begin; i < row_end; ++i) {
-        const EdgeId begin = in.indptr[std::size_t(i)], end = in.indptr[std::size_t(i) + 1];
-        const T* gi = grad_out.data() + i * W;
-        std::fill(dot_sum.begin(), dot_sum.end(), T(0));
-        for (EdgeId e = begin; e < end; ++e) {
-          const T* zj = z.data() + std::int64_t(in.indices[std::size_t(e)]) * W;
-          for (int h = 0; h < H; ++h) {
-            T dot = 0;
-            for (int f = 0; f < F; ++f) dot += gi[h * F + f] * zj[h * F + f];
-            const std::size_t k = std::size_t(e * H + h);
-            edge_work[k] = dot * dropout.scale(k);
-            dot_sum[std::size_t(h)] += alpha[k] * edge_work[k];
-          }
-        }
-        for (EdgeId e = begin; e < end; ++e) {
-          const NodeId j = in.indices[std::size_t(e)];
-          for (int h = 0; h < H; ++h) {
-            const std::size_t k = std::size_t(e * H + h);
-            T raw = s_dst[std::size_t(i * H + h)] + s_src[std::size_t(j * H + h)];
-            T d = alpha[k] * (edge_work[k] - dot_sum[std::size_t(h)]);
-            edge_work[k] = raw > T(0) ? d : d * negative_slope;
-            if (!grad_s_dst.empty()) grad_s_dst[std::size_t(i * H + h)] += edge_work[k];
-          }
-        }
-      }
-    });
+    row_dot.resize(std::size_t(n * H));
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) {
+      const T* gi = grad_out.data() + i * W;
+      const T* oi = out.data() + i * W;
+      for (int h = 0; h < H; ++h) row_dot[std::size_t(i * H + h)] = dot<0>(gi + h * F, oi + h * F, F);
+    }
   }
-
-  // Pass 2, by source j: grad_z_j += sum_e drop(alpha_e) grad_out_i and
-  // grad_s_src_j += sum_e d score_e over j's out-edges.
-  if (!grad_z.empty() || !grad_s_src.empty()) {
-    if (!grad_z.empty()) check_sizes("grad_z", grad_z.size(), std::size_t(n * W));
-    for_row_ranges(out.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
-      for (std::int64_t j = row_begin; j < row_end; ++j) {
-        T* gz = grad_z.empty() ? nullptr : grad_z.data() + j * W;
-        for (EdgeId p = out.indptr[std::size_t(j)]; p < out.indptr[std::size_t(j) + 1]; ++p) {
-          const EdgeId e = out_ids[std::size_t(p)];
-          const T* gi = grad_out.data() + std::int64_t(out.indices[std::size_t(p)]) * W;
-          for (int h = 0; h < H; ++h) {
-            const std::size_t k = std::size_t(e * H + h);
-            if (!grad_s_src.empty()) grad_s_src[std::size_t(j * H + h)] += edge_work[k];
-            if (gz == nullptr) continue;
-            const T w = alpha[k] * dropout.scale(k);
-            if (w == T(0)) continue;
-            for (int f = 0; f < F; ++f) gz[h * F + f] += w * gi[h * F + f];
-          }
-        }
-      }
-    });
+  auto data_or_null = [](std::span<T> s) { return s.empty() ? nullptr : s.data(); };
+  dispatch_width(F, [&]<int kChannels>() {
+    attention_backward_sources<T, kChannels>(
+        graph, shape, z.data(), s_src.data(), s_dst.data(), negative_slope, dropout, alpha.data(),
+        need_scores ? row_dot.data() : nullptr, grad_out.data(), data_or_null(grad_z),
+        data_or_null(grad_s_src), need_scores ? edge_work.data() : nullptr);
+  });
+  if (!grad_s_dst.empty()) {
+    attention_backward_destinations<T>(graph, H, edge_work.data(), grad_s_dst.data());
   }
 }
 
@@ -239,8 +310,8 @@ void gat_attention_backward(const Graph& graph, HeadShape shape, std::span<const
                                          const KeyedDropout<T>&, std::span<T>, std::span<T>);     \
   template void gat_attention_backward<T>(                                                        \
       const Graph&, HeadShape, std::span<const T>, std::span<const T>, std::span<const T>, T,     \
-      const KeyedDropout<T>&, std::span<const T>, std::span<const T>, std::span<T>, std::span<T>, \
-      std::span<T>, std::span<T>);
+      const KeyedDropout<T>&, std::span<const T>, std::span<const T>, std::span<const T>,         \
+      std::span<T>, std::span<T>, std::span<T>, std::span<T>);
 HEED_INSTANTIATE(float)
 HEED_INSTANTIATE(double)
 #undef HEED_INSTANTIATE

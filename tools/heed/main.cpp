@@ -2,15 +2,32 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <string>
 
 #include "heed/error.hpp"
+#include "bench_command.hpp"
 #include "train_command.hpp"
+
+namespace {
+
+// This executable, for the bench suite to re-run: /proc/self/exe where
+// there is one, else argv[0].
+std::string executable_path(const char* argv0) {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(argv0) : self.string();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"heed: graph attention networks"};
   app.require_subcommand(1);
   heed::cli::TrainConfig train;
   CLI::App* train_command = heed::cli::add_train_command(app, train);
+  heed::cli::BenchConfig bench;
+  CLI::App* bench_command = heed::cli::add_bench_command(app, bench);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -18,6 +35,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (train_command->parsed()) return heed::cli::run_train(train);
+    if (bench_command->parsed()) return heed::cli::run_bench(bench, executable_path(argv[0]));
   } catch (const heed::Error& e) {
     std::fprintf(stderr, "heed: error: %s\n", e.what());
     return 1;

@@ -79,6 +79,9 @@ class Tape {
 
   /// Backpropagates from a 1 x 1 value with seed gradient 1.
   void backward(Var<T> loss);
+  /// Backpropagates from any value with the given gradient of it (same
+  /// shape), as torch's out.backward(grad) does.
+  void backward(Var<T> output, const Tensor<T>& grad_output);
   std::size_t size() const { return nodes_.size(); }
 
  private:

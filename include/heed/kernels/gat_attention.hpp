@@ -46,18 +46,19 @@ void gat_attention_forward(const Graph& graph, HeadShape shape, std::span<const 
                            std::span<const T> s_src, std::span<const T> s_dst, T negative_slope,
                            const KeyedDropout<T>& dropout, std::span<T> alpha, std::span<T> out);
 
-/// Backward of gat_attention_forward given grad_out (N x H*F). Accumulates (+=)
-/// into grad_z (N x H*F), grad_s_src and grad_s_dst (N x H); any may be empty.
-/// edge_work is scratch of E x H.
-/// Pass 1 walks the in-CSR by destination: dalpha, the softmax backward and
-/// grad_s_dst[i] (own rows). Pass 2 walks the out-CSR by source: grad_z[j] and
-/// grad_s_src[j] (own rows). No atomics; every sum runs in a fixed order.
+/// Backward of gat_attention_forward given its alpha and out and grad_out
+/// (N x H*F). Accumulates (+=) into grad_z (N x H*F), grad_s_src and
+/// grad_s_dst (N x H); any may be empty. edge_work is scratch of E x H.
+/// One walk of the out-CSR by source computes grad_z and grad_s_src and the
+/// per-edge score gradients; a walk of the in-CSR sums those into grad_s_dst.
+/// Each pass writes only the rows it owns: no atomics, and every sum runs in
+/// a fixed order whatever the thread count.
 template <class T>
 void gat_attention_backward(const Graph& graph, HeadShape shape, std::span<const T> z,
                             std::span<const T> s_src, std::span<const T> s_dst, T negative_slope,
                             const KeyedDropout<T>& dropout, std::span<const T> alpha,
-                            std::span<const T> grad_out, std::span<T> grad_z,
-                            std::span<T> grad_s_src, std::span<T> grad_s_dst,
-                            std::span<T> edge_work);
+                            std::span<const T> out, std::span<const T> grad_out,
+                            std::span<T> grad_z, std::span<T> grad_s_src,
+                            std::span<T> grad_s_dst, std::span<T> edge_work);
 
 }  // namespace heed::kernels

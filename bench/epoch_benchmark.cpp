@@ -1,0 +1,67 @@
+#include "epoch_benchmark.hpp"
+
+#include "heed/autograd/ops.hpp"
+#include "heed/data/dataset.hpp"
+#include "heed/nn/gat.hpp"
+#include "heed/optim/adam.hpp"
+#include "heed/tensor/blas.hpp"
+#include "heed/train/trainer.hpp"
+#include "process_memory.hpp"
+#include "run_timer.hpp"
+
+namespace heed::bench {
+
+nlohmann::json run_epoch_benchmark(const EpochCase& c) {
+  const data::Dataset dataset = data::load_dataset(c.data, data::LoadOptions{true});
+  const Graph graph = dataset.graph.with_self_loops();
+  const nn::NodeFeatures<float> x(dataset.x);
+  const data::Split& split = dataset.split("public");
+  const std::span<const std::int32_t> labels(dataset.y);
+
+  // The paper's transductive model and optimiser (heed train's defaults).
+  nn::GATOptions options;
+  options.in_channels = dataset.num_features();
+  options.out_channels = dataset.num_classes;
+  Rng rng(c.seed);
+  nn::GAT<float> model(options, rng);
+  optim::Adam<float> adam(model.parameters(), train::TrainOptions{}.adam);
+
+  auto forward = [&](Tape<float>& tape) {
+    Var<float> logp = model.forward(tape, x, graph, nn::ForwardContext{true, rng.next_key()});
+    return ops::nll_loss(logp, labels, std::span<const NodeId>(split.train));
+  };
+  const int warmups = 3;
+  RunTimes fwd = time_runs(warmups, c.epochs, [&] {
+    Tape<float> tape;
+    forward(tape);
+  });
+  RunTimes epoch = time_runs(warmups, c.epochs, [&] {
+    adam.zero_grad();
+    Tape<float> tape;
+    tape.backward(forward(tape));
+    adam.step();
+  });
+  RunTimes eval = time_runs(warmups, c.epochs, [&] {
+    Tape<float> tape;
+    model.forward(tape, x, graph, nn::ForwardContext{false, 0});
+  });
+
+  return {{"layer", "gat-2layer-epoch"},
+          {"data", dataset.name},
+          {"nodes", graph.num_nodes()},
+          {"edges", dataset.graph.num_edges()},
+          {"edges_with_self_loops", graph.num_edges()},
+          {"features", dataset.num_features()},
+          {"threads", num_threads()},
+          {"repeats", c.epochs},
+          {"fwd_ms", fwd.median_ms},
+          {"fwd_ms_min", fwd.min_ms},
+          {"fwd_ms_max", fwd.max_ms},
+          {"fwd_bwd_ms", epoch.median_ms},
+          {"fwd_bwd_ms_min", epoch.min_ms},
+          {"fwd_bwd_ms_max", epoch.max_ms},
+          {"eval_ms", eval.median_ms},
+          {"peak_rss_mib", peak_rss_mib()}};
+}
+
+}  // namespace heed::bench

@@ -1,0 +1,184 @@
+#include "layer_benchmark.hpp"
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "heed/autograd/tape.hpp"
+#include "heed/data/random_graph.hpp"
+#include "heed/error.hpp"
+#include "heed/kernels/gat_attention.hpp"
+#include "heed/nn/gat_conv.hpp"
+#include "heed/tensor/blas.hpp"
+#include "heed/tensor/random.hpp"
+#include "process_memory.hpp"
+#include "run_timer.hpp"
+
+namespace heed::bench {
+namespace {
+
+Tensor<float> random_matrix(std::size_t rows, std::size_t cols, std::uint64_t key) {
+  Tensor<float> t(rows, cols);
+  float* v = t.data();
+  const std::int64_t n = std::int64_t(t.size());
+#pragma omp parallel for schedule(static)
+  for (std::int64_t k = 0; k < n; ++k) {
+    v[k] = float(double(counter_bits(key, std::uint64_t(k)) >> 11) * 0x1.0p-53 * 2.0 - 1.0);
+  }
+  return t;
+}
+
+// A kernel timed alone: what it must at least read and write (each index,
+// each gathered row of a neighbour, each output once), or, for dense
+// products, its flops.
+struct KernelRun {
+  std::string name;
+  double bytes = 0;
+  double flops = 0;
+  std::function<void()> run;
+};
+
+// The layer as a model uses it, plus its kernels for the bandwidth table.
+struct LayerUnderTest {
+  std::function<Var<float>(Tape<float>&, Var<float>)> forward;
+  std::vector<KernelRun> kernels;
+};
+
+// Sizes in bytes of the things the models count.
+struct Sizes {
+  double n, e, h, w;  // nodes, edges, heads, output width
+  static constexpr double f = sizeof(float), idx = sizeof(NodeId), ptr = sizeof(EdgeId);
+};
+
+LayerUnderTest gat_layer(const LayerCase& c, const Graph& graph, const Tensor<float>& x,
+                         Rng& rng) {
+  nn::GATConvOptions o;
+  o.in_channels = c.in_channels;
+  o.out_channels = c.out_channels;
+  o.heads = c.heads;
+  auto layer = std::make_shared<nn::GATConv<float>>(o, rng);
+  LayerUnderTest t;
+  t.forward = [layer, &graph](Tape<float>&, Var<float> in) {
+    return layer->forward(in, graph, nn::ForwardContext{true, 1});
+  };
+
+  // Inputs of the kernels, computed once with the layer's own weights.
+  const kernels::HeadShape shape{c.heads, c.out_channels};
+  const std::size_t n = std::size_t(graph.num_nodes()), e = std::size_t(graph.num_edges());
+  const std::size_t h = std::size_t(c.heads), w = std::size_t(shape.width());
+  auto params = layer->parameters();
+  auto z = std::make_shared<Tensor<float>>(n, w);
+  gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, params[0]->value, 0.0f, *z);
+  auto s_src = std::make_shared<Tensor<float>>(n, h), s_dst = std::make_shared<Tensor<float>>(n, h);
+  kernels::gat_node_scores<float>(shape, z->values(), params[1]->value.values(), s_src->values());
+  kernels::gat_node_scores<float>(shape, z->values(), params[2]->value.values(), s_dst->values());
+  auto alpha = std::make_shared<Tensor<float>>(e, h), out = std::make_shared<Tensor<float>>(n, w);
+  auto grad_out = std::make_shared<Tensor<float>>(random_matrix(n, w, 7));
+  auto grad_z = std::make_shared<Tensor<float>>(n, w);
+  auto grad_s_src = std::make_shared<Tensor<float>>(n, h);
+  auto grad_s_dst = std::make_shared<Tensor<float>>(n, h);
+  auto work = std::make_shared<Tensor<float>>(e, h);
+  const float slope = float(o.negative_slope);
+  const KeyedDropout<float> no_dropout{};
+
+  const Sizes s{double(n), double(e), double(h), double(w)};
+  const double f = Sizes::f;
+  t.kernels.push_back(
+      {"projection x W (BLAS)", 0, 2.0 * s.n * c.in_channels * s.w,
+       [&x, params, z] { gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, params[0]->value, 0.0f, *z); }});
+  t.kernels.push_back(
+      {"gat_attention_forward",
+       s.n * (Sizes::ptr + s.h * f + s.w * f) + s.e * (Sizes::idx + 2 * s.h * f + s.w * f), 0,
+       [&graph, shape, z, s_src, s_dst, slope, no_dropout, alpha, out] {
+         kernels::gat_attention_forward<float>(graph, shape, z->values(), s_src->values(),
+                                               s_dst->values(), slope, no_dropout,
+                                               alpha->values(), out->values());
+       }});
+  t.kernels.push_back(
+      {"gat_attention_backward",
+       // by destination: grad_out and s_dst rows; per edge z_j, s_src_j, alpha, work
+       s.n * (Sizes::ptr + s.w * f + 2 * s.h * f) + s.e * (Sizes::idx + s.w * f + 3 * s.h * f) +
+           // by source: grad_z read and written; per edge grad_out_i, alpha, work, edge id
+           s.n * (Sizes::ptr + 2 * s.w * f + s.h * f) +
+           s.e * (Sizes::idx + Sizes::ptr + s.w * f + 2 * s.h * f),
+       0,
+       [&graph, shape, z, s_src, s_dst, slope, no_dropout, alpha, out, grad_out, grad_z,
+        grad_s_src, grad_s_dst, work] {
+         kernels::gat_attention_backward<float>(
+             graph, shape, z->values(), s_src->values(), s_dst->values(), slope, no_dropout,
+             alpha->values(), out->values(), grad_out->values(), grad_z->values(), grad_s_src->values(),
+             grad_s_dst->values(), work->values());
+       }});
+  return t;
+}
+
+}  // namespace
+
+nlohmann::json run_layer_benchmark(const LayerCase& c) {
+  EdgeList edges = c.graph == "uniform"    ? data::uniform_random_edges(c.nodes, c.edges, c.seed)
+                   : c.graph == "powerlaw" ? data::rmat_edges(c.nodes, c.edges, c.seed)
+                                           : throw Error("bench: unknown graph '" + c.graph +
+                                                         "' (uniform or powerlaw)");
+  GraphOptions go;
+  go.add_self_loops = true;  // every layer here adds them, as in PyG
+  const Graph graph(c.nodes, edges, go);
+  edges = EdgeList{};
+  const Tensor<float> x = random_matrix(std::size_t(c.nodes), std::size_t(c.in_channels), 5);
+  Rng rng(c.seed);
+
+  LayerUnderTest layer;
+  if (c.layer == "gat") {
+    layer = gat_layer(c, graph, x, rng);
+  } else {
+    throw Error("bench: unknown layer '" + c.layer + "' (gat, gatv2 or gcn)");
+  }
+
+  // The input is data, as in a first layer: no gradient flows to it.
+  Tensor<float> seed_grad;
+  const int warmups = 1;
+  RunTimes fwd = time_runs(warmups, c.repeats, [&] {
+    Tape<float> tape;
+    Var<float> out = layer.forward(tape, tape.view(x));
+    if (seed_grad.empty()) seed_grad = random_matrix(out.value().rows(), out.value().cols(), 9);
+  });
+  RunTimes fwd_bwd = time_runs(warmups, c.repeats, [&] {
+    Tape<float> tape;
+    Var<float> out = layer.forward(tape, tape.view(x));
+    tape.backward(out, seed_grad);
+  });
+  const double rss = peak_rss_mib();
+
+  nlohmann::json kernels = nlohmann::json::array();
+  for (KernelRun& k : layer.kernels) {
+    RunTimes t = time_runs(1, c.repeats, k.run);
+    nlohmann::json j{{"name", k.name}, {"ms", t.median_ms}};
+    if (k.bytes > 0) {
+      j["bytes"] = k.bytes;
+      j["gb_per_s"] = k.bytes / (t.median_ms * 1e-3) / 1e9;
+    }
+    if (k.flops > 0) j["gflop_per_s"] = k.flops / (t.median_ms * 1e-3) / 1e9;
+    kernels.push_back(j);
+  }
+
+  return {{"layer", c.layer},
+          {"graph", c.graph},
+          {"nodes", c.nodes},
+          {"edges", c.edges},
+          {"edges_with_self_loops", graph.num_edges()},
+          {"in_channels", c.in_channels},
+          {"heads", c.layer == "gcn" ? 1 : c.heads},
+          {"out_channels", c.layer == "gcn" ? c.heads * c.out_channels : c.out_channels},
+          {"threads", num_threads()},
+          {"repeats", c.repeats},
+          {"fwd_ms", fwd.median_ms},
+          {"fwd_ms_min", fwd.min_ms},
+          {"fwd_ms_max", fwd.max_ms},
+          {"fwd_bwd_ms", fwd_bwd.median_ms},
+          {"fwd_bwd_ms_min", fwd_bwd.min_ms},
+          {"fwd_bwd_ms_max", fwd_bwd.max_ms},
+          {"edges_per_second", double(graph.num_edges()) / (fwd_bwd.median_ms * 1e-3)},
+          {"peak_rss_mib", rss},
+          {"kernels", kernels}};
+}
+
+}  // namespace heed::bench

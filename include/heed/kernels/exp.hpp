@@ -1,0 +1,67 @@
+#pragma once
+// exp for the softmax inner loops. In float, a branch-free Cephes-style
+// polynomial, also given for 8 lanes at once (GCC vector extensions), since
+// std::exp is a library call that no compiler vectorises without
+// -ffast-math; in double, std::exp, so double-precision tests see the exact
+// reference function.
+//   exp(x) = 2^n * exp(r),  n = round(x / ln 2),  r = x - n ln 2 in [-ln2/2, ln2/2]
+// Relative error below 2e-7 over the float range; NaN stays NaN; inputs
+// below -87.3 give about 1e-38 rather than 0, and above 88.7 saturate.
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+namespace heed::kernels {
+
+namespace exp_detail {
+
+// One body for a float and for a vector of floats (F) with its integer
+// vector type (I): clamp, split off 2^n, polynomial for exp(r), rescale.
+// Works in place: vector types passed by value would change the ABI
+// between instruction sets (-Wpsabi).
+template <class F, class I>
+inline void exp_body(F& x) {
+  // `x < lo ? lo : x` lets NaN through.
+  x = x < -87.3f ? F{} + -87.3f : x;
+  x = x > 88.7f ? F{} + 88.7f : x;
+  // Round to nearest by the 1.5 * 2^23 trick (vectorises, unlike nearbyint).
+  const float shifter = 12582912.0f;
+  const F n = (x * 1.44269504088896341f + shifter) - shifter;
+  // Cody-Waite: ln 2 in two parts so r keeps its low bits.
+  F r = x - n * 0.693359375f;
+  r = r + n * 2.12194440e-4f;
+  F p = F{} + 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  I bits;
+  if constexpr (std::is_same_v<F, float>) {
+    bits = (std::int32_t(n) + 127) << 23;
+  } else {
+    bits = (__builtin_convertvector(n, I) + 127) << 23;
+  }
+  x = p * std::bit_cast<F>(bits);
+}
+
+}  // namespace exp_detail
+
+inline float vector_exp(float x) {
+  exp_detail::exp_body<float, std::int32_t>(x);
+  return x;
+}
+
+inline double vector_exp(double x) { return std::exp(x); }
+
+/// exp of a GCC vector of floats F in place (I: the int32 vector of the
+/// same lane count), lane for lane equal to vector_exp(float).
+template <class F, class I>
+inline void vector_exp_lanes(F& x) {
+  exp_detail::exp_body<F, I>(x);
+}
+
+}  // namespace heed::kernels

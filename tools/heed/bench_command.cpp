@@ -1,0 +1,181 @@
+#include "bench_command.hpp"
+
+#include <fmt/core.h>
+
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "epoch_benchmark.hpp"
+#include "heed/error.hpp"
+#include "heed/tensor/blas.hpp"
+#include "layer_benchmark.hpp"
+#include "memory_bandwidth.hpp"
+
+namespace heed::cli {
+
+CLI::App* add_bench_command(CLI::App& app, BenchConfig& c) {
+  CLI::App* cmd = app.add_subcommand(
+      "bench",
+      "Time layers (forward, forward+backward), a training epoch, peak memory and bandwidth; "
+      "with no --layer or --epoch, the whole suite, one process per case");
+  cmd->add_option("--layer", c.layer, "Measure one layer")
+      ->check(CLI::IsMember({"gat", "gatv2", "gcn"}));
+  cmd->add_option("--graph", c.graph, "Random graph: uniform (as torch.randint) or powerlaw (R-MAT)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"uniform", "powerlaw"}));
+  cmd->add_option("--nodes", c.nodes, "Nodes")->capture_default_str()->check(
+      CLI::Range(std::int64_t(1), std::int64_t(INT32_MAX)));
+  cmd->add_option("--edges", c.edges, "Edges before self loops")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t(0), std::int64_t(1) << 40));
+  cmd->add_flag("--epoch", c.epoch, "Measure a training epoch of the paper's 2-layer GAT");
+  cmd->add_option("--data", c.data, "Dataset of --epoch")->capture_default_str();
+  cmd->add_option("--repeats", c.repeats, "Timed runs after one warm-up (0: 5, or 3 from 200k nodes)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  cmd->add_option("--threads", c.threads, "Threads (0: all cores)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
+  cmd->add_option("--seed", c.seed, "Seed of the graph and the weights")->capture_default_str();
+  cmd->add_flag("--json", c.json, "One JSON object per measurement, one per line");
+  cmd->callback([cmd, &c] {
+    if (c.layer && c.epoch) throw CLI::ValidationError("--layer and --epoch exclude each other");
+  });
+  return cmd;
+}
+
+namespace {
+
+// Adds each kernel's share of the machine's triad bandwidth.
+void add_bandwidth(nlohmann::json& result, double triad_gb_per_s) {
+  result["triad_gb_per_s"] = triad_gb_per_s;
+  if (!result.contains("kernels")) return;
+  for (nlohmann::json& k : result["kernels"]) {
+    if (k.contains("gb_per_s")) {
+      k["fraction_of_triad"] = k["gb_per_s"].get<double>() / triad_gb_per_s;
+    }
+  }
+}
+
+nlohmann::json measure_one(const BenchConfig& c) {
+  nlohmann::json result;
+  if (c.epoch) {
+    bench::EpochCase e;
+    e.data = c.data;
+    e.seed = c.seed;
+    if (c.repeats > 0) e.epochs = c.repeats;
+    result = bench::run_epoch_benchmark(e);
+  } else {
+    bench::LayerCase l;
+    l.layer = *c.layer;
+    l.graph = c.graph;
+    l.nodes = c.nodes;
+    l.edges = c.edges;
+    l.seed = c.seed;
+    l.repeats = c.repeats > 0 ? c.repeats : c.nodes >= 200'000 ? 3 : 5;
+    result = bench::run_layer_benchmark(l);
+  }
+  // After the peak memory is read: the triad's arrays would inflate it.
+  add_bandwidth(result, bench::stream_triad(128.0).gb_per_s);
+  return result;
+}
+
+void print_table_header() {
+  fmt::print("{:<17} {:<9} {:>8} {:>9} {:>22} {:>22} {:>9} {:>9}\n", "layer", "graph", "nodes",
+             "edges", "fwd ms (min-max)", "fwd+bwd ms (min-max)", "Medge/s", "peak MiB");
+}
+
+void print_row(const nlohmann::json& r) {
+  auto span = [&](const char* key) {
+    return fmt::format("{:.1f} ({:.1f}-{:.1f})", r[key].get<double>(),
+                       r[std::string(key) + "_min"].get<double>(),
+                       r[std::string(key) + "_max"].get<double>());
+  };
+  const double eps = r.contains("edges_per_second") ? r["edges_per_second"].get<double>() / 1e6 : 0;
+  fmt::print("{:<17} {:<9} {:>8} {:>9} {:>22} {:>22} {:>9.1f} {:>9.0f}\n",
+             r["layer"].get<std::string>(), r.value("graph", r.value("data", "")),
+             r["nodes"].get<std::int64_t>(), r["edges"].get<std::int64_t>(), span("fwd_ms"),
+             span("fwd_bwd_ms"), eps, r["peak_rss_mib"].get<double>());
+  if (!r.contains("kernels")) return;
+  for (const nlohmann::json& k : r["kernels"]) {
+    std::string rate;
+    if (k.contains("gb_per_s")) {
+      rate = fmt::format("{:.1f} GB/s = {:.0f}% of triad", k["gb_per_s"].get<double>(),
+                         100 * k.value("fraction_of_triad", 0.0));
+    } else if (k.contains("gflop_per_s")) {
+      rate = fmt::format("{:.1f} GFLOP/s", k["gflop_per_s"].get<double>());
+    }
+    fmt::print("    {:<32} {:>9.2f} ms  {}\n", k["name"].get<std::string>(),
+               k["ms"].get<double>(), rate);
+  }
+}
+
+// The suite's cases, each run by a child `heed bench` so that its peak
+// memory is its own.
+std::vector<std::string> suite_arguments(const BenchConfig& c) {
+  std::vector<std::string> cases;
+  const std::string common = fmt::format(" --threads {} --seed {} --json", c.threads, c.seed);
+  struct Size {
+    const char* graph;
+    std::int64_t nodes, edges;
+  };
+  const Size sizes[] = {{"uniform", 10'000, 100'000},
+                        {"uniform", 100'000, 1'000'000},
+                        {"uniform", 200'000, 4'000'000},
+                        {"powerlaw", 1'000'000, 10'000'000}};
+  for (const char* layer : {"gat", "gatv2", "gcn"}) {
+    for (const Size& s : sizes) {
+      cases.push_back(fmt::format("--layer {} --graph {} --nodes {} --edges {}", layer, s.graph,
+                                  s.nodes, s.edges) +
+                      common);
+    }
+  }
+  cases.push_back(fmt::format("--epoch --data {}", c.data) + common);
+  return cases;
+}
+
+int run_suite(const BenchConfig& c, const std::string& self) {
+  if (!c.json) print_table_header();
+  int failures = 0;
+  for (const std::string& args : suite_arguments(c)) {
+    const std::string command = "'" + self + "' bench " + args;
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+    if (!pipe) throw Error("bench: cannot start " + command);
+    std::string output;
+    char buffer[4096];
+    while (std::fgets(buffer, sizeof buffer, pipe.get())) output += buffer;
+    const int status = pclose(pipe.release());
+    if (status != 0) {
+      std::fprintf(stderr, "heed bench: case failed (status %d): %s\n", status, args.c_str());
+      ++failures;
+      continue;
+    }
+    nlohmann::json result = nlohmann::json::parse(output);
+    if (c.json) {
+      std::puts(result.dump().c_str());
+    } else {
+      print_row(result);
+    }
+    std::fflush(stdout);
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int run_bench(const BenchConfig& c, const std::string& self) {
+  if (c.threads > 0) set_num_threads(c.threads);
+  if (!c.layer && !c.epoch) return run_suite(c, self);
+  nlohmann::json result = measure_one(c);
+  if (c.json) {
+    std::puts(result.dump().c_str());
+  } else {
+    print_table_header();
+    print_row(result);
+  }
+  return 0;
+}
+
+}  // namespace heed::cli

@@ -1,0 +1,31 @@
+#pragma once
+// `heed bench`: speed and memory of heed's layers and of a training epoch.
+// One measurement per process, so each reports its own peak memory; with no
+// measurement named, the whole suite runs, each case in a child process.
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace heed::cli {
+
+struct BenchConfig {
+  std::optional<std::string> layer;  // gat | gatv2 | gcn
+  std::string graph = "uniform";
+  std::int64_t nodes = 100'000;
+  std::int64_t edges = 1'000'000;
+  bool epoch = false;
+  std::string data = "cora";
+  int repeats = 0;  // 0: 5, or 3 from 200k nodes up (as the PyG yardstick)
+  int threads = 0;
+  std::uint64_t seed = 0;
+  bool json = false;
+};
+
+CLI::App* add_bench_command(CLI::App& app, BenchConfig& config);
+
+/// Runs the measurement or the suite; returns the process exit status.
+/// `self` is the path of this executable, re-run for each suite case.
+int run_bench(const BenchConfig& config, const std::string& self);
+
+}  // namespace heed::cli
