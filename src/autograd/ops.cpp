@@ -328,19 +328,25 @@ Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
   const std::size_t iz = z.id(), is = s_src.id(), id = s_dst.id();
   // The backward step reads this op's own output, recorded next on the tape.
   const std::size_t iout = tape.size();
-  return tape.record(std::move(out), needs,
-                     [&tape, &graph, iz, is, id, iout, shape, negative_slope, drop,
-                      alpha = std::move(alpha)](const Tensor<T>& g) {
-                       std::span<T> gz, gs, gd;
-                       if (tape.requires_grad(iz)) gz = tape.grad(iz).values();
-                       if (tape.requires_grad(is)) gs = tape.grad(is).values();
-                       if (tape.requires_grad(id)) gd = tape.grad(id).values();
-                       Tensor<T> work(alpha.rows(), alpha.cols());
-                       kernels::gat_attention_backward<T>(
-                           graph, shape, tape.value(iz).values(), tape.value(is).values(),
-                           tape.value(id).values(), negative_slope, drop, alpha.values(),
-                           tape.value(iout).values(), g.values(), gz, gs, gd, work.values());
-                     });
+  return tape.record(
+      std::move(out), needs,
+      [&tape, &graph, iz, is, id, iout, shape, negative_slope, drop, alpha = std::move(alpha),
+       used = false](const Tensor<T>& g) mutable {
+        // The score gradients overwrite alpha (no second E x H buffer), so
+        // this step can run once, as in PyTorch without retain_graph.
+        if (used) throw Error("gat_attention: backward ran twice through the same tape");
+        used = true;
+        std::span<T> gz, gs, gd;
+        if (tape.requires_grad(iz)) gz = tape.grad(iz).values();
+        if (tape.requires_grad(is)) gs = tape.grad(is).values();
+        if (tape.requires_grad(id)) gd = tape.grad(id).values();
+        const Tensor<T>& alpha_read = alpha;
+        kernels::gat_attention_backward<T>(
+            graph, shape, tape.value(iz).values(), tape.value(is).values(),
+            tape.value(id).values(), negative_slope, drop, alpha_read.values(),
+            tape.value(iout).values(), g.values(), gz, gs, gd, alpha.values());
+        alpha = Tensor<T>();
+      });
 }
 
 template <class T>

@@ -91,6 +91,17 @@ inline void exp_in_place(double* x, std::int64_t n) {
   for (std::int64_t k = 0; k < n; ++k) x[k] = vector_exp(x[k]);
 }
 
+/// How many edges ahead the kernels prefetch a neighbour's rows: random
+/// gathers defeat the hardware prefetcher, and the out-of-order window covers
+/// only two or three edges.
+inline constexpr std::int64_t kPrefetchDistance = 12;
+
+/// Prefetches `bytes` from p on, one cache line at a time.
+inline void prefetch_bytes(const void* p, std::size_t bytes) {
+  const char* c = static_cast<const char*>(p);
+  for (std::size_t k = 0; k < bytes; k += 64) __builtin_prefetch(c + k);
+}
+
 /// Calls body.template operator()<kN>() with the head width as a
 /// compile-time constant for the common widths, 0 (run time) otherwise.
 template <class Body>

@@ -105,6 +105,7 @@ void attention_forward_rows(const Graph& graph, HeadShape shape, const T* z, con
     T* m = max_buffer.data();
     T* sum = sum_buffer.data();
     T* w = weight_buffer.data();
+    const EdgeId edge_end = in.indptr[std::size_t(row_end)];
     for (std::int64_t i = row_begin; i < row_end; ++i) {
       const EdgeId begin = in.indptr[std::size_t(i)], end = in.indptr[std::size_t(i) + 1];
       T* oi = out + i * W;
@@ -113,6 +114,10 @@ void attention_forward_rows(const Graph& graph, HeadShape shape, const T* z, con
       const T* sd = s_dst + i * H;
       for (int h = 0; h < H; ++h) m[h] = -std::numeric_limits<T>::infinity();
       for (EdgeId e = begin; e < end; ++e) {
+        if (e + kPrefetchDistance < edge_end) {
+          const std::int64_t ahead = indices[e + kPrefetchDistance];
+          prefetch_bytes(s_src + ahead * H, std::size_t(H) * sizeof(T));
+        }
         const T* ss = s_src + std::int64_t(indices[e]) * H;
         T* ae = alpha + e * H;
         for (int h = 0; h < H; ++h) {
@@ -138,6 +143,10 @@ void attention_forward_rows(const Graph& graph, HeadShape shape, const T* z, con
         }
         if (dropout.active()) {
           for (int h = 0; h < H; ++h) w[h] *= dropout.scale(std::uint64_t(e * H + h));
+        }
+        if (e + kPrefetchDistance < edge_end) {
+          prefetch_bytes(z + std::int64_t(indices[e + kPrefetchDistance]) * W,
+                         std::size_t(W) * sizeof(T));
         }
         const T* zj = z + std::int64_t(indices[e]) * W;
         for (int h = 0; h < H; ++h) {
@@ -198,12 +207,24 @@ void attention_backward_sources(const Graph& graph, HeadShape shape, const T* z,
     T* drop = drop_buffer.data();
     T* w = weight_buffer.data();
     for (int h = 0; h < H; ++h) drop[h] = T(1);
+    const EdgeId edge_end = by_src.indptr[std::size_t(row_end)];
     for (std::int64_t j = row_begin; j < row_end; ++j) {
       T* gz = grad_z ? grad_z + j * W : nullptr;
       T* gss = grad_s_src ? grad_s_src + j * H : nullptr;
       const T* zj = z + j * W;
       const T* ss = s_src + j * H;
       for (EdgeId p = by_src.indptr[std::size_t(j)]; p < by_src.indptr[std::size_t(j) + 1]; ++p) {
+        if (p + kPrefetchDistance < edge_end) {
+          const std::int64_t ahead = by_src.indices[std::size_t(p + kPrefetchDistance)];
+          const EdgeId ahead_edge = out_ids[p + kPrefetchDistance];
+          prefetch_bytes(grad_out + ahead * W, std::size_t(W) * sizeof(T));
+          prefetch_bytes(alpha + ahead_edge * H, std::size_t(H) * sizeof(T));
+          if (need_scores) {
+            prefetch_bytes(s_dst + ahead * H, std::size_t(H) * sizeof(T));
+            prefetch_bytes(row_dot + ahead * H, std::size_t(H) * sizeof(T));
+            prefetch_bytes(edge_work + ahead_edge * H, std::size_t(H) * sizeof(T));
+          }
+        }
         const std::int64_t i = by_src.indices[std::size_t(p)];
         const EdgeId e = out_ids[p];
         const T* gi = grad_out + i * W;
@@ -211,6 +232,8 @@ void attention_backward_sources(const Graph& graph, HeadShape shape, const T* z,
         if (dropout.active()) {
           for (int h = 0; h < H; ++h) drop[h] = dropout.scale(std::uint64_t(e * H + h));
         }
+        // Read alpha before the score gradients, which may overwrite it.
+        for (int h = 0; h < H; ++h) w[h] = ae[h] * drop[h];
         if (need_scores) {
           const T* sd = s_dst + i * H;
           const T* ci = row_dot + i * H;
@@ -224,7 +247,6 @@ void attention_backward_sources(const Graph& graph, HeadShape shape, const T* z,
           }
         }
         if (gz) {
-          for (int h = 0; h < H; ++h) w[h] = ae[h] * drop[h];
           for (int h = 0; h < H; ++h) {
             if (w[h] != T(0)) axpy<kChannels>(w[h], gi + h * F, gz + h * F, F);
           }

@@ -1,5 +1,7 @@
 #include "heed/tensor/tensor.hpp"
 
+#include <sys/mman.h>
+
 #include <cstring>
 #include <new>
 
@@ -10,10 +12,17 @@ namespace heed {
 template <class T>
 std::unique_ptr<T[], typename Tensor<T>::Free> Tensor<T>::allocate(std::size_t count) {
   if (count == 0) return nullptr;
+  // Large buffers come on 2 MiB boundaries and ask for transparent huge
+  // pages: every step of a big graph allocates fresh per-edge and per-node
+  // buffers, and faulting them in 4 KiB at a time costs more than the
+  // kernels that fill them (measured: 15 ms for 25 MiB on a VM).
+  constexpr std::size_t kHugePage = std::size_t(2) << 20;
+  const std::size_t alignment = count * sizeof(T) >= 2 * kHugePage ? kHugePage : kAlignment;
   // aligned_alloc needs a size that is a multiple of the alignment.
-  std::size_t bytes = (count * sizeof(T) + kAlignment - 1) / kAlignment * kAlignment;
-  auto* p = static_cast<T*>(std::aligned_alloc(kAlignment, bytes));
+  const std::size_t bytes = (count * sizeof(T) + alignment - 1) / alignment * alignment;
+  auto* p = static_cast<T*>(std::aligned_alloc(alignment, bytes));
   if (p == nullptr) throw std::bad_alloc();
+  if (alignment == kHugePage) madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failure is harmless
   return std::unique_ptr<T[], Free>(p);
 }
 

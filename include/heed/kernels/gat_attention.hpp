@@ -48,7 +48,8 @@ void gat_attention_forward(const Graph& graph, HeadShape shape, std::span<const 
 
 /// Backward of gat_attention_forward given its alpha and out and grad_out
 /// (N x H*F). Accumulates (+=) into grad_z (N x H*F), grad_s_src and
-/// grad_s_dst (N x H); any may be empty. edge_work is scratch of E x H.
+/// grad_s_dst (N x H); any may be empty. edge_work is scratch of E x H; it may
+/// be alpha's own buffer (alpha is then overwritten), which saves E x H.
 /// One walk of the out-CSR by source computes grad_z and grad_s_src and the
 /// per-edge score gradients; a walk of the in-CSR sums those into grad_s_dst.
 /// Each pass writes only the rows it owns: no atomics, and every sum runs in
