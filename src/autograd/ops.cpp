@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "heed/error.hpp"
+#include "heed/kernels/exp.hpp"
 #include "heed/kernels/spmm.hpp"
 #include "heed/tensor/blas.hpp"
 
@@ -63,15 +64,28 @@ Var<T> matmul(Var<T> a, Var<T> b) {
 
 namespace {
 
-// x with head h's dropout mask applied: entry (i, c) keeps counter (h * rows + i) * cols + c.
+// x with head h of `heads` dropout masks applied: element k (row-major) has
+// counter k * heads + h, as in the sparse path (kernels::HeadDropout).
 template <class T>
-Tensor<T> masked_for_head(const Tensor<T>& x, const KeyedDropout<T>& drop, int h) {
+Tensor<T> masked_for_head(const Tensor<T>& x, const KeyedDropout<T>& drop, int h, int heads) {
   Tensor<T> out = x;
-  const std::uint64_t base = std::uint64_t(h) * x.size();
   const std::int64_t n = std::int64_t(x.size());
+  if (heads == 1) {
+    // Consecutive counters: four elements per draw, in blocks of 64.
+#pragma omp parallel for schedule(static)
+    for (std::int64_t b = 0; b < n; b += 64) {
+      T scale[64];
+      const int count = int(std::min<std::int64_t>(64, n - b));
+      drop.scales(std::uint64_t(b), count, scale);
+      for (int k = 0; k < count; ++k) out.data()[b + k] *= scale[k];
+    }
+    return out;
+  }
 #pragma omp parallel for schedule(static)
   for (std::int64_t k = 0; k < n; ++k) {
-    if (out.data()[k] != T(0)) out.data()[k] *= drop.scale(base + std::uint64_t(k));
+    if (out.data()[k] != T(0)) {
+      out.data()[k] *= drop.scale(std::uint64_t(k) * std::uint64_t(heads) + std::uint64_t(h));
+    }
   }
   return out;
 }
@@ -122,7 +136,7 @@ Var<T> head_dropout_matmul(Var<T> x, Var<T> w, int heads, const KeyedDropout<T>&
   const std::size_t ix = x.id(), iw = w.id();
   for (int h = 0; h < heads; ++h) {
     Tensor<T> block(xv.rows(), width);
-    gemm(Transpose::kNo, Transpose::kNo, T(1), masked_for_head(xv, drop, h),
+    gemm(Transpose::kNo, Transpose::kNo, T(1), masked_for_head(xv, drop, h, heads),
          column_block(wv, std::size_t(h) * width, width), T(0), block);
     add_column_block(block, std::size_t(h) * width, out);
   }
@@ -136,7 +150,7 @@ Var<T> head_dropout_matmul(Var<T> x, Var<T> w, int heads, const KeyedDropout<T>&
                          if (tape.requires_grad(iw)) {
                            // dW_h = (mask_h . X)^T dY_h
                            Tensor<T> dw(wv.rows(), width);
-                           gemm(Transpose::kYes, Transpose::kNo, T(1), masked_for_head(xv, drop, h),
+                           gemm(Transpose::kYes, Transpose::kNo, T(1), masked_for_head(xv, drop, h, heads),
                                 gh, T(0), dw);
                            add_column_block(dw, begin, tape.grad(iw));
                          }
@@ -145,11 +159,9 @@ Var<T> head_dropout_matmul(Var<T> x, Var<T> w, int heads, const KeyedDropout<T>&
                            Tensor<T> dx(xv.rows(), xv.cols());
                            gemm(Transpose::kNo, Transpose::kYes, T(1), gh,
                                 column_block(wv, begin, width), T(0), dx);
-                           const std::uint64_t base = std::uint64_t(h) * xv.size();
+                           const Tensor<T> masked = masked_for_head(dx, drop, h, heads);
                            T* gx = tape.grad(ix).data();
-                           for (std::size_t k = 0; k < dx.size(); ++k) {
-                             gx[k] += dx.data()[k] * drop.scale(base + k);
-                           }
+                           for (std::size_t k = 0; k < dx.size(); ++k) gx[k] += masked.data()[k];
                          }
                        }
                      });
@@ -242,21 +254,41 @@ Var<T> elu(Var<T> x, T alpha) {
   const Tensor<T>& xv = x.value();
   Tensor<T> out(xv.rows(), xv.cols());
   const std::int64_t n = std::int64_t(xv.size());
+  const T* in = xv.data();
+  T* o = out.data();
+  if constexpr (std::is_same_v<T, float>) {
+    // exp(v) - 1 with the vectorised exp, in blocks; near 0, where that
+    // difference would lose digits, a Taylor polynomial (error < 1e-7 relative).
 #pragma omp parallel for schedule(static)
-  for (std::int64_t k = 0; k < n; ++k) {
-    T v = xv.data()[k];
-    out.data()[k] = v > T(0) ? v : alpha * std::expm1(v);
+    for (std::int64_t b = 0; b < n; b += 64) {
+      const int count = int(std::min<std::int64_t>(64, n - b));
+      float e[64];
+      for (int k = 0; k < count; ++k) e[k] = std::min(in[b + k], 0.0f);
+      kernels::exp_in_place(e, count);
+      for (int k = 0; k < count; ++k) {
+        const float v = in[b + k];
+        const float small = v * (1.0f + v * (0.5f + v * (1.0f / 6 + v * (1.0f / 24))));
+        const float expm1 = v > -0.0625f ? small : e[k] - 1.0f;
+        o[b + k] = v > 0.0f ? v : alpha * expm1;
+      }
+    }
+  } else {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t k = 0; k < n; ++k) o[k] = in[k] > T(0) ? in[k] : alpha * std::expm1(in[k]);
   }
   const std::size_t ix = x.id();
-  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, alpha, n](const Tensor<T>& g) {
-    const T* xv = tape.value(ix).data();
-    T* gx = tape.grad(ix).data();
-    // d/dx alpha (e^x - 1) = alpha e^x.
+  // Backward reads the output, recorded next: for v <= 0, alpha e^v = out + alpha.
+  const std::size_t iout = tape.size();
+  return tape.record(std::move(out), x.requires_grad(),
+                     [&tape, ix, iout, alpha, n](const Tensor<T>& g) {
+                       const T* xv = tape.value(ix).data();
+                       const T* ov = tape.value(iout).data();
+                       T* gx = tape.grad(ix).data();
 #pragma omp parallel for schedule(static)
-    for (std::int64_t k = 0; k < n; ++k) {
-      gx[k] += xv[k] > T(0) ? g.data()[k] : g.data()[k] * alpha * std::exp(xv[k]);
-    }
-  });
+                       for (std::int64_t k = 0; k < n; ++k) {
+                         gx[k] += xv[k] > T(0) ? g.data()[k] : g.data()[k] * (ov[k] + alpha);
+                       }
+                     });
 }
 
 template <class T>
@@ -269,17 +301,23 @@ Var<T> dropout(Var<T> x, const KeyedDropout<T>& drop) {
   const Tensor<T>& xv = x.value();
   Tensor<T> out(xv.rows(), xv.cols());
   const std::int64_t n = std::int64_t(xv.size());
+  // In blocks of 64 consecutive counters: one draw per four elements.
+  auto apply = [n, drop](const T* in, T* result, bool accumulate) {
 #pragma omp parallel for schedule(static)
-  for (std::int64_t k = 0; k < n; ++k) {
-    // Bag-of-words inputs are mostly zeros, which stay zero without a draw.
-    const T v = xv.data()[k];
-    out.data()[k] = v == T(0) ? T(0) : v * drop.scale(std::uint64_t(k));
-  }
+    for (std::int64_t b = 0; b < n; b += 64) {
+      T scale[64];
+      const int count = int(std::min<std::int64_t>(64, n - b));
+      drop.scales(std::uint64_t(b), count, scale);
+      for (int k = 0; k < count; ++k) {
+        const T v = in[b + k] * scale[k];
+        result[b + k] = accumulate ? result[b + k] + v : v;
+      }
+    }
+  };
+  apply(xv.data(), out.data(), false);
   const std::size_t ix = x.id();
-  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, drop, n](const Tensor<T>& g) {
-    T* gx = tape.grad(ix).data();
-#pragma omp parallel for schedule(static)
-    for (std::int64_t k = 0; k < n; ++k) gx[k] += g.data()[k] * drop.scale(std::uint64_t(k));
+  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, apply](const Tensor<T>& g) {
+    apply(g.data(), tape.grad(ix).data(), true);
   });
 }
 

@@ -75,22 +75,6 @@ inline T dot(const T* a, const T* b, int runtime_n) {
   return total;
 }
 
-/// x[0:n] = exp(x[0:n]), vector_exp lane by lane.
-inline void exp_in_place(float* x, std::int64_t n) {
-  std::int64_t k = 0;
-  using Int = Lanes<std::int32_t>;
-  for (; k + kLanes <= n; k += kLanes) {
-    Lanes<float> v;
-    std::memcpy(&v, x + k, sizeof v);
-    vector_exp_lanes<Lanes<float>, Int>(v);
-    std::memcpy(x + k, &v, sizeof v);
-  }
-  for (; k < n; ++k) x[k] = vector_exp(x[k]);
-}
-inline void exp_in_place(double* x, std::int64_t n) {
-  for (std::int64_t k = 0; k < n; ++k) x[k] = vector_exp(x[k]);
-}
-
 /// How many edges ahead the kernels prefetch a neighbour's rows: random
 /// gathers defeat the hardware prefetcher, and the out-of-order window covers
 /// only two or three edges.

@@ -101,7 +101,8 @@ void attention_forward_rows(const Graph& graph, HeadShape shape, const T* z, con
   const NodeId* indices = in.indices.data();
   for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
     std::vector<T> max_buffer(static_cast<std::size_t>(H)), sum_buffer(static_cast<std::size_t>(H)),
-        weight_buffer(static_cast<std::size_t>(H));
+        weight_buffer(static_cast<std::size_t>(H)), drop_buffer(static_cast<std::size_t>(H));
+    T* drop = drop_buffer.data();
     T* m = max_buffer.data();
     T* sum = sum_buffer.data();
     T* w = weight_buffer.data();
@@ -142,16 +143,16 @@ void attention_forward_rows(const Graph& graph, HeadShape shape, const T* z, con
           w[h] = ae[h];
         }
         if (dropout.active()) {
-          for (int h = 0; h < H; ++h) w[h] *= dropout.scale(std::uint64_t(e * H + h));
+          dropout.scales(std::uint64_t(e * H), H, drop);
+          for (int h = 0; h < H; ++h) w[h] *= drop[h];
         }
         if (e + kPrefetchDistance < edge_end) {
           prefetch_bytes(z + std::int64_t(indices[e + kPrefetchDistance]) * W,
                          std::size_t(W) * sizeof(T));
         }
         const T* zj = z + std::int64_t(indices[e]) * W;
-        for (int h = 0; h < H; ++h) {
-          if (w[h] != T(0)) axpy<kChannels>(w[h], zj + h * F, oi + h * F, F);
-        }
+        // No branch on dropped heads (see spmm_accumulate).
+        for (int h = 0; h < H; ++h) axpy<kChannels>(w[h], zj + h * F, oi + h * F, F);
       }
       for (int h = 0; h < H; ++h) sum[h] = T(1) / sum[h];
       for (int h = 0; h < H; ++h) scale<kChannels>(sum[h], oi + h * F, F);
@@ -229,9 +230,7 @@ void attention_backward_sources(const Graph& graph, HeadShape shape, const T* z,
         const EdgeId e = out_ids[p];
         const T* gi = grad_out + i * W;
         const T* ae = alpha + e * H;
-        if (dropout.active()) {
-          for (int h = 0; h < H; ++h) drop[h] = dropout.scale(std::uint64_t(e * H + h));
-        }
+        if (dropout.active()) dropout.scales(std::uint64_t(e * H), H, drop);
         // Read alpha before the score gradients, which may overwrite it.
         for (int h = 0; h < H; ++h) w[h] = ae[h] * drop[h];
         if (need_scores) {
@@ -247,9 +246,7 @@ void attention_backward_sources(const Graph& graph, HeadShape shape, const T* z,
           }
         }
         if (gz) {
-          for (int h = 0; h < H; ++h) {
-            if (w[h] != T(0)) axpy<kChannels>(w[h], gi + h * F, gz + h * F, F);
-          }
+          for (int h = 0; h < H; ++h) axpy<kChannels>(w[h], gi + h * F, gz + h * F, F);
         }
       }
     }

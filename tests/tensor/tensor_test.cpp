@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <random>
+#include <vector>
 
 #include "heed/tensor/blas.hpp"
 #include "heed/tensor/random.hpp"
@@ -74,10 +76,13 @@ TEST(Random, KeyedDropoutIsReproducibleAndHasTheRightRate) {
   for (int i = 0; i < n; ++i) {
     const double s = d.scale(std::uint64_t(i));
     EXPECT_EQ(s, d.scale(std::uint64_t(i)));
-    ASSERT_TRUE(s == 0.0 || std::abs(s - 1 / 0.7) < 1e-12);
+    ASSERT_TRUE(s == 0.0 || s == d.kept_scale());
     dropped += s == 0.0;
   }
   EXPECT_NEAR(double(dropped) / n, 0.3, 0.005);
+  // p is rounded to 16 bits; the kept scale is exact for the rounded p.
+  EXPECT_NEAR(d.kept_scale(), 1 / 0.7, 1e-4);
+  EXPECT_DOUBLE_EQ(d.kept_scale(), 65536.0 / (65536.0 - d.threshold()));
   // A different key gives a different mask.
   KeyedDropout<double> other{0.3, 43};
   int differ = 0;
@@ -85,6 +90,24 @@ TEST(Random, KeyedDropoutIsReproducibleAndHasTheRightRate) {
     differ += (d.scale(std::uint64_t(i)) != other.scale(std::uint64_t(i)));
   EXPECT_GT(differ, 300);
   EXPECT_EQ(KeyedDropout<double>{}.scale(5), 1.0);
+}
+
+TEST(Random, BatchedScalesEqualSingleScales) {
+  const KeyedDropout<float> d{0.6f, 7};
+  for (std::uint64_t first : {0u, 1u, 3u, 4u, 13u}) {
+    for (int count : {0, 1, 3, 4, 5, 8, 17}) {
+      std::vector<float> batch(std::size_t(count) + 1, -1.0f);
+      d.scales(first, count, batch.data());
+      for (int k = 0; k < count; ++k) {
+        EXPECT_EQ(batch[std::size_t(k)], d.scale(first + std::uint64_t(k)))
+            << first << " + " << k;
+      }
+      EXPECT_EQ(batch[std::size_t(count)], -1.0f) << "wrote past count";
+    }
+  }
+  // Almost certain dropout still keeps a finite scale.
+  const KeyedDropout<double> high{0.999999, 1};
+  EXPECT_TRUE(std::isfinite(high.kept_scale()));
 }
 
 TEST(Random, RngIsSeeded) {

@@ -64,4 +64,27 @@ inline void vector_exp_lanes(F& x) {
   exp_detail::exp_body<F, I>(x);
 }
 
+/// x[0:n] = exp(x[0:n]): vector_exp lane by lane, a vector register at a
+/// time (8 floats with AVX, else 4).
+inline void exp_in_place(float* x, std::int64_t n) {
+#ifdef __AVX__
+  constexpr int kWidth = 8;
+#else
+  constexpr int kWidth = 4;
+#endif
+  using Floats [[gnu::vector_size(kWidth * sizeof(float))]] = float;
+  using Ints [[gnu::vector_size(kWidth * sizeof(std::int32_t))]] = std::int32_t;
+  std::int64_t k = 0;
+  for (; k + kWidth <= n; k += kWidth) {
+    Floats v;
+    std::memcpy(&v, x + k, sizeof v);
+    vector_exp_lanes<Floats, Ints>(v);
+    std::memcpy(x + k, &v, sizeof v);
+  }
+  for (; k < n; ++k) x[k] = vector_exp(x[k]);
+}
+inline void exp_in_place(double* x, std::int64_t n) {
+  for (std::int64_t k = 0; k < n; ++k) x[k] = std::exp(x[k]);
+}
+
 }  // namespace heed::kernels

@@ -51,7 +51,8 @@ SparseMatrix<T> sparse_matrix(const Tensor<T>& dense) {
 
 /// Dropout masks of a sparse product with one independent mask per head:
 /// entry (i, c) of the original rows x cols matrix, for head h, is scaled by
-/// dropout.scale((h * rows + i) * cols + c). `transposed` says the matrix
+/// dropout.scale((i * cols + c) * heads + h), so the heads of one entry are
+/// consecutive counters (one draw serves four). `transposed` says the matrix
 /// handed to the kernel is the original's transpose, so that the same
 /// entries get the same draws in forward and backward.
 template <class T>

@@ -32,19 +32,65 @@ constexpr std::uint64_t counter_bits(std::uint64_t key, std::uint64_t counter) {
 }
 
 /// Inverted dropout with a keyed mask: keep with probability 1 - p, scale kept
-/// elements by 1 / (1 - p).
+/// elements by 1 / (1 - p). Element i's draw is the 16-bit slice i % 4 of
+/// word i / 4 of the key's stream, so one mix serves four elements (callers
+/// that need runs of consecutive elements take them four at a time with
+/// scales()); p is used rounded to a multiple of 2^-16, and the kept scale is
+/// exact for the rounded p, so the mask stays unbiased.
 template <class T>
 struct KeyedDropout {
   T p = 0;
   std::uint64_t key = 0;
 
   bool active() const { return p > 0; }
-  /// The factor element `i` is multiplied by: 0 or 1 / (1 - p).
+  /// Slices below this are dropped: p * 2^16, rounded, at most 2^16 - 1.
+  std::uint32_t threshold() const {
+    const double t = static_cast<double>(p) * 65536.0 + 0.5;  // rounds; no libm call in hot loops
+    return t < 1.0 ? 0u : t >= 65535.0 ? 65535u : static_cast<std::uint32_t>(t);
+  }
+  /// The factor kept elements are multiplied by: 1 / (1 - rounded p).
+  T kept_scale() const { return T(65536.0 / (65536.0 - threshold())); }
+
+  /// The factor element `i` is multiplied by: 0 or kept_scale().
   T scale(std::uint64_t i) const {
     if (!active()) return T(1);
-    // Dropped iff a 53-bit uniform integer falls below p * 2^53.
-    const auto threshold = static_cast<std::uint64_t>(static_cast<double>(p) * 0x1.0p53);
-    return (counter_bits(key, i) >> 11) < threshold ? T(0) : T(1) / (T(1) - p);
+    const std::uint64_t word = counter_bits(key, i >> 2);
+    const std::uint32_t slice = std::uint32_t(word >> (16 * (i & 3))) & 0xFFFFu;
+    return slice < threshold() ? T(0) : kept_scale();
+  }
+
+  /// out[k] = scale(first + k) for k < count, one mix per four elements.
+  void scales(std::uint64_t first, int count, T* out) const {
+    if (!active()) {
+      for (int k = 0; k < count; ++k) out[k] = T(1);
+      return;
+    }
+    const std::uint32_t t = threshold();
+    const T kept = kept_scale();
+    auto slice_scale = [t, kept](std::uint64_t word, unsigned slot) {
+      return (std::uint32_t(word >> (16 * slot)) & 0xFFFFu) < t ? T(0) : kept;
+    };
+    std::uint64_t i = first;
+    const std::uint64_t end = first + std::uint64_t(count);
+    // Head: up to the next multiple of four.
+    if (i & 3) {
+      const std::uint64_t word = counter_bits(key, i >> 2);
+      for (; i < end && (i & 3); ++i) out[i - first] = slice_scale(word, unsigned(i & 3));
+    }
+    // Body: whole words.
+    for (; i + 4 <= end; i += 4) {
+      const std::uint64_t word = counter_bits(key, i >> 2);
+      T* o = out + (i - first);
+      o[0] = slice_scale(word, 0);
+      o[1] = slice_scale(word, 1);
+      o[2] = slice_scale(word, 2);
+      o[3] = slice_scale(word, 3);
+    }
+    // Tail.
+    if (i < end) {
+      const std::uint64_t word = counter_bits(key, i >> 2);
+      for (; i < end; ++i) out[i - first] = slice_scale(word, unsigned(i & 3));
+    }
   }
 };
 
