@@ -388,6 +388,73 @@ Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
 }
 
 template <class T>
+Var<T> gatv2_attention(Var<T> x_src, Var<T> x_dst, Var<T> att, const Graph& graph,
+                       kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& drop,
+                       Tensor<T>* alpha_out) {
+  require_same_tape(x_src, x_dst, "gatv2_attention");
+  require_same_tape(x_src, att, "gatv2_attention");
+  Tape<T>& tape = x_src.tape();
+  const std::size_t n = std::size_t(graph.num_nodes()), w = std::size_t(shape.width());
+  require_shape(x_src.value(), n, w, "gatv2_attention", "x_src");
+  require_shape(x_dst.value(), n, w, "gatv2_attention", "x_dst");
+  require_shape(att.value(), 1, w, "gatv2_attention", "att");
+  if (!(drop.p >= T(0) && drop.p < T(1))) {
+    throw Error("gatv2_attention: dropout must be in [0, 1), got " + std::to_string(drop.p));
+  }
+  Tensor<T> alpha(std::size_t(graph.num_edges()), std::size_t(shape.heads));
+  Tensor<T> out(n, w);
+  kernels::gatv2_attention_forward<T>(graph, shape, x_src.value().values(),
+                                      x_dst.value().values(), att.value().values(),
+                                      negative_slope, drop, alpha.values(), out.values());
+  if (alpha_out != nullptr) *alpha_out = alpha;
+  const bool needs = x_src.requires_grad() || x_dst.requires_grad() || att.requires_grad();
+  const std::size_t is = x_src.id(), id = x_dst.id(), ia = att.id();
+  const std::size_t iout = tape.size();  // this op's output, recorded next
+  return tape.record(
+      std::move(out), needs,
+      [&tape, &graph, is, id, ia, iout, shape, negative_slope, drop, alpha = std::move(alpha),
+       used = false](const Tensor<T>& g) mutable {
+        // The score gradients overwrite alpha, so this step runs once.
+        if (used) throw Error("gatv2_attention: backward ran twice through the same tape");
+        used = true;
+        std::span<T> gs, gd, ga;
+        if (tape.requires_grad(is)) gs = tape.grad(is).values();
+        if (tape.requires_grad(id)) gd = tape.grad(id).values();
+        if (tape.requires_grad(ia)) ga = tape.grad(ia).values();
+        const Tensor<T>& alpha_read = alpha;
+        kernels::gatv2_attention_backward<T>(
+            graph, shape, tape.value(is).values(), tape.value(id).values(),
+            tape.value(ia).values(), negative_slope, drop, alpha_read.values(),
+            tape.value(iout).values(), g.values(), gs, gd, ga, alpha.values());
+        alpha = Tensor<T>();
+      });
+}
+
+template <class T>
+Var<T> weighted_aggregate(Var<T> z, const Graph& graph,
+                          std::shared_ptr<const std::vector<T>> edge_weight) {
+  Tape<T>& tape = z.tape();
+  const Tensor<T>& zv = z.value();
+  if (std::int64_t(zv.rows()) != graph.num_nodes()) {
+    throw Error("weighted_aggregate: input has " + std::to_string(zv.rows()) +
+                " rows, the graph " + std::to_string(graph.num_nodes()) + " nodes");
+  }
+  if (!edge_weight || std::int64_t(edge_weight->size()) != graph.num_edges()) {
+    throw Error("weighted_aggregate: need one weight per edge (" +
+                std::to_string(graph.num_edges()) + ")");
+  }
+  const int width = int(zv.cols());
+  Tensor<T> out(zv.rows(), zv.cols());
+  kernels::weighted_aggregate<T>(graph, *edge_weight, zv.values(), width, out.values());
+  const std::size_t iz = z.id();
+  return tape.record(std::move(out), z.requires_grad(),
+                     [&tape, &graph, iz, width, edge_weight](const Tensor<T>& g) {
+                       kernels::weighted_aggregate_transpose<T>(graph, *edge_weight, g.values(),
+                                                                width, tape.grad(iz).values());
+                     });
+}
+
+template <class T>
 Var<T> head_mean(Var<T> x, int heads) {
   Tape<T>& tape = x.tape();
   const Tensor<T>& xv = x.value();
@@ -503,6 +570,10 @@ Var<T> nll_loss(Var<T> log_probs, std::span<const std::int32_t> labels,
   template Var<T> gat_node_scores<T>(Var<T>, Var<T>, kernels::HeadShape);                         \
   template Var<T> gat_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T,   \
                                    const KeyedDropout<T>&, Tensor<T>*);                           \
+  template Var<T> gatv2_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T, \
+                                     const KeyedDropout<T>&, Tensor<T>*);                         \
+  template Var<T> weighted_aggregate<T>(Var<T>, const Graph&,                                     \
+                                        std::shared_ptr<const std::vector<T>>);                   \
   template Var<T> head_mean<T>(Var<T>, int);                                                      \
   template Var<T> log_softmax<T>(Var<T>);                                                         \
   template Var<T> nll_loss<T>(Var<T>, std::span<const std::int32_t>, std::span<const NodeId>);

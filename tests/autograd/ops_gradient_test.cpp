@@ -1,6 +1,10 @@
 // Finite-difference checks, in double, of the gradient of every op.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <memory>
+#include <vector>
+
 #include "heed/autograd/ops.hpp"
 #include "heed/error.hpp"
 #include "support/finite_difference.hpp"
@@ -162,6 +166,74 @@ TEST(OpsGradient, GatAttentionWithDropout) {
   check_gat_attention(true, 0.3);
 }
 
+void check_gatv2_attention(bool loops, double attention_dropout) {
+  const Graph graph = small_graph(loops);
+  const kernels::HeadShape shape{2, 3};
+  expect_gradients_match(
+      {random_tensor(5, 6, 31), random_tensor(5, 6, 32), random_tensor(1, 6, 33)},
+      [&](Tape<double>&, const Vars& v) {
+        return ops::gatv2_attention(v[0], v[1], v[2], graph, shape, 0.2,
+                                    KeyedDropout<double>{attention_dropout, 98});
+      });
+}
+
+TEST(OpsGradient, Gatv2Attention) {
+  check_gatv2_attention(true, 0.0);
+}
+TEST(OpsGradient, Gatv2AttentionWithoutSelfLoops) {
+  check_gatv2_attention(false, 0.0);
+}
+TEST(OpsGradient, Gatv2AttentionWithDropout) {
+  check_gatv2_attention(true, 0.3);
+}
+TEST(OpsGradient, Gatv2AttentionWithSharedProjection) {
+  // x_src and x_dst the same value: both gradient paths reach it.
+  const Graph graph = small_graph(true);
+  const kernels::HeadShape shape{1, 4};
+  expect_gradients_match({random_tensor(5, 4, 34), random_tensor(1, 4, 35)},
+                         [&](Tape<double>&, const Vars& v) {
+                           return ops::gatv2_attention(v[0], v[0], v[1], graph, shape, 0.2,
+                                                       KeyedDropout<double>{});
+                         });
+}
+
+TEST(OpsGradient, WeightedAggregate) {
+  const Graph graph = small_graph(true);
+  auto w = std::make_shared<const std::vector<double>>(kernels::gcn_edge_weights<double>(graph));
+  expect_gradients_match({random_tensor(5, 3, 36)}, [&](Tape<double>&, const Vars& v) {
+    return ops::weighted_aggregate(v[0], graph, w);
+  });
+}
+
+TEST(OpsGradient, AttentionBackwardRunsOnce) {
+  // The attention ops reuse alpha's buffer for score gradients, so a second
+  // backward through the same tape must fail loudly, not compute garbage.
+  const Graph graph = small_graph(true);
+  Tape<double> tape;
+  V z = tape.variable(random_tensor(5, 2, 37));
+  V s = tape.variable(random_tensor(5, 1, 38));
+  V h = ops::gat_attention(z, s, s, graph, {1, 2}, 0.2, KeyedDropout<double>{});
+  V loss = testing::weighted_sum(h, random_tensor(5, 2, 39));
+  tape.backward(loss);
+  EXPECT_THROW(tape.backward(loss), Error);
+}
+
+TEST(OpsValues, FloatEluMatchesExpm1) {
+  // The float path uses a vectorised exp and a polynomial near zero.
+  Tape<float> tape;
+  Tensor<float> x(1, 2001);
+  for (int k = 0; k <= 2000; ++k) x(0, std::size_t(k)) = -20.0f + 0.0125f * float(k) - 1e-4f;
+  const Tensor<float> y = ops::elu(tape.constant(x)).value();
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    const double v = x.data()[k];
+    const double want = v > 0 ? v : std::expm1(v);
+    EXPECT_NEAR(y.data()[k], want, 2e-7 * std::max(1.0, std::abs(want))) << "x = " << v;
+    if (v < 0) {
+      EXPECT_NEAR(y.data()[k] / want, 1.0, 1e-6) << "relative, x = " << v;
+    }
+  }
+}
+
 TEST(OpsGradient, HeadMean) {
   expect_gradients_match({random_tensor(4, 6, 16)},
                          [](Tape<double>&, const Vars& v) { return ops::head_mean(v[0], 3); });
@@ -213,6 +285,19 @@ TEST(Tape, BackwardNeedsAScalarThatDependsOnSomething) {
   Tape<double> tape;
   EXPECT_THROW(tape.backward(tape.variable(Tensor<double>(2, 2))), Error);
   EXPECT_THROW(tape.backward(tape.constant(Tensor<double>(1, 1))), Error);
+}
+
+TEST(Tape, BackwardWithASeedGradientEqualsAWeightedSum) {
+  // out.backward(r) must give the same gradients as sum(r .* out).backward().
+  const Tensor<double> x0 = random_tensor(3, 4, 40), r = random_tensor(3, 4, 41);
+  Tape<double> a, b;
+  V xa = a.variable(x0), xb = b.variable(x0);
+  a.backward(ops::elu(xa), r);
+  b.backward(testing::weighted_sum(ops::elu(xb), r));
+  const Tensor<double>& ga = *a.find_grad(xa.id());
+  const Tensor<double>& gb = *b.find_grad(xb.id());
+  for (std::size_t k = 0; k < ga.size(); ++k) EXPECT_DOUBLE_EQ(ga.data()[k], gb.data()[k]);
+  EXPECT_THROW(a.backward(xa, Tensor<double>(2, 2)), Error);  // wrong seed shape
 }
 
 TEST(Tape, ParameterGradientsAccumulateAcrossTapes) {

@@ -4,10 +4,13 @@
 // that need one. Every op here has a finite-difference test in double.
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "heed/autograd/tape.hpp"
 #include "heed/graph/graph.hpp"
+#include "heed/kernels/aggregate.hpp"
 #include "heed/kernels/gat_attention.hpp"
+#include "heed/kernels/gatv2_attention.hpp"
 #include "heed/kernels/spmm.hpp"
 #include "heed/tensor/random.hpp"
 
@@ -54,6 +57,20 @@ template <class T>
 Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
                      kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& dropout,
                      Tensor<T>* alpha_out = nullptr);
+/// GATv2's attention: softmax over in-edges of a . LeakyReLU(x_dst[i] +
+/// x_src[j]) per head (att is 1 x (H * F)), then the weighted sum of x_src[j].
+/// x_src and x_dst may be the same value (shared weights). If `alpha_out` is
+/// set it receives the coefficients (E x H, before dropout). `graph` must
+/// outlive the tape.
+template <class T>
+Var<T> gatv2_attention(Var<T> x_src, Var<T> x_dst, Var<T> att, const Graph& graph,
+                       kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& dropout,
+                       Tensor<T>* alpha_out = nullptr);
+/// out_i = sum over in-edges e = (j -> i) of w_e z_j (GCN, mean aggregation).
+/// `graph` must outlive the tape; the weights (one per edge id) are shared.
+template <class T>
+Var<T> weighted_aggregate(Var<T> z, const Graph& graph,
+                          std::shared_ptr<const std::vector<T>> edge_weight);
 /// Mean over heads: N x (H * F) -> N x F.
 template <class T>
 Var<T> head_mean(Var<T> x, int heads);
