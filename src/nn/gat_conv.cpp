@@ -101,15 +101,7 @@ Var<T> GATConv<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph&
 template <class T>
 Var<T> GATConv<T>::attend(Var<T> z, const Graph& graph, const ForwardContext& context,
                           Attention<T>* attention) {
-  const Graph* g = &graph;
-  if (options_.add_self_loops && !graph.has_self_loop_everywhere()) {
-    if (looped_from_ != &graph || looped_from_edges_ != graph.in().indices.data()) {
-      looped_ = graph.with_self_loops();
-      looped_from_ = &graph;
-      looped_from_edges_ = graph.in().indices.data();
-    }
-    g = &looped_;
-  }
+  const Graph* g = options_.add_self_loops ? &self_loops_.looped(graph) : &graph;
   Tape<T>& tape = z.tape();
   const kernels::HeadShape shape{options_.heads, options_.out_channels};
   Var<T> s_src = ops::gat_node_scores(z, tape.parameter(att_src_), shape);

@@ -15,6 +15,7 @@
 #include "heed/autograd/tape.hpp"
 #include "heed/graph/graph.hpp"
 #include "heed/nn/node_features.hpp"
+#include "heed/nn/self_loop_cache.hpp"
 #include "heed/tensor/random.hpp"
 
 namespace heed::nn {
@@ -88,11 +89,7 @@ class GATConv {
   Parameter<T> att_src_;  // 1 x (heads * out_channels)
   Parameter<T> att_dst_;  // 1 x (heads * out_channels)
   Parameter<T> bias_;     // 1 x out_width()
-  // Self-looped copy of the last loop-less graph seen, and which graph that
-  // was (its address and edge buffer), so repeated calls reuse it.
-  Graph looped_;
-  const Graph* looped_from_ = nullptr;
-  const NodeId* looped_from_edges_ = nullptr;
+  SelfLoopCache self_loops_;
 };
 
 extern template class GATConv<float>;

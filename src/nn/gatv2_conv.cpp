@@ -1,0 +1,102 @@
+#include "heed/nn/gatv2_conv.hpp"
+
+#include <string>
+
+#include "heed/error.hpp"
+#include "heed/nn/init.hpp"
+
+namespace heed::nn {
+namespace {
+
+void validate(const GATv2ConvOptions& o) {
+  auto fail = [](const std::string& what) { throw Error("GATv2Conv: " + what); };
+  if (o.in_channels < 1) fail("in_channels must be >= 1, got " + std::to_string(o.in_channels));
+  if (o.out_channels < 1) fail("out_channels must be >= 1, got " + std::to_string(o.out_channels));
+  if (o.heads < 1) fail("heads must be >= 1, got " + std::to_string(o.heads));
+  if (!(o.dropout >= 0.0 && o.dropout < 1.0)) {
+    fail("dropout must be in [0, 1), got " + std::to_string(o.dropout));
+  }
+  if (!(o.negative_slope >= 0.0)) {
+    fail("negative_slope must be >= 0, got " + std::to_string(o.negative_slope));
+  }
+}
+
+void check_input(std::size_t rows, std::size_t cols, const Graph& graph, int in_channels) {
+  if (cols != std::size_t(in_channels)) {
+    throw Error("GATv2Conv: input has " + std::to_string(cols) +
+                " features, the layer expects in_channels = " + std::to_string(in_channels));
+  }
+  if (std::int64_t(rows) != graph.num_nodes()) {
+    throw Error("GATv2Conv: input has " + std::to_string(rows) + " rows, the graph " +
+                std::to_string(graph.num_nodes()) + " nodes");
+  }
+}
+
+}  // namespace
+
+template <class T>
+GATv2Conv<T>::GATv2Conv(const GATv2ConvOptions& options, Rng& rng) : options_(options) {
+  validate(options_);
+  const std::size_t in = std::size_t(options_.in_channels);
+  const std::size_t width = std::size_t(options_.heads * options_.out_channels);
+  weight_src_ = Parameter<T>("weight_src", glorot_uniform<T>(in, width, in, width, rng));
+  if (!options_.share_weights) {
+    weight_dst_ = Parameter<T>("weight_dst", glorot_uniform<T>(in, width, in, width, rng));
+  }
+  att_ = Parameter<T>("att", glorot_uniform<T>(1, width, std::size_t(options_.out_channels), 1,
+                                               rng));
+  if (options_.bias) bias_ = Parameter<T>("bias", Tensor<T>(1, std::size_t(out_width())), false);
+}
+
+template <class T>
+std::vector<Parameter<T>*> GATv2Conv<T>::parameters() {
+  std::vector<Parameter<T>*> p{&weight_src_};
+  if (!options_.share_weights) p.push_back(&weight_dst_);
+  p.push_back(&att_);
+  if (options_.bias) p.push_back(&bias_);
+  return p;
+}
+
+template <class T>
+Var<T> GATv2Conv<T>::forward(Var<T> x, const Graph& graph, const ForwardContext& context,
+                             Attention<T>* attention) {
+  check_input(x.value().rows(), x.value().cols(), graph, options_.in_channels);
+  Tape<T>& tape = x.tape();
+  Var<T> x_src = ops::matmul(x, tape.parameter(weight_src_));
+  Var<T> x_dst = options_.share_weights ? x_src : ops::matmul(x, tape.parameter(weight_dst_));
+  return attend(x_src, x_dst, graph, context, attention);
+}
+
+template <class T>
+Var<T> GATv2Conv<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
+                             const ForwardContext& context, Attention<T>* attention) {
+  if (!x.sparse()) return forward(tape.view(x.dense()), graph, context, attention);
+  check_input(x.rows(), x.cols(), graph, options_.in_channels);
+  const KeyedDropout<T> none{};
+  Var<T> x_src = ops::head_dropout_matmul(x.sparse(), tape.parameter(weight_src_), 1, none);
+  Var<T> x_dst = options_.share_weights
+                     ? x_src
+                     : ops::head_dropout_matmul(x.sparse(), tape.parameter(weight_dst_), 1, none);
+  return attend(x_src, x_dst, graph, context, attention);
+}
+
+template <class T>
+Var<T> GATv2Conv<T>::attend(Var<T> x_src, Var<T> x_dst, const Graph& graph,
+                            const ForwardContext& context, Attention<T>* attention) {
+  const Graph& g = options_.add_self_loops ? self_loops_.looped(graph) : graph;
+  Tape<T>& tape = x_src.tape();
+  const kernels::HeadShape shape{options_.heads, options_.out_channels};
+  const KeyedDropout<T> drop{context.training ? T(options_.dropout) : T(0), context.dropout_key};
+  Var<T> h = ops::gatv2_attention(x_src, x_dst, tape.parameter(att_), g, shape,
+                                  T(options_.negative_slope), drop,
+                                  attention ? &attention->alpha : nullptr);
+  if (attention) attention->graph = g;
+  if (!options_.concat && options_.heads > 1) h = ops::head_mean(h, options_.heads);
+  if (options_.bias) h = ops::add_bias(h, tape.parameter(bias_));
+  return h;
+}
+
+template class GATv2Conv<float>;
+template class GATv2Conv<double>;
+
+}  // namespace heed::nn
