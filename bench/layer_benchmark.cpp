@@ -7,8 +7,12 @@
 #include "heed/autograd/tape.hpp"
 #include "heed/data/random_graph.hpp"
 #include "heed/error.hpp"
+#include "heed/kernels/aggregate.hpp"
 #include "heed/kernels/gat_attention.hpp"
+#include "heed/kernels/gatv2_attention.hpp"
 #include "heed/nn/gat_conv.hpp"
+#include "heed/nn/gatv2_conv.hpp"
+#include "heed/nn/gcn_conv.hpp"
 #include "heed/tensor/blas.hpp"
 #include "heed/tensor/random.hpp"
 #include "process_memory.hpp"
@@ -98,20 +102,120 @@ LayerUnderTest gat_layer(const LayerCase& c, const Graph& graph, const Tensor<fl
                                                  s_dst->values(), slope, no_dropout,
                                                  alpha->values(), out->values());
          }});
+    runs.push_back({"gat_attention_backward",
+                    // <g_i, out_i> per node; by source: own z_j, grad_z, s_src rows, and
+                    // per edge grad_out_i, alpha, s_dst_i, row_dot_i, the score gradient;
+                    // by destination: the score gradients again.
+                    s.n * (2 * s.w * f + s.h * f) + s.n * (Sizes::ptr + 3 * s.w * f + 3 * s.h * f) +
+                        s.e * (Sizes::idx + Sizes::ptr + s.w * f + 4 * s.h * f) +
+                        s.n * (Sizes::ptr + 2 * s.h * f) + s.e * s.h * f,
+                    0,
+                    [&graph, shape, z, s_src, s_dst, slope, no_dropout, alpha, out, grad_out,
+                     grad_z, grad_s_src, grad_s_dst, work] {
+                      kernels::gat_attention_backward<float>(
+                          graph, shape, z->values(), s_src->values(), s_dst->values(), slope,
+                          no_dropout, alpha->values(), out->values(), grad_out->values(),
+                          grad_z->values(), grad_s_src->values(), grad_s_dst->values(),
+                          work->values());
+                    }});
+    return runs;
+  };
+  return t;
+}
+
+LayerUnderTest gatv2_layer(const LayerCase& c, const Graph& graph, const Tensor<float>& x,
+                           Rng& rng) {
+  nn::GATv2ConvOptions o;
+  o.in_channels = c.in_channels;
+  o.out_channels = c.out_channels;
+  o.heads = c.heads;
+  auto layer = std::make_shared<nn::GATv2Conv<float>>(o, rng);
+  LayerUnderTest t;
+  t.forward = [layer, &graph](Tape<float>&, Var<float> in) {
+    return layer->forward(in, graph, nn::ForwardContext{true, 1});
+  };
+  t.make_kernels = [c, layer, &graph, &x] {
+    const kernels::HeadShape shape{c.heads, c.out_channels};
+    const std::size_t n = std::size_t(graph.num_nodes()), e = std::size_t(graph.num_edges());
+    const std::size_t h = std::size_t(c.heads), w = std::size_t(shape.width());
+    auto params = layer->parameters();  // weight_src, weight_dst, att, bias
+    auto xs = std::make_shared<Tensor<float>>(n, w), xd = std::make_shared<Tensor<float>>(n, w);
+    gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, params[0]->value, 0.0f, *xs);
+    gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, params[1]->value, 0.0f, *xd);
+    auto alpha = std::make_shared<Tensor<float>>(e, h), out = std::make_shared<Tensor<float>>(n, w);
+    auto grad_out = std::make_shared<Tensor<float>>(random_matrix(n, w, 7));
+    auto grad_xs = std::make_shared<Tensor<float>>(n, w),
+         grad_xd = std::make_shared<Tensor<float>>(n, w);
+    auto grad_att = std::make_shared<Tensor<float>>(1, w);
+    auto work = std::make_shared<Tensor<float>>(e, h);
+    const float slope = float(layer->options().negative_slope);
+    const Sizes s{double(n), double(e), double(h), double(w)};
+    const double f = Sizes::f;
+    std::vector<KernelRun> runs;
+    runs.push_back({"projections x W_s, x W_d (BLAS)", 0, 4.0 * s.n * c.in_channels * s.w,
+                    [&x, params, xs, xd] {
+                      gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, params[0]->value, 0.0f, *xs);
+                      gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, params[1]->value, 0.0f, *xd);
+                    }});
+    runs.push_back({"gatv2_attention_forward",
+                    // per node x_dst_i and out_i; per edge x_src_j (read once:
+                    // the aggregation walk finds it in cache) and alpha
+                    s.n * (Sizes::ptr + 2 * s.w * f) + s.e * (Sizes::idx + s.w * f + s.h * f), 0,
+                    [&graph, shape, xs, xd, params, slope, alpha, out] {
+                      kernels::gatv2_attention_forward<float>(
+                          graph, shape, xs->values(), xd->values(), params[2]->value.values(),
+                          slope, {}, alpha->values(), out->values());
+                    }});
+    runs.push_back({"gatv2_attention_backward",
+                    // <g_i, out_i>; by source: own x_src_j and grad rows, per edge
+                    // grad_out_i, x_dst_i, alpha, row_dot_i, score gradient; by
+                    // destination: own x_dst_i and grad rows, per edge x_src_j, score gradient.
+                    s.n * (2 * s.w * f + s.h * f) + s.n * (Sizes::ptr + 3 * s.w * f) +
+                        s.e * (Sizes::idx + Sizes::ptr + 2 * s.w * f + 3 * s.h * f) +
+                        s.n * (Sizes::ptr + 3 * s.w * f) + s.e * (Sizes::idx + s.w * f + s.h * f),
+                    0,
+                    [&graph, shape, xs, xd, params, slope, alpha, out, grad_out, grad_xs, grad_xd,
+                     grad_att, work] {
+                      kernels::gatv2_attention_backward<float>(
+                          graph, shape, xs->values(), xd->values(), params[2]->value.values(),
+                          slope, {}, alpha->values(), out->values(), grad_out->values(),
+                          grad_xs->values(), grad_xd->values(), grad_att->values(), work->values());
+                    }});
+    return runs;
+  };
+  return t;
+}
+
+LayerUnderTest gcn_layer(const LayerCase& c, const Graph& graph, const Tensor<float>& x, Rng& rng) {
+  const int width = c.heads * c.out_channels;
+  auto layer = std::make_shared<nn::GCNConv<float>>(nn::GCNConvOptions{c.in_channels, width}, rng);
+  LayerUnderTest t;
+  t.forward = [layer, &graph](Tape<float>&, Var<float> in) { return layer->forward(in, graph); };
+  t.make_kernels = [c, layer, width, &graph, &x] {
+    const std::size_t n = std::size_t(graph.num_nodes()), w = std::size_t(width);
+    auto params = layer->parameters();
+    auto z = std::make_shared<Tensor<float>>(n, w), out = std::make_shared<Tensor<float>>(n, w);
+    gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, params[0]->value, 0.0f, *z);
+    auto grad_out = std::make_shared<Tensor<float>>(random_matrix(n, w, 7));
+    auto grad_z = std::make_shared<Tensor<float>>(n, w);
+    auto weights = std::make_shared<std::vector<float>>(kernels::gcn_edge_weights<float>(graph));
+    const Sizes s{double(n), double(graph.num_edges()), 1, double(w)};
+    const double f = Sizes::f;
+    std::vector<KernelRun> runs;
+    runs.push_back({"projection x W (BLAS)", 0, 2.0 * s.n * c.in_channels * s.w, [&x, params, z] {
+                      gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, params[0]->value, 0.0f, *z);
+                    }});
     runs.push_back(
-        {"gat_attention_backward",
-         // by destination: grad_out and s_dst rows; per edge z_j, s_src_j, alpha, work
-         s.n * (Sizes::ptr + s.w * f + 2 * s.h * f) + s.e * (Sizes::idx + s.w * f + 3 * s.h * f) +
-             // by source: grad_z read and written; per edge grad_out_i, alpha, work, edge id
-             s.n * (Sizes::ptr + 2 * s.w * f + s.h * f) +
-             s.e * (Sizes::idx + Sizes::ptr + s.w * f + 2 * s.h * f),
-         0,
-         [&graph, shape, z, s_src, s_dst, slope, no_dropout, alpha, out, grad_out, grad_z,
-          grad_s_src, grad_s_dst, work] {
-           kernels::gat_attention_backward<float>(
-               graph, shape, z->values(), s_src->values(), s_dst->values(), slope, no_dropout,
-               alpha->values(), out->values(), grad_out->values(), grad_z->values(),
-               grad_s_src->values(), grad_s_dst->values(), work->values());
+        {"weighted_aggregate", s.n * (Sizes::ptr + s.w * f) + s.e * (Sizes::idx + f + s.w * f), 0,
+         [&graph, width, weights, z, out] {
+           kernels::weighted_aggregate<float>(graph, *weights, z->values(), width, out->values());
+         }});
+    runs.push_back(
+        {"weighted_aggregate_transpose",
+         s.n * (Sizes::ptr + 2 * s.w * f) + s.e * (Sizes::idx + Sizes::ptr + f + s.w * f), 0,
+         [&graph, width, weights, grad_out, grad_z] {
+           kernels::weighted_aggregate_transpose<float>(graph, *weights, grad_out->values(), width,
+                                                        grad_z->values());
          }});
     return runs;
   };
@@ -136,6 +240,10 @@ nlohmann::json run_layer_benchmark(const LayerCase& c) {
   LayerUnderTest layer;
   if (c.layer == "gat") {
     layer = gat_layer(c, graph, x, rng);
+  } else if (c.layer == "gatv2") {
+    layer = gatv2_layer(c, graph, x, rng);
+  } else if (c.layer == "gcn") {
+    layer = gcn_layer(c, graph, x, rng);
   } else {
     throw Error("bench: unknown layer '" + c.layer + "' (gat, gatv2 or gcn)");
   }
