@@ -1,11 +1,14 @@
 #include "heed/kernels/gat_attention.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "heed/error.hpp"
+#include "heed/tensor/tensor.hpp"
 #include "heed/kernels/exp.hpp"
 #include "feature_loops.hpp"
 #include "row_ranges.hpp"
@@ -87,21 +90,115 @@ void gat_node_scores_backward(HeadShape shape, std::span<const T> z, std::span<c
 
 namespace {
 
+// Per-head scratch: a fixed array when the head count is a compile-time
+// constant (the loops over heads then unroll into registers), else a vector.
+template <class T, int kHeads>
+struct HeadBuffer {
+  explicit HeadBuffer(int) {}
+  T* data() { return values.data(); }
+  // At least 4: KeyedDropout::scales writes whole words in its body loop,
+  // which GCC cannot see never runs for fewer elements (-Warray-bounds).
+  std::array<T, std::size_t(kHeads < 4 ? 4 : kHeads)> values{};
+};
+template <class T>
+struct HeadBuffer<T, 0> {
+  explicit HeadBuffer(int heads) : values(std::size_t(heads)) {}
+  T* data() { return values.data(); }
+  std::vector<T> values;
+};
+
+// Calls body.template operator()<kHeads, kChannels>() with compile-time
+// constants for the common shapes (8 heads, or any head count with one of
+// the common widths), 0 for what stays a run-time value.
+template <class Body>
+void dispatch_shape(HeadShape shape, Body&& body) {
+  if (shape.heads == 8) {
+    dispatch_width(shape.channels, [&]<int kChannels>() { body.template operator()<8, kChannels>(); });
+  } else if (shape.heads == 1) {
+    dispatch_width(shape.channels, [&]<int kChannels>() { body.template operator()<1, kChannels>(); });
+  } else {
+    dispatch_width(shape.channels, [&]<int kChannels>() { body.template operator()<0, kChannels>(); });
+  }
+}
+
 // e = LeakyReLU(s_dst[i] + s_src[j]); alpha = exp(e - max) / sum; out_i = sum drop(alpha) z_j.
 // Node-parallel by destination over the in-CSR: a thread owns its rows of out
 // and its rows' edges of alpha. Two passes per row: scores and their max
 // (reading only s_src[j], H values), then exp, sum and the weighted sum of
 // z_j (the one read of a neighbour's features), normalised at the end.
+// Vector helpers for the 8-head paths: a Lanes<T> holds one value per head.
+template <class T>
+[[gnu::always_inline]] inline Lanes<T> load_heads(const T* p) {
+  Lanes<T> v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class T, class V>
+[[gnu::always_inline]] inline void store_heads(T* p, const V& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+template <class T, class V>
+[[gnu::always_inline]] inline void exp_heads(V& v) {
+  if constexpr (std::is_same_v<T, float>) {
+    vector_exp_lanes<Lanes<float>, Lanes<std::int32_t>>(v);
+  } else {
+    for (int h = 0; h < kLanes; ++h) v[h] = vector_exp(v[h]);
+  }
+}
+
+// One destination row of the forward pass with H == kLanes heads, every
+// per-head step a single vector operation. Same arithmetic, in the same
+// order per head, as the scalar path.
 template <class T, int kChannels>
+void forward_row_vector(EdgeId begin, EdgeId end, EdgeId edge_end, const NodeId* indices,
+                        const T* z, const T* s_src, const T* sd_row, T negative_slope,
+                        const KeyedDropout<T>& dropout, T* alpha, T* oi, int runtime_f) {
+  using V = Lanes<T>;
+  constexpr int H = kLanes;
+  const int F = kChannels > 0 ? kChannels : runtime_f, W = H * F;
+  const V sd = load_heads(sd_row);
+  V m = V{} - std::numeric_limits<T>::infinity();
+  for (EdgeId e = begin; e < end; ++e) {
+    if (e + kPrefetchDistance < edge_end) {
+      __builtin_prefetch(s_src + std::int64_t(indices[e + kPrefetchDistance]) * H);
+    }
+    V x = sd + load_heads(s_src + std::int64_t(indices[e]) * H);
+    x = x > T(0) ? x : x * negative_slope;
+    store_heads(alpha + e * H, x);
+    m = m > x ? m : x;
+  }
+  V sum = {};
+  T drop[kLanes];
+  for (EdgeId e = begin; e < end; ++e) {
+    V p = load_heads(alpha + e * H) - m;
+    exp_heads<T>(p);
+    store_heads(alpha + e * H, p);
+    sum += p;
+    if (dropout.active()) {
+      dropout.scales(std::uint64_t(e * H), H, drop);
+      p *= load_heads(drop);
+    }
+    if (e + kPrefetchDistance < edge_end) {
+      prefetch_bytes(z + std::int64_t(indices[e + kPrefetchDistance]) * W, std::size_t(W) * sizeof(T));
+    }
+    const T* zj = z + std::int64_t(indices[e]) * W;
+    for (int h = 0; h < H; ++h) axpy<kChannels>(p[h], zj + h * F, oi + h * F, F);
+  }
+  const V inv = T(1) / sum;
+  for (int h = 0; h < H; ++h) scale<kChannels>(inv[h], oi + h * F, F);
+  for (EdgeId e = begin; e < end; ++e) store_heads(alpha + e * H, load_heads(alpha + e * H) * inv);
+}
+
+template <class T, int kHeads, int kChannels>
 void attention_forward_rows(const Graph& graph, HeadShape shape, const T* z, const T* s_src,
                             const T* s_dst, T negative_slope, const KeyedDropout<T>& dropout,
                             T* alpha, T* out) {
-  const int H = shape.heads, F = kChannels > 0 ? kChannels : shape.channels, W = H * F;
+  const int H = kHeads > 0 ? kHeads : shape.heads;
+  const int F = kChannels > 0 ? kChannels : shape.channels, W = H * F;
   const Csr& in = graph.in();
   const NodeId* indices = in.indices.data();
   for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
-    std::vector<T> max_buffer(static_cast<std::size_t>(H)), sum_buffer(static_cast<std::size_t>(H)),
-        weight_buffer(static_cast<std::size_t>(H)), drop_buffer(static_cast<std::size_t>(H));
+    HeadBuffer<T, kHeads> max_buffer(H), sum_buffer(H), weight_buffer(H), drop_buffer(H);
     T* drop = drop_buffer.data();
     T* m = max_buffer.data();
     T* sum = sum_buffer.data();
@@ -112,6 +209,12 @@ void attention_forward_rows(const Graph& graph, HeadShape shape, const T* z, con
       T* oi = out + i * W;
       std::fill(oi, oi + W, T(0));
       if (begin == end) continue;
+      if constexpr (kHeads == kLanes) {
+        // One vector holds an edge's scores for all heads.
+        forward_row_vector<T, kChannels>(begin, end, edge_end, indices, z, s_src, s_dst + i * H,
+                                         negative_slope, dropout, alpha, oi, F);
+        continue;
+      }
       const T* sd = s_dst + i * H;
       for (int h = 0; h < H; ++h) m[h] = -std::numeric_limits<T>::infinity();
       for (EdgeId e = begin; e < end; ++e) {
@@ -177,8 +280,8 @@ void gat_attention_forward(const Graph& graph, HeadShape shape, std::span<const 
   check_sizes("s_dst", s_dst.size(), std::size_t(n * H));
   check_sizes("alpha", alpha.size(), std::size_t(graph.num_edges() * H));
   check_sizes("out", out.size(), std::size_t(n * W));
-  dispatch_width(shape.channels, [&]<int kChannels>() {
-    attention_forward_rows<T, kChannels>(graph, shape, z.data(), s_src.data(), s_dst.data(),
+  dispatch_shape(shape, [&]<int kHeads, int kChannels>() {
+    attention_forward_rows<T, kHeads, kChannels>(graph, shape, z.data(), s_src.data(), s_dst.data(),
                                       negative_slope, dropout, alpha.data(), out.data());
   });
 }
@@ -193,18 +296,19 @@ namespace {
 //   grad_z_j += sum_e alpha_e drop_e g_i,  grad_s_src_j += sum_e d score_e.
 // Source-parallel: a thread owns its rows of grad_z and grad_s_src, and the
 // score gradients of its rows' out-edges (stored by edge id in edge_work).
-template <class T, int kChannels>
+template <class T, int kHeads, int kChannels>
 void attention_backward_sources(const Graph& graph, HeadShape shape, const T* z, const T* s_src,
-                                const T* s_dst, T negative_slope, const KeyedDropout<T>& dropout,
-                                const T* alpha, const T* row_dot, const T* grad_out, T* grad_z,
-                                T* grad_s_src, T* edge_work) {
-  const int H = shape.heads, F = kChannels > 0 ? kChannels : shape.channels, W = H * F;
+                                T negative_slope, const KeyedDropout<T>& dropout, const T* alpha,
+                                const T* dst_terms, const T* grad_out, T* grad_z, T* grad_s_src,
+                                T* edge_work) {
+  const int H = kHeads > 0 ? kHeads : shape.heads;
+  const int F = kChannels > 0 ? kChannels : shape.channels, W = H * F;
   const Csr& by_src = graph.out();
   const EdgeId* out_ids = graph.out_edge_ids().data();
-  const bool need_scores = row_dot != nullptr;
+  const bool need_scores = dst_terms != nullptr;
   for_row_ranges(by_src.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
-    std::vector<T> drop_buffer(static_cast<std::size_t>(H)),
-        weight_buffer(static_cast<std::size_t>(H));
+    HeadBuffer<T, kHeads> drop_buffer(H), weight_buffer(H), dot_buffer(H);
+    T* dots = dot_buffer.data();
     T* drop = drop_buffer.data();
     T* w = weight_buffer.data();
     for (int h = 0; h < H; ++h) drop[h] = T(1);
@@ -221,8 +325,7 @@ void attention_backward_sources(const Graph& graph, HeadShape shape, const T* z,
           prefetch_bytes(grad_out + ahead * W, std::size_t(W) * sizeof(T));
           prefetch_bytes(alpha + ahead_edge * H, std::size_t(H) * sizeof(T));
           if (need_scores) {
-            prefetch_bytes(s_dst + ahead * H, std::size_t(H) * sizeof(T));
-            prefetch_bytes(row_dot + ahead * H, std::size_t(H) * sizeof(T));
+            prefetch_bytes(dst_terms + ahead * 2 * H, std::size_t(2 * H) * sizeof(T));
             prefetch_bytes(edge_work + ahead_edge * H, std::size_t(H) * sizeof(T));
           }
         }
@@ -231,14 +334,42 @@ void attention_backward_sources(const Graph& graph, HeadShape shape, const T* z,
         const T* gi = grad_out + i * W;
         const T* ae = alpha + e * H;
         if (dropout.active()) dropout.scales(std::uint64_t(e * H), H, drop);
+        if constexpr (kHeads == kLanes) {
+          using V = Lanes<T>;
+          const V a = load_heads(ae), dr = load_heads(drop);
+          // Read alpha before the score gradients, which may overwrite it.
+          const V wv = a * dr;
+          if (need_scores) {
+            if constexpr (kChannels == 8) {
+              head_dots_8x8(gi, zj, dots);
+            } else {
+              for (int h = 0; h < H; ++h) dots[h] = dot<kChannels>(gi + h * F, zj + h * F, F);
+            }
+            const T* terms = dst_terms + i * 2 * H;
+            V d = a * (load_heads(dots) * dr - load_heads(terms + H));
+            const V raw = load_heads(terms) + load_heads(ss);
+            d = raw > T(0) ? d : d * negative_slope;
+            store_heads(edge_work + e * H, d);
+            if (gss) store_heads(gss, load_heads(gss) + d);
+          }
+          if (gz) {
+            for (int h = 0; h < H; ++h) axpy<kChannels>(wv[h], gi + h * F, gz + h * F, F);
+          }
+          continue;
+        }
         // Read alpha before the score gradients, which may overwrite it.
         for (int h = 0; h < H; ++h) w[h] = ae[h] * drop[h];
         if (need_scores) {
-          const T* sd = s_dst + i * H;
-          const T* ci = row_dot + i * H;
+          const T* sd = dst_terms + i * 2 * H;
+          const T* ci = sd + H;
           T* we = edge_work + e * H;
+          if constexpr (kHeads == 8 && kChannels == 8) {
+            head_dots_8x8(gi, zj, dots);
+          } else {
+            for (int h = 0; h < H; ++h) dots[h] = dot<kChannels>(gi + h * F, zj + h * F, F);
+          }
           for (int h = 0; h < H; ++h) {
-            const T d = ae[h] * (dot<kChannels>(gi + h * F, zj + h * F, F) * drop[h] - ci[h]);
+            const T d = ae[h] * (dots[h] * drop[h] - ci[h]);
             we[h] = sd[h] + ss[h] > T(0) ? d : d * negative_slope;
           }
           if (gss) {
@@ -296,22 +427,27 @@ void gat_attention_backward(const Graph& graph, HeadShape shape, std::span<const
   if (need_scores) check_sizes("edge_work", edge_work.size(), eh);
   if (!need_scores && grad_z.empty()) return;
 
-  // <g_i, out_i> per destination and head.
-  std::vector<T> row_dot;
+  // What the source walk needs of each destination, packed into one row so
+  // that an edge costs one cache line for it: s_dst[i] and <g_i, out_i>.
+  Tensor<T> dst_terms;
   if (need_scores) {
-    row_dot.resize(std::size_t(n * H));
+    dst_terms = Tensor<T>(std::size_t(n), std::size_t(2 * H));
 #pragma omp parallel for schedule(static)
     for (std::int64_t i = 0; i < n; ++i) {
       const T* gi = grad_out.data() + i * W;
       const T* oi = out.data() + i * W;
-      for (int h = 0; h < H; ++h) row_dot[std::size_t(i * H + h)] = dot<0>(gi + h * F, oi + h * F, F);
+      T* terms = dst_terms.data() + i * 2 * H;
+      for (int h = 0; h < H; ++h) {
+        terms[h] = s_dst[std::size_t(i * H + h)];
+        terms[H + h] = dot<0>(gi + h * F, oi + h * F, F);
+      }
     }
   }
   auto data_or_null = [](std::span<T> s) { return s.empty() ? nullptr : s.data(); };
-  dispatch_width(F, [&]<int kChannels>() {
-    attention_backward_sources<T, kChannels>(
-        graph, shape, z.data(), s_src.data(), s_dst.data(), negative_slope, dropout, alpha.data(),
-        need_scores ? row_dot.data() : nullptr, grad_out.data(), data_or_null(grad_z),
+  dispatch_shape(shape, [&]<int kHeads, int kChannels>() {
+    attention_backward_sources<T, kHeads, kChannels>(
+        graph, shape, z.data(), s_src.data(), negative_slope, dropout, alpha.data(),
+        need_scores ? dst_terms.data() : nullptr, grad_out.data(), data_or_null(grad_z),
         data_or_null(grad_s_src), need_scores ? edge_work.data() : nullptr);
   });
   if (!grad_s_dst.empty()) {

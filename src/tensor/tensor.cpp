@@ -8,28 +8,53 @@
 #include "heed/error.hpp"
 
 namespace heed {
+namespace {
+
+// Buffers from this size on are mapped directly, in transparent huge pages:
+// every training step of a big graph allocates fresh per-edge and per-node
+// buffers, and faulting them in 4 KiB at a time, then zeroing them again,
+// cost more than the kernels that fill them (measured: 15 ms for 25 MiB on
+// a VM). Mapped pages arrive zeroed, so the memset is skipped.
+constexpr std::size_t kMapThreshold = std::size_t(4) << 20;
+constexpr std::size_t kHugePage = std::size_t(2) << 20;
+
+}  // namespace
 
 template <class T>
-std::unique_ptr<T[], typename Tensor<T>::Free> Tensor<T>::allocate(std::size_t count) {
+void Tensor<T>::Free::operator()(T* p) const {
+  if (mapped_bytes > 0) {
+    munmap(p, mapped_bytes);
+  } else {
+    std::free(p);
+  }
+}
+
+template <class T>
+std::unique_ptr<T[], typename Tensor<T>::Free> Tensor<T>::allocate(std::size_t count,
+                                                                    bool* zeroed) {
+  if (zeroed) *zeroed = false;
   if (count == 0) return nullptr;
-  // Large buffers come on 2 MiB boundaries and ask for transparent huge
-  // pages: every step of a big graph allocates fresh per-edge and per-node
-  // buffers, and faulting them in 4 KiB at a time costs more than the
-  // kernels that fill them (measured: 15 ms for 25 MiB on a VM).
-  constexpr std::size_t kHugePage = std::size_t(2) << 20;
-  const std::size_t alignment = count * sizeof(T) >= 2 * kHugePage ? kHugePage : kAlignment;
+  const std::size_t wanted = count * sizeof(T);
+  if (wanted >= kMapThreshold) {
+    const std::size_t bytes = (wanted + kHugePage - 1) / kHugePage * kHugePage;
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failure is harmless
+    if (zeroed) *zeroed = true;
+    return std::unique_ptr<T[], Free>(static_cast<T*>(p), Free{bytes});
+  }
   // aligned_alloc needs a size that is a multiple of the alignment.
-  const std::size_t bytes = (count * sizeof(T) + alignment - 1) / alignment * alignment;
-  auto* p = static_cast<T*>(std::aligned_alloc(alignment, bytes));
+  const std::size_t bytes = (wanted + kAlignment - 1) / kAlignment * kAlignment;
+  auto* p = static_cast<T*>(std::aligned_alloc(kAlignment, bytes));
   if (p == nullptr) throw std::bad_alloc();
-  if (alignment == kHugePage) madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failure is harmless
   return std::unique_ptr<T[], Free>(p);
 }
 
 template <class T>
-Tensor<T>::Tensor(std::size_t rows, std::size_t cols)
-    : data_(allocate(rows * cols)), rows_(rows), cols_(cols) {
-  if (data_) std::memset(data_.get(), 0, size() * sizeof(T));
+Tensor<T>::Tensor(std::size_t rows, std::size_t cols) : rows_(rows), cols_(cols) {
+  bool zeroed = false;
+  data_ = allocate(rows * cols, &zeroed);
+  if (data_ && !zeroed) std::memset(data_.get(), 0, size() * sizeof(T));
 }
 
 template <class T>

@@ -33,11 +33,13 @@ Graph random_graph(int nodes, int edges, unsigned seed) {
   return Graph(nodes, e, o);
 }
 
+// H = 8 takes the kernels' vector path (one vector per edge's heads), other
+// head counts the scalar path; F = 8 the vector dot products.
 template <class T>
-void compare_forward(double dropout, double tolerance) {
+void compare_forward(double dropout, double tolerance, int H = 3, int F = 4) {
   const Graph g = random_graph(40, 200, 1);
-  const HeadShape shape{3, 4};
-  const int n = 40, H = 3, F = 4, W = 12;
+  const HeadShape shape{H, F};
+  const int n = 40, W = H * F;
   const auto z = random_values<T>(std::size_t(n * W), 2);
   const auto s_src = random_values<T>(std::size_t(n * H), 3);
   const auto s_dst = random_values<T>(std::size_t(n * H), 4);
@@ -85,6 +87,12 @@ TEST(GatAttentionKernel, ForwardMatchesDenseDouble) {
 TEST(GatAttentionKernel, ForwardMatchesDenseFloat) {
   compare_forward<float>(0.0, 1e-5);
 }
+TEST(GatAttentionKernel, ForwardEightHeadsMatchesDense) {
+  compare_forward<double>(0.3, 1e-10, 8, 8);
+  compare_forward<double>(0.0, 1e-10, 8, 5);
+  compare_forward<float>(0.3, 1e-5, 8, 8);
+  compare_forward<float>(0.0, 1e-5, 8, 3);
+}
 TEST(GatAttentionKernel, ForwardWithDropoutMatchesDense) {
   compare_forward<double>(0.5, 1e-12);
 }
@@ -94,8 +102,8 @@ TEST(GatAttentionKernel, ForwardWithDropoutMatchesDense) {
 //   d raw_ij = d e_ij LeakyReLU'(raw_ij),  grad_s_dst_i = sum_j d raw_ij,
 //   grad_s_src_j = sum_i d raw_ij,  grad_z_j = sum_i alpha_ij drop_ij g_i.
 template <class T>
-void compare_backward(double dropout, double tolerance) {
-  const int n = 40, H = 3, F = 4, W = 12;
+void compare_backward(double dropout, double tolerance, int H = 3, int F = 4) {
+  const int n = 40, W = H * F;
   const Graph g = random_graph(n, 200, 21);
   const HeadShape shape{H, F};
   const auto z = random_values<T>(std::size_t(n * W), 22);
@@ -167,34 +175,44 @@ TEST(GatAttentionKernel, BackwardMatchesDenseDouble) {
 TEST(GatAttentionKernel, BackwardWithDropoutMatchesDenseDouble) {
   compare_backward<double>(0.4, 1e-10);
 }
+TEST(GatAttentionKernel, BackwardEightHeadsMatchesDense) {
+  compare_backward<double>(0.3, 1e-10, 8, 8);
+  compare_backward<double>(0.0, 1e-10, 8, 6);
+  compare_backward<float>(0.3, 1e-5, 8, 8);
+  compare_backward<float>(0.0, 1e-5, 8, 16);
+}
 TEST(GatAttentionKernel, BackwardMatchesDenseFloat) {
   compare_backward<float>(0.0, 1e-5);
 }
 
 TEST(GatAttentionKernel, ResultsDoNotDependOnThreadCount) {
   const Graph g = random_graph(3000, 20000, 5);
-  const HeadShape shape{4, 8};
-  const std::size_t n = 3000, H = 4, W = 32, E = std::size_t(g.num_edges());
-  const auto z = random_values<float>(n * W, 6);
-  const auto s_src = random_values<float>(n * H, 7);
-  const auto s_dst = random_values<float>(n * H, 8);
-  const auto grad_out = random_values<float>(n * W, 9);
-  const KeyedDropout<float> drop{0.3f, 10};
-  auto run = [&](int threads) {
-    set_num_threads(threads);
-    std::vector<float> alpha(E * H), out(n * W), gz(n * W), gs(n * H), gd(n * H), work(E * H);
-    gat_attention_forward<float>(g, shape, z, s_src, s_dst, 0.2f, drop, alpha, out);
-    gat_attention_backward<float>(g, shape, z, s_src, s_dst, 0.2f, drop, alpha, out, grad_out, gz,
-                                  gs, gd, work);
-    std::vector<float> s_grad_z(n * W), s_grad_a(W);
-    gat_node_scores_backward<float>(shape, z, random_values<float>(W, 11), s_src, s_grad_z,
-                                    s_grad_a);
-    return std::vector<std::vector<float>>{out, alpha, gz, gs, gd, s_grad_z, s_grad_a};
-  };
-  const auto one = run(1);
-  const auto three = run(3);
-  set_num_threads(0);
-  for (std::size_t k = 0; k < one.size(); ++k) EXPECT_EQ(one[k], three[k]) << "array " << k;
+  for (const HeadShape shape : {HeadShape{4, 8}, HeadShape{8, 8}}) {
+    const std::size_t n = 3000, H = std::size_t(shape.heads), W = std::size_t(shape.width());
+    const std::size_t E = std::size_t(g.num_edges());
+    const auto z = random_values<float>(n * W, 6);
+    const auto s_src = random_values<float>(n * H, 7);
+    const auto s_dst = random_values<float>(n * H, 8);
+    const auto grad_out = random_values<float>(n * W, 9);
+    const KeyedDropout<float> drop{0.3f, 10};
+    auto run = [&](int threads) {
+      set_num_threads(threads);
+      std::vector<float> alpha(E * H), out(n * W), gz(n * W), gs(n * H), gd(n * H), work(E * H);
+      gat_attention_forward<float>(g, shape, z, s_src, s_dst, 0.2f, drop, alpha, out);
+      gat_attention_backward<float>(g, shape, z, s_src, s_dst, 0.2f, drop, alpha, out, grad_out,
+                                    gz, gs, gd, work);
+      std::vector<float> s_grad_z(n * W), s_grad_a(W);
+      gat_node_scores_backward<float>(shape, z, random_values<float>(W, 11), s_src, s_grad_z,
+                                      s_grad_a);
+      return std::vector<std::vector<float>>{out, alpha, gz, gs, gd, s_grad_z, s_grad_a};
+    };
+    const auto one = run(1);
+    const auto three = run(3);
+    set_num_threads(0);
+    for (std::size_t k = 0; k < one.size(); ++k) {
+      EXPECT_EQ(one[k], three[k]) << "array " << k << ", " << shape.heads << " heads";
+    }
+  }
 }
 
 TEST(GatAttentionKernel, NodeWithoutInEdgesGetsZero) {

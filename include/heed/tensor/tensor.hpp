@@ -50,10 +50,14 @@ class Tensor {
   void fill(T value) { std::fill_n(data_.get(), size(), value); }
 
  private:
+  // Releases either kind of buffer allocate() makes: large ones are mapped
+  // pages (mapped_bytes > 0), small ones come from the heap.
   struct Free {
-    void operator()(T* p) const { std::free(p); }
+    std::size_t mapped_bytes = 0;
+    void operator()(T* p) const;
   };
-  static std::unique_ptr<T[], Free> allocate(std::size_t count);
+  // Large buffers come zeroed from the kernel; `zeroed` says whether this one did.
+  static std::unique_ptr<T[], Free> allocate(std::size_t count, bool* zeroed = nullptr);
 
   std::unique_ptr<T[], Free> data_;
   std::size_t rows_ = 0;
