@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -73,6 +74,56 @@ TEST(HeedCli, SameSeedSameJson) {
     return nlohmann::json::parse(r.out)["test_accuracy"];
   };
   EXPECT_EQ(accuracies(), accuracies());
+}
+
+}  // namespace
+
+namespace {
+
+TEST(HeedBench, LayerMeasurementHasTheRequiredFields) {
+  for (const char* layer : {"gat", "gatv2", "gcn"}) {
+    const Result r = run(std::string("bench --layer ") + layer +
+                             " --nodes 2000 --edges 10000 --repeats 2 --json",
+                         false);
+    ASSERT_EQ(r.status, 0) << r.out;
+    const nlohmann::json j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["layer"], layer);
+    EXPECT_EQ(j["nodes"], 2000);
+    EXPECT_EQ(j["edges"], 10000);
+    EXPECT_GT(j["edges_with_self_loops"].get<double>(), 10000.0);
+    EXPECT_GT(j["fwd_ms"].get<double>(), 0.0);
+    EXPECT_GE(j["fwd_bwd_ms"].get<double>(), j["fwd_bwd_ms_min"].get<double>());
+    EXPECT_LE(j["fwd_bwd_ms"].get<double>(), j["fwd_bwd_ms_max"].get<double>());
+    EXPECT_GT(j["peak_rss_mib"].get<double>(), 1.0);
+    EXPECT_GT(j["edges_per_second"].get<double>(), 0.0);
+    EXPECT_GT(j["triad_gb_per_s"].get<double>(), 0.0);
+    ASSERT_EQ(j["kernels"].size(), 3u);
+    EXPECT_TRUE(j["kernels"][1].contains("fraction_of_triad")) << j["kernels"][1];
+  }
+}
+
+TEST(HeedBench, PowerLawGraphAndTableOutput) {
+  const Result r = run("bench --layer gcn --graph powerlaw --nodes 3000 --edges 20000 --repeats 1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("powerlaw"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("% of triad"), std::string::npos) << r.out;
+}
+
+TEST(HeedBench, EpochOnCora) {
+  const std::string cora = std::string(HEED_TEST_DATA_DIR) + "/cora";
+  if (!std::ifstream(cora + "/meta.json")) GTEST_SKIP() << "no " << cora;
+  const Result r = run("bench --epoch --data '" + cora + "' --repeats 3 --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["layer"], "gat-2layer-epoch");
+  EXPECT_EQ(j["nodes"], 2708);
+  EXPECT_GT(j["fwd_bwd_ms"].get<double>(), j["fwd_ms"].get<double>() * 0.5);
+}
+
+TEST(HeedBench, BadArgumentsAreErrors) {
+  EXPECT_NE(run("bench --layer gat --epoch").status, 0);
+  EXPECT_NE(run("bench --layer transformer").status, 0);
+  EXPECT_NE(run("bench --layer gat --nodes 0").status, 0);
 }
 
 }  // namespace
