@@ -53,6 +53,7 @@ nlohmann::json run_epoch_benchmark(const EpochCase& c) {
           {"edges_with_self_loops", graph.num_edges()},
           {"features", dataset.num_features()},
           {"threads", num_threads()},
+          {"blas_core", blas_core()},
           {"repeats", c.epochs},
           {"fwd_ms", fwd.median_ms},
           {"fwd_ms_min", fwd.min_ms},

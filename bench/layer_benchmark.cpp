@@ -284,6 +284,7 @@ nlohmann::json run_layer_benchmark(const LayerCase& c) {
           {"heads", c.layer == "gcn" ? 1 : c.heads},
           {"out_channels", c.layer == "gcn" ? c.heads * c.out_channels : c.out_channels},
           {"threads", num_threads()},
+          {"blas_core", blas_core()},
           {"repeats", c.repeats},
           {"fwd_ms", fwd.median_ms},
           {"fwd_ms_min", fwd.min_ms},

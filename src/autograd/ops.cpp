@@ -72,7 +72,7 @@ Tensor<T> masked_for_head(const Tensor<T>& x, const KeyedDropout<T>& drop, int h
   const std::int64_t n = std::int64_t(x.size());
   if (heads == 1) {
     // Consecutive counters: four elements per draw, in blocks of 64.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
     for (std::int64_t b = 0; b < n; b += 64) {
       T scale[64];
       const int count = int(std::min<std::int64_t>(64, n - b));
@@ -81,7 +81,7 @@ Tensor<T> masked_for_head(const Tensor<T>& x, const KeyedDropout<T>& drop, int h
     }
     return out;
   }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
   for (std::int64_t k = 0; k < n; ++k) {
     if (out.data()[k] != T(0)) {
       out.data()[k] *= drop.scale(std::uint64_t(k) * std::uint64_t(heads) + std::uint64_t(h));
@@ -218,7 +218,7 @@ Var<T> add_bias(Var<T> x, Var<T> bias) {
   Tensor<T> out = xv;
   const T* b = bias.value().data();
   const std::int64_t rows = std::int64_t(xv.rows()), cols = std::int64_t(xv.cols());
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
   for (std::int64_t r = 0; r < rows; ++r) {
     T* o = out.data() + r * cols;
     for (std::int64_t c = 0; c < cols; ++c) o[c] += b[c];
@@ -270,7 +270,7 @@ Var<T> elu(Var<T> x, T alpha) {
   if constexpr (std::is_same_v<T, float>) {
     // exp(v) - 1 with the vectorised exp, in blocks; near 0, where that
     // difference would lose digits, a Taylor polynomial (error < 1e-7 relative).
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
     for (std::int64_t b = 0; b < n; b += 64) {
       const int count = int(std::min<std::int64_t>(64, n - b));
       float e[64];
@@ -284,7 +284,7 @@ Var<T> elu(Var<T> x, T alpha) {
       }
     }
   } else {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
     for (std::int64_t k = 0; k < n; ++k) o[k] = in[k] > T(0) ? in[k] : alpha * std::expm1(in[k]);
   }
   const std::size_t ix = x.id();
@@ -295,7 +295,7 @@ Var<T> elu(Var<T> x, T alpha) {
                        const T* xv = tape.value(ix).data();
                        const T* ov = tape.value(iout).data();
                        T* gx = tape.grad(ix).data();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
                        for (std::int64_t k = 0; k < n; ++k) {
                          gx[k] += xv[k] > T(0) ? g.data()[k] : g.data()[k] * (ov[k] + alpha);
                        }
@@ -314,7 +314,7 @@ Var<T> dropout(Var<T> x, const KeyedDropout<T>& drop) {
   const std::int64_t n = std::int64_t(xv.size());
   // In blocks of 64 consecutive counters: one draw per four elements.
   auto apply = [n, drop](const T* in, T* result, bool accumulate) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
     for (std::int64_t b = 0; b < n; b += 64) {
       T scale[64];
       const int count = int(std::min<std::int64_t>(64, n - b));
@@ -395,6 +395,68 @@ Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
             tape.value(id).values(), negative_slope, drop, alpha_read.values(),
             tape.value(iout).values(), g.values(), gz, gs, gd, alpha.values());
         alpha = Tensor<T>();
+      });
+}
+
+template <class T>
+Var<T> gat_attention(Var<T> values, Var<T> z, Var<T> att_src, Var<T> att_dst, const Graph& graph,
+                     kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& drop,
+                     Tensor<T>* alpha_out) {
+  require_same_tape(values, z, "gat_attention");
+  require_same_tape(z, att_src, "gat_attention");
+  require_same_tape(z, att_dst, "gat_attention");
+  Tape<T>& tape = z.tape();
+  const std::size_t n = std::size_t(graph.num_nodes()), w = std::size_t(shape.width());
+  const std::size_t heads = std::size_t(shape.heads);
+  require_shape(values.value(), n, w, "gat_attention", "values");
+  require_shape(z.value(), n, w, "gat_attention", "z");
+  require_shape(att_src.value(), 1, w, "gat_attention", "att_src");
+  require_shape(att_dst.value(), 1, w, "gat_attention", "att_dst");
+  if (!(drop.p >= T(0) && drop.p < T(1))) {
+    throw Error("gat_attention: dropout must be in [0, 1), got " + std::to_string(drop.p));
+  }
+  Tensor<T> s_src(n, heads), s_dst(n, heads);
+  kernels::gat_node_score_pair<T>(shape, z.value().values(), att_src.value().values(),
+                                  att_dst.value().values(), s_src.values(), s_dst.values());
+  Tensor<T> alpha(std::size_t(graph.num_edges()), heads);
+  Tensor<T> out(n, w);
+  kernels::gat_attention_forward<T>(graph, shape, values.value().values(), s_src.values(),
+                                    s_dst.values(), negative_slope, drop, alpha.values(),
+                                    out.values());
+  if (alpha_out != nullptr) *alpha_out = alpha;
+  const bool needs = values.requires_grad() || z.requires_grad() || att_src.requires_grad() ||
+                     att_dst.requires_grad();
+  const std::size_t iv = values.id(), iz = z.id(), ia = att_src.id(), id = att_dst.id();
+  const std::size_t iout = tape.size();  // this op's output, recorded next
+  return tape.record(
+      std::move(out), needs,
+      [&tape, &graph, iv, iz, ia, id, iout, shape, negative_slope, drop, n, heads,
+       s_src = std::move(s_src), s_dst = std::move(s_dst), alpha = std::move(alpha),
+       used = false](const Tensor<T>& g) mutable {
+        // The score gradients overwrite alpha, so this step runs once.
+        if (used) throw Error("gat_attention: backward ran twice through the same tape");
+        used = true;
+        const bool scores_need = tape.requires_grad(iz) || tape.requires_grad(ia) ||
+                                 tape.requires_grad(id);
+        Tensor<T> gs, gd;
+        if (scores_need) gs = Tensor<T>(n, heads), gd = Tensor<T>(n, heads);
+        std::span<T> gv;
+        if (tape.requires_grad(iv)) gv = tape.grad(iv).values();
+        const Tensor<T>& alpha_read = alpha;
+        kernels::gat_attention_backward<T>(graph, shape, tape.value(iv).values(), s_src.values(),
+                                           s_dst.values(), negative_slope, drop,
+                                           alpha_read.values(), tape.value(iout).values(),
+                                           g.values(), gv, gs.values(), gd.values(),
+                                           alpha.values());
+        alpha = Tensor<T>();
+        if (!scores_need) return;
+        std::span<T> gz, ga_src, ga_dst;
+        if (tape.requires_grad(iz)) gz = tape.grad(iz).values();
+        if (tape.requires_grad(ia)) ga_src = tape.grad(ia).values();
+        if (tape.requires_grad(id)) ga_dst = tape.grad(id).values();
+        kernels::gat_node_score_pair_backward<T>(shape, tape.value(iz).values(),
+                                                 tape.value(ia).values(), tape.value(id).values(),
+                                                 gs.values(), gd.values(), gz, ga_src, ga_dst);
       });
 }
 
@@ -501,7 +563,7 @@ Var<T> log_softmax(Var<T> x) {
   Tensor<T> out(xv.rows(), xv.cols());
   const std::int64_t rows = std::int64_t(xv.rows());
   const std::size_t cols = xv.cols();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
   for (std::int64_t r = 0; r < rows; ++r) {
     auto in = xv.row(std::size_t(r));
     auto o = out.row(std::size_t(r));
@@ -517,7 +579,7 @@ Var<T> log_softmax(Var<T> x) {
                        // dx = g - softmax * sum(g), softmax = exp(log-softmax).
                        const Tensor<T>& y = tape.value(iy);
                        Tensor<T>& gx = tape.grad(ix);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
                        for (std::int64_t r = 0; r < rows; ++r) {
                          auto gr = g.row(std::size_t(r));
                          T sum = 0;
@@ -581,6 +643,8 @@ Var<T> nll_loss(Var<T> log_probs, std::span<const std::int32_t> labels,
   template Var<T> gat_node_scores<T>(Var<T>, Var<T>, kernels::HeadShape);                         \
   template Var<T> gat_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T,   \
                                    const KeyedDropout<T>&, Tensor<T>*);                           \
+  template Var<T> gat_attention<T>(Var<T>, Var<T>, Var<T>, Var<T>, const Graph&,                 \
+                                   kernels::HeadShape, T, const KeyedDropout<T>&, Tensor<T>*);    \
   template Var<T> gatv2_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T, \
                                      const KeyedDropout<T>&, Tensor<T>*);                         \
   template Var<T> weighted_aggregate<T>(Var<T>, const Graph&,                                     \

@@ -84,7 +84,7 @@ std::vector<T> gcn_edge_weights(const Graph& graph) {
     inv_sqrt[std::size_t(i)] = deg > 0 ? T(1) / std::sqrt(T(deg)) : T(0);
   }
   std::vector<T> w(std::size_t(graph.num_edges()));
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
   for (std::int64_t i = 0; i < graph.num_nodes(); ++i) {
     for (EdgeId e = in.indptr[std::size_t(i)]; e < in.indptr[std::size_t(i) + 1]; ++e) {
       w[std::size_t(e)] = inv_sqrt[std::size_t(i)] * inv_sqrt[std::size_t(in.indices[std::size_t(e)])];
@@ -97,7 +97,7 @@ template <class T>
 std::vector<T> mean_edge_weights(const Graph& graph) {
   const Csr& in = graph.in();
   std::vector<T> w(std::size_t(graph.num_edges()));
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
   for (std::int64_t i = 0; i < graph.num_nodes(); ++i) {
     const EdgeId begin = in.indptr[std::size_t(i)], end = in.indptr[std::size_t(i) + 1];
     for (EdgeId e = begin; e < end; ++e) w[std::size_t(e)] = T(1) / T(end - begin);

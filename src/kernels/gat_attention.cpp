@@ -32,60 +32,111 @@ constexpr std::int64_t kReductionBlock = 2048;
 
 }  // namespace
 
-template <class T>
-void gat_node_scores(HeadShape shape, std::span<const T> z, std::span<const T> a, std::span<T> s) {
+namespace {
+
+// s_k = z a_k for K attention vectors in one pass over z (K = 1 or 2).
+// Node-parallel: each iteration writes its own rows of every s_k.
+template <class T, int K>
+void node_scores(HeadShape shape, std::span<const T> z, const std::span<const T> (&a)[K],
+                 const std::span<T> (&s)[K]) {
   const int H = shape.heads, F = shape.channels, W = shape.width();
   const std::int64_t n = std::int64_t(z.size()) / W;
-  check_sizes("a", a.size(), std::size_t(W));
-  check_sizes("s", s.size(), std::size_t(n * H));
-#pragma omp parallel for schedule(static)
+  for (int k = 0; k < K; ++k) {
+    check_sizes("a", a[k].size(), std::size_t(W));
+    check_sizes("s", s[k].size(), std::size_t(n * H));
+  }
+#pragma omp parallel for schedule(guided)
   for (std::int64_t j = 0; j < n; ++j) {
     const T* zj = z.data() + j * W;
-    for (int h = 0; h < H; ++h) {
-      T acc = 0;
-      for (int f = 0; f < F; ++f) acc += zj[h * F + f] * a[std::size_t(h * F + f)];
-      s[std::size_t(j * H + h)] = acc;
+    for (int k = 0; k < K; ++k) {
+      for (int h = 0; h < H; ++h) {
+        s[k][std::size_t(j * H + h)] = dot<0>(zj + h * F, a[k].data() + h * F, F);
+      }
     }
   }
+}
+
+// Backward of node_scores in one pass over z and grad_z:
+//   grad_z[j] += sum_k ds_k[j, h] a_k[h],   grad_a_k += sum_j ds_k[j, h] z[j, h]
+// Fixed blocks of rows, each with its own partial sums of grad_a, added in
+// block order: the result does not depend on the thread count.
+template <class T, int K>
+void node_scores_backward(HeadShape shape, std::span<const T> z, const std::span<const T> (&a)[K],
+                          const std::span<const T> (&ds)[K], std::span<T> grad_z,
+                          const std::span<T> (&grad_a)[K]) {
+  const int H = shape.heads, F = shape.channels, W = shape.width();
+  const std::int64_t n = std::int64_t(z.size()) / W;
+  bool any_grad_a = false;
+  for (int k = 0; k < K; ++k) {
+    check_sizes("a", a[k].size(), std::size_t(W));
+    check_sizes("ds", ds[k].size(), std::size_t(n * H));
+    if (!grad_a[k].empty()) check_sizes("grad_a", grad_a[k].size(), std::size_t(W));
+    any_grad_a = any_grad_a || !grad_a[k].empty();
+  }
+  if (!grad_z.empty()) check_sizes("grad_z", grad_z.size(), z.size());
+  if (grad_z.empty() && !any_grad_a) return;
+  const std::int64_t blocks = (n + kReductionBlock - 1) / kReductionBlock;
+  std::vector<T> partial(any_grad_a ? std::size_t(blocks * K * W) : 0, T(0));
+#pragma omp parallel for schedule(guided)
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    const std::int64_t end = std::min(n, (b + 1) * kReductionBlock);
+    for (std::int64_t j = b * kReductionBlock; j < end; ++j) {
+      const T* zj = z.data() + j * W;
+      T* gz = grad_z.empty() ? nullptr : grad_z.data() + j * W;
+      for (int k = 0; k < K; ++k) {
+        T* p = any_grad_a ? partial.data() + (b * K + k) * W : nullptr;
+        for (int h = 0; h < H; ++h) {
+          const T d = ds[k][std::size_t(j * H + h)];
+          if (gz) axpy<0>(d, a[k].data() + h * F, gz + h * F, F);
+          if (p && !grad_a[k].empty()) axpy<0>(d, zj + h * F, p + h * F, F);
+        }
+      }
+    }
+  }
+  for (int k = 0; k < K; ++k) {
+    if (grad_a[k].empty()) continue;
+    for (std::int64_t b = 0; b < blocks; ++b) {
+      const T* p = partial.data() + (b * K + k) * W;
+      for (int c = 0; c < W; ++c) grad_a[k][std::size_t(c)] += p[c];
+    }
+  }
+}
+
+}  // namespace
+
+template <class T>
+void gat_node_scores(HeadShape shape, std::span<const T> z, std::span<const T> a, std::span<T> s) {
+  const std::span<const T> as[1] = {a};
+  const std::span<T> ss[1] = {s};
+  node_scores<T, 1>(shape, z, as, ss);
 }
 
 template <class T>
 void gat_node_scores_backward(HeadShape shape, std::span<const T> z, std::span<const T> a,
                               std::span<const T> ds, std::span<T> grad_z, std::span<T> grad_a) {
-  const int H = shape.heads, F = shape.channels, W = shape.width();
-  const std::int64_t n = std::int64_t(z.size()) / W;
-  check_sizes("ds", ds.size(), std::size_t(n * H));
-  if (!grad_z.empty()) {
-    check_sizes("grad_z", grad_z.size(), z.size());
-#pragma omp parallel for schedule(static)
-    for (std::int64_t j = 0; j < n; ++j) {
-      T* gz = grad_z.data() + j * W;
-      for (int h = 0; h < H; ++h) {
-        T d = ds[std::size_t(j * H + h)];
-        for (int f = 0; f < F; ++f) gz[h * F + f] += d * a[std::size_t(h * F + f)];
-      }
-    }
-  }
-  if (!grad_a.empty()) {
-    check_sizes("grad_a", grad_a.size(), std::size_t(W));
-    const std::int64_t blocks = (n + kReductionBlock - 1) / kReductionBlock;
-    std::vector<T> partial(std::size_t(blocks * W), T(0));
-#pragma omp parallel for schedule(static)
-    for (std::int64_t b = 0; b < blocks; ++b) {
-      T* p = partial.data() + b * W;
-      std::int64_t end = std::min(n, (b + 1) * kReductionBlock);
-      for (std::int64_t j = b * kReductionBlock; j < end; ++j) {
-        const T* zj = z.data() + j * W;
-        for (int h = 0; h < H; ++h) {
-          T d = ds[std::size_t(j * H + h)];
-          for (int f = 0; f < F; ++f) p[h * F + f] += d * zj[h * F + f];
-        }
-      }
-    }
-    for (std::int64_t b = 0; b < blocks; ++b) {
-      for (int k = 0; k < W; ++k) grad_a[std::size_t(k)] += partial[std::size_t(b * W + k)];
-    }
-  }
+  const std::span<const T> as[1] = {a};
+  const std::span<const T> dss[1] = {ds};
+  const std::span<T> gas[1] = {grad_a};
+  node_scores_backward<T, 1>(shape, z, as, dss, grad_z, gas);
+}
+
+template <class T>
+void gat_node_score_pair(HeadShape shape, std::span<const T> z, std::span<const T> a_src,
+                         std::span<const T> a_dst, std::span<T> s_src, std::span<T> s_dst) {
+  const std::span<const T> as[2] = {a_src, a_dst};
+  const std::span<T> ss[2] = {s_src, s_dst};
+  node_scores<T, 2>(shape, z, as, ss);
+}
+
+template <class T>
+void gat_node_score_pair_backward(HeadShape shape, std::span<const T> z, std::span<const T> a_src,
+                                  std::span<const T> a_dst, std::span<const T> ds_src,
+                                  std::span<const T> ds_dst, std::span<T> grad_z,
+                                  std::span<T> grad_a_src, std::span<T> grad_a_dst) {
+  const std::span<const T> as[2] = {a_src, a_dst};
+  const std::span<const T> dss[2] = {ds_src, ds_dst};
+  const std::span<T> gas[2] = {grad_a_src, grad_a_dst};
+  node_scores_backward<T, 2>(shape, z, as, dss, grad_z, gas);
 }
 
 namespace {
@@ -432,7 +483,7 @@ void gat_attention_backward(const Graph& graph, HeadShape shape, std::span<const
   Tensor<T> dst_terms;
   if (need_scores) {
     dst_terms = Tensor<T>(std::size_t(n), std::size_t(2 * H));
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
     for (std::int64_t i = 0; i < n; ++i) {
       const T* gi = grad_out.data() + i * W;
       const T* oi = out.data() + i * W;
@@ -460,6 +511,11 @@ void gat_attention_backward(const Graph& graph, HeadShape shape, std::span<const
                                    std::span<T>);                                                 \
   template void gat_node_scores_backward<T>(HeadShape, std::span<const T>, std::span<const T>,    \
                                             std::span<const T>, std::span<T>, std::span<T>);      \
+  template void gat_node_score_pair<T>(HeadShape, std::span<const T>, std::span<const T>,         \
+                                       std::span<const T>, std::span<T>, std::span<T>);           \
+  template void gat_node_score_pair_backward<T>(                                                  \
+      HeadShape, std::span<const T>, std::span<const T>, std::span<const T>, std::span<const T>,  \
+      std::span<const T>, std::span<T>, std::span<T>, std::span<T>);                              \
   template void gat_attention_forward<T>(const Graph&, HeadShape, std::span<const T>,             \
                                          std::span<const T>, std::span<const T>, T,               \
                                          const KeyedDropout<T>&, std::span<T>, std::span<T>);     \

@@ -308,7 +308,7 @@ void gatv2_attention_backward(const Graph& graph, HeadShape shape, std::span<con
   if (grad_x_src.empty() && grad_x_dst.empty() && grad_att.empty()) return;
 
   std::vector<T> row_dot(std::size_t(n * H));
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
   for (std::int64_t i = 0; i < n; ++i) {
     for (int h = 0; h < H; ++h) {
       row_dot[std::size_t(i * H + h)] =

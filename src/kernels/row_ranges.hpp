@@ -1,11 +1,12 @@
 #pragma once
-// How heed's sparse kernels split work between threads: each thread takes a
-// contiguous range of CSR rows holding about the same number of edges
-// (power-law graphs put most edges in a few rows), and writes only the output
-// rows it owns, so no atomics are needed and every sum runs in a fixed order
+// How heed's sparse kernels split work between threads: contiguous ranges of
+// CSR rows holding about the same number of edges (power-law graphs put most
+// edges in a few rows); the thread running a range writes only that range's
+// output rows, so no atomics are needed and every sum runs in a fixed order
 // whatever the thread count.
 #include <omp.h>
 
+#include <algorithm>
 #include <span>
 #include <vector>
 
@@ -13,17 +14,25 @@
 
 namespace heed::kernels {
 
-/// Runs body(row_begin, row_end) once on each thread of a parallel region.
+/// Runs body(row_begin, row_end) over ranges that cover every row once. The
+/// rows are cut into a few ranges per thread, of about equal edge counts, and
+/// handed out as threads come free: on a shared machine one thread is often
+/// descheduled for a while, and fixed shares would leave the others waiting
+/// for it. Which thread runs a range never changes what the range computes.
 template <class Body>
 void for_row_ranges(std::span<const EdgeId> indptr, Body&& body) {
-#pragma omp parallel
-  {
-    const int parts = omp_get_num_threads();
-    // Computed by every thread: a scan is cheap and saves a barrier.
-    const std::vector<std::int64_t> bounds = partition_rows_by_edges(indptr, parts);
-    const int t = omp_get_thread_num();
-    body(bounds[std::size_t(t)], bounds[std::size_t(t) + 1]);
+  const std::int64_t rows = indptr.empty() ? 0 : std::int64_t(indptr.size()) - 1;
+  const int threads = omp_get_max_threads();
+  if (threads <= 1 || rows < 2) {
+    body(std::int64_t(0), rows);
+    return;
   }
+  // Enough ranges to rebalance, few enough that each amortises its start.
+  const EdgeId work = indptr.back() + rows;
+  const int ranges = int(std::clamp<EdgeId>(work / 4096, threads, 8 * threads));
+  const std::vector<std::int64_t> bounds = partition_rows_by_edges(indptr, ranges);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int r = 0; r < ranges; ++r) body(bounds[std::size_t(r)], bounds[std::size_t(r) + 1]);
 }
 
 }  // namespace heed::kernels

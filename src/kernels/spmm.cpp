@@ -15,7 +15,7 @@ std::int64_t count_nonzeros(const Tensor<T>& dense) {
   std::int64_t count = 0;
   const std::int64_t n = std::int64_t(dense.size());
   const T* v = dense.data();
-#pragma omp parallel for schedule(static) reduction(+ : count)
+#pragma omp parallel for schedule(guided) reduction(+ : count)
   for (std::int64_t k = 0; k < n; ++k) count += v[k] != T(0);
   return count;
 }
@@ -34,7 +34,7 @@ SparseRows<T> sparse_rows(const Tensor<T>& dense) {
   a.pattern.indices.resize(std::size_t(a.pattern.indptr.back()));
   a.values.resize(a.pattern.indices.size());
   const std::int64_t rows = std::int64_t(dense.rows());
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(guided)
   for (std::int64_t r = 0; r < rows; ++r) {
     std::span<const T> row = dense.row(std::size_t(r));
     std::size_t k = std::size_t(a.pattern.indptr[std::size_t(r)]);
@@ -91,28 +91,43 @@ void spmm_accumulate(const SparseRows<T>& a, std::span<const T> b, std::int64_t 
   const bool masked = drop.dropout.active();
   dispatch_width(int(width), [&]<int kWidth>() {
     for_row_ranges(a.pattern.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
-      std::vector<T> scale_buffer(static_cast<std::size_t>(heads));
-      T* scale = scale_buffer.data();
+      // A row's masks, drawn together: one counter run of `heads` per entry.
+      constexpr std::int64_t kChunk = 64;
+      std::vector<std::uint64_t> firsts(kChunk);
+      std::vector<T> scale_buffer(std::size_t(kChunk * heads));
       for (std::int64_t i = row_begin; i < row_end; ++i) {
         T* o = out.data() + i * n;
-        for (EdgeId k = a.pattern.indptr[std::size_t(i)]; k < a.pattern.indptr[std::size_t(i) + 1];
-             ++k) {
-          const std::int64_t col = a.pattern.indices[std::size_t(k)];
-          const T v = a.values[std::size_t(k)];
-          const T* bk = b.data() + col * n;
-          if (!masked) {
+        const EdgeId row_begin_k = a.pattern.indptr[std::size_t(i)];
+        const EdgeId row_end_k = a.pattern.indptr[std::size_t(i) + 1];
+        if (!masked) {
+          for (EdgeId k = row_begin_k; k < row_end_k; ++k) {
+            const T v = a.values[std::size_t(k)];
+            const T* bk = b.data() + std::int64_t(a.pattern.indices[std::size_t(k)]) * n;
             for (std::int64_t h = 0; h < heads; ++h) {
               axpy<kWidth>(v, bk + h * width, o + h * width, int(width));
             }
-            continue;
           }
-          // The heads of one entry are consecutive counters: one draw per four.
-          const std::int64_t r0 = drop.transposed ? col : i, c0 = drop.transposed ? i : col;
-          drop.dropout.scales(std::uint64_t((r0 * orig_cols + c0) * heads), int(heads), scale);
-          // No branch on dropped heads: at p = 0.6 it would mispredict often,
-          // which costs more than the few multiplies by zero it saves.
-          for (std::int64_t h = 0; h < heads; ++h) {
-            axpy<kWidth>(v * scale[h], bk + h * width, o + h * width, int(width));
+          continue;
+        }
+        for (EdgeId k0 = row_begin_k; k0 < row_end_k; k0 += kChunk) {
+          const int count = int(std::min<EdgeId>(kChunk, row_end_k - k0));
+          // The heads of one entry are consecutive counters.
+          for (int c = 0; c < count; ++c) {
+            const std::int64_t col = a.pattern.indices[std::size_t(k0 + c)];
+            const std::int64_t r0 = drop.transposed ? col : i, c0 = drop.transposed ? i : col;
+            firsts[std::size_t(c)] = std::uint64_t((r0 * orig_cols + c0) * heads);
+          }
+          drop.dropout.scales_at(firsts.data(), count, int(heads), scale_buffer.data());
+          for (int c = 0; c < count; ++c) {
+            const EdgeId k = k0 + c;
+            const T v = a.values[std::size_t(k)];
+            const T* bk = b.data() + std::int64_t(a.pattern.indices[std::size_t(k)]) * n;
+            const T* scale = scale_buffer.data() + std::int64_t(c) * heads;
+            // No branch on dropped heads: at p = 0.6 it would mispredict
+            // often, which costs more than the multiplies by zero it saves.
+            for (std::int64_t h = 0; h < heads; ++h) {
+              axpy<kWidth>(v * scale[h], bk + h * width, o + h * width, int(width));
+            }
           }
         }
       }

@@ -104,15 +104,13 @@ Var<T> GATConv<T>::attend(Var<T> z, const Graph& graph, const ForwardContext& co
   const Graph* g = options_.add_self_loops ? &self_loops_.looped(graph) : &graph;
   Tape<T>& tape = z.tape();
   const kernels::HeadShape shape{options_.heads, options_.out_channels};
-  Var<T> s_src = ops::gat_node_scores(z, tape.parameter(att_src_), shape);
-  Var<T> s_dst = ops::gat_node_scores(z, tape.parameter(att_dst_), shape);
   // The authors' feature dropout reaches the aggregated values, not the scores.
   const T p = context.training ? T(options_.feature_dropout) : T(0);
   Var<T> values = ops::dropout(z, KeyedDropout<T>{p, derive_key(context.dropout_key, 2)});
   KeyedDropout<T> drop{context.training ? T(options_.dropout) : T(0), context.dropout_key};
   Tensor<T>* alpha_out = attention ? &attention->alpha : nullptr;
-  Var<T> h = ops::gat_attention(values, s_src, s_dst, *g, shape, T(options_.negative_slope), drop,
-                                alpha_out);
+  Var<T> h = ops::gat_attention(values, z, tape.parameter(att_src_), tape.parameter(att_dst_), *g,
+                                shape, T(options_.negative_slope), drop, alpha_out);
   if (attention) attention->graph = *g;
   if (!options_.concat && options_.heads > 1) h = ops::head_mean(h, options_.heads);
   if (options_.bias) h = ops::add_bias(h, tape.parameter(bias_));

@@ -63,4 +63,26 @@ int num_threads() {
   return omp_get_max_threads();
 }
 
+std::string blas_core() {
+  const char* name = openblas_get_corename();
+  return name ? std::string(name) : std::string();
+}
+
+std::string better_blas_core() {
+  const std::string core = blas_core();
+  // The generic fallbacks OpenBLAS uses when it does not recognise a CPU.
+  const bool generic = core == "Prescott" || core == "Core2" || core == "Nehalem" ||
+                       core == "Katmai" || core == "Banias" || core == "Atom";
+  if (!generic) return {};
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
+    return "SkylakeX";
+  }
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+#endif
+  return {};
+}
+
 }  // namespace heed

@@ -166,6 +166,45 @@ TEST(OpsGradient, GatAttentionWithDropout) {
   check_gat_attention(true, 0.3);
 }
 
+TEST(OpsGradient, GatAttentionWithScores) {
+  // values and z independent (the authors' feature dropout makes them differ).
+  const Graph graph = small_graph(true);
+  const kernels::HeadShape shape{2, 3};
+  expect_gradients_match({random_tensor(5, 6, 51), random_tensor(5, 6, 52), random_tensor(1, 6, 53),
+                          random_tensor(1, 6, 54)},
+                         [&](Tape<double>&, const Vars& v) {
+                           return ops::gat_attention(v[0], v[1], v[2], v[3], graph, shape, 0.2,
+                                                     KeyedDropout<double>{0.3, 55});
+                         });
+}
+
+TEST(OpsGradient, GatAttentionWithScoresOnOneValue) {
+  const Graph graph = small_graph(false);
+  const kernels::HeadShape shape{2, 3};
+  expect_gradients_match({random_tensor(5, 6, 56), random_tensor(1, 6, 57), random_tensor(1, 6, 58)},
+                         [&](Tape<double>&, const Vars& v) {
+                           return ops::gat_attention(v[0], v[0], v[1], v[2], graph, shape, 0.2,
+                                                     KeyedDropout<double>{});
+                         });
+}
+
+TEST(OpsValues, GatAttentionWithScoresEqualsTheComposition) {
+  const Graph graph = small_graph(true);
+  const kernels::HeadShape shape{2, 3};
+  const Tensor<double> z = random_tensor(5, 6, 59), a = random_tensor(1, 6, 60),
+                       b = random_tensor(1, 6, 61);
+  Tape<double> tape;
+  const KeyedDropout<double> drop{0.25, 62};
+  V zv = tape.constant(z), av = tape.constant(a), bv = tape.constant(b);
+  const Tensor<double> fused =
+      ops::gat_attention(zv, zv, av, bv, graph, shape, 0.2, drop).value();
+  const Tensor<double> composed =
+      ops::gat_attention(zv, ops::gat_node_scores(zv, av, shape),
+                         ops::gat_node_scores(zv, bv, shape), graph, shape, 0.2, drop)
+          .value();
+  for (std::size_t k = 0; k < fused.size(); ++k) EXPECT_EQ(fused.data()[k], composed.data()[k]);
+}
+
 void check_gatv2_attention(bool loops, double attention_dropout) {
   const Graph graph = small_graph(loops);
   const kernels::HeadShape shape{2, 3};

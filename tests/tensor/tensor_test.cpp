@@ -95,7 +95,7 @@ TEST(Random, KeyedDropoutIsReproducibleAndHasTheRightRate) {
 TEST(Random, BatchedScalesEqualSingleScales) {
   const KeyedDropout<float> d{0.6f, 7};
   for (std::uint64_t first : {0u, 1u, 3u, 4u, 13u}) {
-    for (int count : {0, 1, 3, 4, 5, 8, 17}) {
+    for (int count : {0, 1, 3, 4, 5, 8, 17, 300, 1001}) {
       std::vector<float> batch(std::size_t(count) + 1, -1.0f);
       d.scales(first, count, batch.data());
       for (int k = 0; k < count; ++k) {
@@ -103,6 +103,18 @@ TEST(Random, BatchedScalesEqualSingleScales) {
             << first << " + " << k;
       }
       EXPECT_EQ(batch[std::size_t(count)], -1.0f) << "wrote past count";
+    }
+  }
+  // Non-contiguous runs: aligned ones take the vectorised path, others not.
+  const std::vector<std::uint64_t> firsts{0, 4000, 12, 7, 800, 16};
+  for (int count : {3, 8, 12}) {
+    std::vector<float> at(firsts.size() * std::size_t(count));
+    d.scales_at(firsts.data(), int(firsts.size()), count, at.data());
+    for (std::size_t b = 0; b < firsts.size(); ++b) {
+      for (int k = 0; k < count; ++k) {
+        EXPECT_EQ(at[b * std::size_t(count) + std::size_t(k)], d.scale(firsts[b] + std::uint64_t(k)))
+            << "block " << b << " element " << k;
+      }
     }
   }
   // Almost certain dropout still keeps a finite scale.

@@ -1,11 +1,15 @@
 // The heed command-line tool.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <string>
 
 #include "heed/error.hpp"
+#include "heed/tensor/blas.hpp"
 #include "bench_command.hpp"
 #include "train_command.hpp"
 
@@ -19,9 +23,21 @@ std::string executable_path(const char* argv0) {
   return ec ? std::string(argv0) : self.string();
 }
 
+// OpenBLAS picks its kernels when it is loaded; on VMs that hide the CPU
+// model it may fall back to SSE3 ones at half speed. The fix is an
+// environment variable it reads at load time, so set it and start again.
+void use_the_right_blas_kernels(char** argv) {
+  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;  // the user chose, or we did
+  const std::string core = heed::better_blas_core();
+  if (core.empty()) return;
+  setenv("OPENBLAS_CORETYPE", core.c_str(), 1);
+  execv("/proc/self/exe", argv);  // returns only on failure: then go on as we are
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  use_the_right_blas_kernels(argv);
   CLI::App app{"heed: graph attention networks"};
   app.require_subcommand(1);
   heed::cli::TrainConfig train;

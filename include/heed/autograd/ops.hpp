@@ -57,6 +57,16 @@ template <class T>
 Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
                      kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& dropout,
                      Tensor<T>* alpha_out = nullptr);
+/// GAT's attention with its node scores, as GATConv uses it:
+///   gat_attention(values, gat_node_scores(z, att_src), gat_node_scores(z, att_dst))
+/// with both scores from one pass over z, and in backward both score
+/// gradients taken back through z in one pass. `values` is z itself, or z
+/// after the GAT authors' feature dropout (which reaches the aggregated
+/// values, not the scores).
+template <class T>
+Var<T> gat_attention(Var<T> values, Var<T> z, Var<T> att_src, Var<T> att_dst, const Graph& graph,
+                     kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& dropout,
+                     Tensor<T>* alpha_out = nullptr);
 /// GATv2's attention: softmax over in-edges of a . LeakyReLU(x_dst[i] +
 /// x_src[j]) per head (att is 1 x (H * F)), then the weighted sum of x_src[j].
 /// x_src and x_dst may be the same value (shared weights). If `alpha_out` is

@@ -35,6 +35,22 @@ template <class T>
 void gat_node_scores_backward(HeadShape shape, std::span<const T> z, std::span<const T> a,
                               std::span<const T> ds, std::span<T> grad_z, std::span<T> grad_a);
 
+/// Both node scores in one pass over z: s_src = z a_src, s_dst = z a_dst.
+template <class T>
+void gat_node_score_pair(HeadShape shape, std::span<const T> z, std::span<const T> a_src,
+                         std::span<const T> a_dst, std::span<T> s_src, std::span<T> s_dst);
+
+/// Backward of gat_node_score_pair in one pass over z and grad_z (+=):
+///   grad_z[j, h, f] += ds_src[j, h] a_src[h, f] + ds_dst[j, h] a_dst[h, f]
+///   grad_a_src[h, f] += sum_j ds_src[j, h] z[j, h, f]   (and a_dst alike)
+/// Any gradient may be empty. Sums over fixed blocks of rows, independent of
+/// the thread count.
+template <class T>
+void gat_node_score_pair_backward(HeadShape shape, std::span<const T> z, std::span<const T> a_src,
+                                  std::span<const T> a_dst, std::span<const T> ds_src,
+                                  std::span<const T> ds_dst, std::span<T> grad_z,
+                                  std::span<T> grad_a_src, std::span<T> grad_a_dst);
+
 /// alpha[e, h] = softmax over the in-edges e of i of LeakyReLU(s_dst[i,h] + s_src[j,h]);
 /// out[i, h, :] = sum_e dropout(alpha[e, h]) * z[j, h, :].
 /// Stores alpha before dropout (E x H). Dropout element (e, h) has counter e * H + h.

@@ -1,5 +1,7 @@
 #pragma once
 // Dense products go to CBLAS (OpenBLAS); heed never writes its own GEMM.
+#include <string>
+
 #include "heed/tensor/tensor.hpp"
 
 namespace heed {
@@ -16,5 +18,15 @@ void gemm(Transpose trans_a, Transpose trans_b, T alpha, const Tensor<T>& a, con
 /// runtime default.
 void set_num_threads(int threads);
 int num_threads();
+
+/// The CPU kernel set OpenBLAS chose at load time ("Haswell", "SkylakeX", ...).
+std::string blas_core();
+/// What OPENBLAS_CORETYPE should name on this CPU when OpenBLAS fell back to
+/// a generic kernel set it did not need (seen on VMs that mask the CPU model:
+/// "Prescott", SSE3 only, at half the speed of the AVX2 or AVX-512 kernels);
+/// empty when the choice is fine. OpenBLAS reads the variable once, when it
+/// is loaded, so only a new process can act on it (the heed tool re-executes
+/// itself).
+std::string better_blas_core();
 
 }  // namespace heed

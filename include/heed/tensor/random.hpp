@@ -5,7 +5,10 @@
 //    dropout mask element depends only on (key, index). Forward and backward
 //    recompute the same mask without storing it, and the thread count cannot
 //    change which elements are dropped.
+#include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <random>
 
@@ -77,20 +80,71 @@ struct KeyedDropout {
       const std::uint64_t word = counter_bits(key, i >> 2);
       for (; i < end && (i & 3); ++i) out[i - first] = slice_scale(word, unsigned(i & 3));
     }
-    // Body: whole words.
-    for (; i + 4 <= end; i += 4) {
-      const std::uint64_t word = counter_bits(key, i >> 2);
-      T* o = out + (i - first);
-      o[0] = slice_scale(word, 0);
-      o[1] = slice_scale(word, 1);
-      o[2] = slice_scale(word, 2);
-      o[3] = slice_scale(word, 3);
+    // Body: whole words, in chunks the compiler vectorises.
+    while (i + 4 <= end) {
+      const int words = int(std::min<std::uint64_t>((end - i) / 4, kChunkWords));
+      std::uint64_t counters[kChunkWords];
+      for (int k = 0; k < words; ++k) counters[k] = (i >> 2) + std::uint64_t(k);
+      words_to_scales(counters, words, t, kept, out + (i - first));
+      i += 4 * std::uint64_t(words);
     }
     // Tail.
     if (i < end) {
       const std::uint64_t word = counter_bits(key, i >> 2);
       for (; i < end; ++i) out[i - first] = slice_scale(word, unsigned(i & 3));
     }
+  }
+
+  /// out[b * count + k] = scale(firsts[b] + k) for b < blocks and k < count:
+  /// the same draws as scales(), for runs that are not contiguous (one run
+  /// per nonzero of a sparse matrix, say). Vectorised when every firsts[b]
+  /// and count are multiples of four.
+  void scales_at(const std::uint64_t* firsts, int blocks, int count, T* out) const {
+    if (!active() || count % 4 != 0) {
+      for (int b = 0; b < blocks; ++b) scales(firsts[b], count, out + std::size_t(b) * count);
+      return;
+    }
+    const std::uint32_t t = threshold();
+    const T kept = kept_scale();
+    const int per_block = count / 4;
+    std::uint64_t counters[kChunkWords];
+    int words = 0;
+    T* o = out;
+    for (int b = 0; b < blocks; ++b) {
+      if (firsts[b] % 4 != 0) {
+        if (words > 0) words_to_scales(counters, words, t, kept, o), o += 4 * words, words = 0;
+        scales(firsts[b], count, o);
+        o += count;
+        continue;
+      }
+      for (int w = 0; w < per_block; ++w) {
+        counters[words++] = firsts[b] / 4 + std::uint64_t(w);
+        if (words == kChunkWords) {
+          words_to_scales(counters, words, t, kept, o);
+          o += 4 * words;
+          words = 0;
+        }
+      }
+    }
+    if (words > 0) words_to_scales(counters, words, t, kept, o);
+  }
+
+ private:
+  static constexpr int kChunkWords = 64;
+
+  // Four scales per word counter: mix each counter (a loop of 64-bit
+  // multiplies and shifts that vectorises), then read the words as 16-bit
+  // slices, slice s of word k at index 4k + s as on a little-endian machine,
+  // which is what scale() computes with shifts.
+  void words_to_scales(const std::uint64_t* counters, int words, std::uint32_t t, T kept,
+                       T* out) const {
+    static_assert(std::endian::native == std::endian::little,
+                  "16-bit slices are read in little-endian order");
+    std::uint64_t mixed[kChunkWords];
+    for (int k = 0; k < words; ++k) mixed[k] = counter_bits(key, counters[k]);
+    std::uint16_t slices[4 * kChunkWords];
+    std::memcpy(slices, mixed, sizeof(std::uint64_t) * std::size_t(words));
+    for (int j = 0; j < 4 * words; ++j) out[j] = slices[j] < t ? T(0) : kept;
   }
 };
 
