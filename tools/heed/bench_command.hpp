@@ -16,7 +16,7 @@ struct BenchConfig {
   std::int64_t edges = 1'000'000;
   bool epoch = false;
   std::string data = "cora";
-  int repeats = 0;  // 0: 5, or 3 from 200k nodes up (as the PyG yardstick)
+  int repeats = 0;  // 0: 11; 5 from 200k nodes; 3 from 1M
   int threads = 0;
   std::uint64_t seed = 0;
   bool json = false;
