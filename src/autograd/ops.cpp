@@ -150,8 +150,8 @@ Var<T> head_dropout_matmul(Var<T> x, Var<T> w, int heads, const KeyedDropout<T>&
                          if (tape.requires_grad(iw)) {
                            // dW_h = (mask_h . X)^T dY_h
                            Tensor<T> dw(wv.rows(), width);
-                           gemm(Transpose::kYes, Transpose::kNo, T(1), masked_for_head(xv, drop, h, heads),
-                                gh, T(0), dw);
+                           gemm(Transpose::kYes, Transpose::kNo, T(1),
+                                masked_for_head(xv, drop, h, heads), gh, T(0), dw);
                            add_column_block(dw, begin, tape.grad(iw));
                          }
                          if (tape.requires_grad(ix)) {
@@ -377,31 +377,31 @@ Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
   const std::size_t iz = z.id(), is = s_src.id(), id = s_dst.id();
   // The backward step reads this op's own output, recorded next on the tape.
   const std::size_t iout = tape.size();
-  return tape.record(
-      std::move(out), needs,
-      [&tape, &graph, iz, is, id, iout, shape, negative_slope, drop, alpha = std::move(alpha),
-       used = false](const Tensor<T>& g) mutable {
-        // The score gradients overwrite alpha (no second E x H buffer), so
-        // this step can run once, as in PyTorch without retain_graph.
-        if (used) throw Error("gat_attention: backward ran twice through the same tape");
-        used = true;
-        std::span<T> gz, gs, gd;
-        if (tape.requires_grad(iz)) gz = tape.grad(iz).values();
-        if (tape.requires_grad(is)) gs = tape.grad(is).values();
-        if (tape.requires_grad(id)) gd = tape.grad(id).values();
-        const Tensor<T>& alpha_read = alpha;
-        kernels::gat_attention_backward<T>(
-            graph, shape, tape.value(iz).values(), tape.value(is).values(),
-            tape.value(id).values(), negative_slope, drop, alpha_read.values(),
-            tape.value(iout).values(), g.values(), gz, gs, gd, alpha.values());
-        alpha = Tensor<T>();
-      });
+  return tape.record(std::move(out), needs,
+                     [&tape, &graph, iz, is, id, iout, shape, negative_slope, drop,
+                      alpha = std::move(alpha), used = false](const Tensor<T>& g) mutable {
+                       // The score gradients overwrite alpha (no second E x H buffer), so
+                       // this step can run once, as in PyTorch without retain_graph.
+                       if (used)
+                         throw Error("gat_attention: backward ran twice through the same tape");
+                       used = true;
+                       std::span<T> gz, gs, gd;
+                       if (tape.requires_grad(iz)) gz = tape.grad(iz).values();
+                       if (tape.requires_grad(is)) gs = tape.grad(is).values();
+                       if (tape.requires_grad(id)) gd = tape.grad(id).values();
+                       const Tensor<T>& alpha_read = alpha;
+                       kernels::gat_attention_backward<T>(
+                           graph, shape, tape.value(iz).values(), tape.value(is).values(),
+                           tape.value(id).values(), negative_slope, drop, alpha_read.values(),
+                           tape.value(iout).values(), g.values(), gz, gs, gd, alpha.values());
+                       alpha = Tensor<T>();
+                     });
 }
 
 template <class T>
 Var<T> gat_attention(Var<T> values, Var<T> z, Var<T> att_src, Var<T> att_dst, const Graph& graph,
                      kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& drop,
-                     Tensor<T>* alpha_out) {
+                     Tensor<T>* alpha_out, const std::shared_ptr<TensorPool<T>>& pool) {
   require_same_tape(values, z, "gat_attention");
   require_same_tape(z, att_src, "gat_attention");
   require_same_tape(z, att_dst, "gat_attention");
@@ -418,46 +418,49 @@ Var<T> gat_attention(Var<T> values, Var<T> z, Var<T> att_src, Var<T> att_dst, co
   Tensor<T> s_src(n, heads), s_dst(n, heads);
   kernels::gat_node_score_pair<T>(shape, z.value().values(), att_src.value().values(),
                                   att_dst.value().values(), s_src.values(), s_dst.values());
-  Tensor<T> alpha(std::size_t(graph.num_edges()), heads);
+  // Every element is written by the forward kernel, so a reused buffer's old
+  // contents do not matter.
+  std::shared_ptr<Tensor<T>> alpha =
+      pool ? pool->acquire(std::size_t(graph.num_edges()), heads)
+           : std::make_shared<Tensor<T>>(std::size_t(graph.num_edges()), heads);
   Tensor<T> out(n, w);
   kernels::gat_attention_forward<T>(graph, shape, values.value().values(), s_src.values(),
-                                    s_dst.values(), negative_slope, drop, alpha.values(),
+                                    s_dst.values(), negative_slope, drop, alpha->values(),
                                     out.values());
-  if (alpha_out != nullptr) *alpha_out = alpha;
+  if (alpha_out != nullptr) *alpha_out = *alpha;
   const bool needs = values.requires_grad() || z.requires_grad() || att_src.requires_grad() ||
                      att_dst.requires_grad();
   const std::size_t iv = values.id(), iz = z.id(), ia = att_src.id(), id = att_dst.id();
   const std::size_t iout = tape.size();  // this op's output, recorded next
-  return tape.record(
-      std::move(out), needs,
-      [&tape, &graph, iv, iz, ia, id, iout, shape, negative_slope, drop, n, heads,
-       s_src = std::move(s_src), s_dst = std::move(s_dst), alpha = std::move(alpha),
-       used = false](const Tensor<T>& g) mutable {
-        // The score gradients overwrite alpha, so this step runs once.
-        if (used) throw Error("gat_attention: backward ran twice through the same tape");
-        used = true;
-        const bool scores_need = tape.requires_grad(iz) || tape.requires_grad(ia) ||
-                                 tape.requires_grad(id);
-        Tensor<T> gs, gd;
-        if (scores_need) gs = Tensor<T>(n, heads), gd = Tensor<T>(n, heads);
-        std::span<T> gv;
-        if (tape.requires_grad(iv)) gv = tape.grad(iv).values();
-        const Tensor<T>& alpha_read = alpha;
-        kernels::gat_attention_backward<T>(graph, shape, tape.value(iv).values(), s_src.values(),
-                                           s_dst.values(), negative_slope, drop,
-                                           alpha_read.values(), tape.value(iout).values(),
-                                           g.values(), gv, gs.values(), gd.values(),
-                                           alpha.values());
-        alpha = Tensor<T>();
-        if (!scores_need) return;
-        std::span<T> gz, ga_src, ga_dst;
-        if (tape.requires_grad(iz)) gz = tape.grad(iz).values();
-        if (tape.requires_grad(ia)) ga_src = tape.grad(ia).values();
-        if (tape.requires_grad(id)) ga_dst = tape.grad(id).values();
-        kernels::gat_node_score_pair_backward<T>(shape, tape.value(iz).values(),
-                                                 tape.value(ia).values(), tape.value(id).values(),
-                                                 gs.values(), gd.values(), gz, ga_src, ga_dst);
-      });
+  return tape.record(std::move(out), needs,
+                     [&tape, &graph, iv, iz, ia, id, iout, shape, negative_slope, drop, n, heads,
+                      s_src = std::move(s_src), s_dst = std::move(s_dst), alpha = std::move(alpha),
+                      used = false](const Tensor<T>& g) mutable {
+                       // The score gradients overwrite alpha, so this step runs once.
+                       if (used)
+                         throw Error("gat_attention: backward ran twice through the same tape");
+                       used = true;
+                       const bool scores_need = tape.requires_grad(iz) || tape.requires_grad(ia) ||
+                                                tape.requires_grad(id);
+                       Tensor<T> gs, gd;
+                       if (scores_need) gs = Tensor<T>(n, heads), gd = Tensor<T>(n, heads);
+                       std::span<T> gv;
+                       if (tape.requires_grad(iv)) gv = tape.grad(iv).values();
+                       const Tensor<T>& alpha_read = *alpha;
+                       kernels::gat_attention_backward<T>(
+                           graph, shape, tape.value(iv).values(), s_src.values(), s_dst.values(),
+                           negative_slope, drop, alpha_read.values(), tape.value(iout).values(),
+                           g.values(), gv, gs.values(), gd.values(), alpha->values());
+                       alpha.reset();  // back to the pool, if it came from one
+                       if (!scores_need) return;
+                       std::span<T> gz, ga_src, ga_dst;
+                       if (tape.requires_grad(iz)) gz = tape.grad(iz).values();
+                       if (tape.requires_grad(ia)) ga_src = tape.grad(ia).values();
+                       if (tape.requires_grad(id)) ga_dst = tape.grad(id).values();
+                       kernels::gat_node_score_pair_backward<T>(
+                           shape, tape.value(iz).values(), tape.value(ia).values(),
+                           tape.value(id).values(), gs.values(), gd.values(), gz, ga_src, ga_dst);
+                     });
 }
 
 template <class T>
@@ -476,31 +479,31 @@ Var<T> gatv2_attention(Var<T> x_src, Var<T> x_dst, Var<T> att, const Graph& grap
   }
   Tensor<T> alpha(std::size_t(graph.num_edges()), std::size_t(shape.heads));
   Tensor<T> out(n, w);
-  kernels::gatv2_attention_forward<T>(graph, shape, x_src.value().values(),
-                                      x_dst.value().values(), att.value().values(),
-                                      negative_slope, drop, alpha.values(), out.values());
+  kernels::gatv2_attention_forward<T>(graph, shape, x_src.value().values(), x_dst.value().values(),
+                                      att.value().values(), negative_slope, drop, alpha.values(),
+                                      out.values());
   if (alpha_out != nullptr) *alpha_out = alpha;
   const bool needs = x_src.requires_grad() || x_dst.requires_grad() || att.requires_grad();
   const std::size_t is = x_src.id(), id = x_dst.id(), ia = att.id();
   const std::size_t iout = tape.size();  // this op's output, recorded next
-  return tape.record(
-      std::move(out), needs,
-      [&tape, &graph, is, id, ia, iout, shape, negative_slope, drop, alpha = std::move(alpha),
-       used = false](const Tensor<T>& g) mutable {
-        // The score gradients overwrite alpha, so this step runs once.
-        if (used) throw Error("gatv2_attention: backward ran twice through the same tape");
-        used = true;
-        std::span<T> gs, gd, ga;
-        if (tape.requires_grad(is)) gs = tape.grad(is).values();
-        if (tape.requires_grad(id)) gd = tape.grad(id).values();
-        if (tape.requires_grad(ia)) ga = tape.grad(ia).values();
-        const Tensor<T>& alpha_read = alpha;
-        kernels::gatv2_attention_backward<T>(
-            graph, shape, tape.value(is).values(), tape.value(id).values(),
-            tape.value(ia).values(), negative_slope, drop, alpha_read.values(),
-            tape.value(iout).values(), g.values(), gs, gd, ga, alpha.values());
-        alpha = Tensor<T>();
-      });
+  return tape.record(std::move(out), needs,
+                     [&tape, &graph, is, id, ia, iout, shape, negative_slope, drop,
+                      alpha = std::move(alpha), used = false](const Tensor<T>& g) mutable {
+                       // The score gradients overwrite alpha, so this step runs once.
+                       if (used)
+                         throw Error("gatv2_attention: backward ran twice through the same tape");
+                       used = true;
+                       std::span<T> gs, gd, ga;
+                       if (tape.requires_grad(is)) gs = tape.grad(is).values();
+                       if (tape.requires_grad(id)) gd = tape.grad(id).values();
+                       if (tape.requires_grad(ia)) ga = tape.grad(ia).values();
+                       const Tensor<T>& alpha_read = alpha;
+                       kernels::gatv2_attention_backward<T>(
+                           graph, shape, tape.value(is).values(), tape.value(id).values(),
+                           tape.value(ia).values(), negative_slope, drop, alpha_read.values(),
+                           tape.value(iout).values(), g.values(), gs, gd, ga, alpha.values());
+                       alpha = Tensor<T>();
+                     });
 }
 
 template <class T>
@@ -509,8 +512,8 @@ Var<T> weighted_aggregate(Var<T> z, const Graph& graph,
   Tape<T>& tape = z.tape();
   const Tensor<T>& zv = z.value();
   if (std::int64_t(zv.rows()) != graph.num_nodes()) {
-    throw Error("weighted_aggregate: input has " + std::to_string(zv.rows()) +
-                " rows, the graph " + std::to_string(graph.num_nodes()) + " nodes");
+    throw Error("weighted_aggregate: input has " + std::to_string(zv.rows()) + " rows, the graph " +
+                std::to_string(graph.num_nodes()) + " nodes");
   }
   if (!edge_weight || std::int64_t(edge_weight->size()) != graph.num_edges()) {
     throw Error("weighted_aggregate: need one weight per edge (" +
@@ -643,8 +646,9 @@ Var<T> nll_loss(Var<T> log_probs, std::span<const std::int32_t> labels,
   template Var<T> gat_node_scores<T>(Var<T>, Var<T>, kernels::HeadShape);                         \
   template Var<T> gat_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T,   \
                                    const KeyedDropout<T>&, Tensor<T>*);                           \
-  template Var<T> gat_attention<T>(Var<T>, Var<T>, Var<T>, Var<T>, const Graph&,                 \
-                                   kernels::HeadShape, T, const KeyedDropout<T>&, Tensor<T>*);    \
+  template Var<T> gat_attention<T>(Var<T>, Var<T>, Var<T>, Var<T>, const Graph&,                  \
+                                   kernels::HeadShape, T, const KeyedDropout<T>&, Tensor<T>*,     \
+                                   const std::shared_ptr<TensorPool<T>>&);                        \
   template Var<T> gatv2_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T, \
                                      const KeyedDropout<T>&, Tensor<T>*);                         \
   template Var<T> weighted_aggregate<T>(Var<T>, const Graph&,                                     \

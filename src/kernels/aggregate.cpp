@@ -87,7 +87,8 @@ std::vector<T> gcn_edge_weights(const Graph& graph) {
 #pragma omp parallel for schedule(guided)
   for (std::int64_t i = 0; i < graph.num_nodes(); ++i) {
     for (EdgeId e = in.indptr[std::size_t(i)]; e < in.indptr[std::size_t(i) + 1]; ++e) {
-      w[std::size_t(e)] = inv_sqrt[std::size_t(i)] * inv_sqrt[std::size_t(in.indices[std::size_t(e)])];
+      w[std::size_t(e)] =
+          inv_sqrt[std::size_t(i)] * inv_sqrt[std::size_t(in.indices[std::size_t(e)])];
     }
   }
   return w;
@@ -105,12 +106,12 @@ std::vector<T> mean_edge_weights(const Graph& graph) {
   return w;
 }
 
-#define HEED_INSTANTIATE(T)                                                                     \
+#define HEED_INSTANTIATE(T)                                                                      \
   template void weighted_aggregate<T>(const Graph&, std::span<const T>, std::span<const T>, int, \
-                                      std::span<T>);                                            \
-  template void weighted_aggregate_transpose<T>(const Graph&, std::span<const T>,               \
-                                                std::span<const T>, int, std::span<T>);         \
-  template std::vector<T> gcn_edge_weights<T>(const Graph&);                                    \
+                                      std::span<T>);                                             \
+  template void weighted_aggregate_transpose<T>(const Graph&, std::span<const T>,                \
+                                                std::span<const T>, int, std::span<T>);          \
+  template std::vector<T> gcn_edge_weights<T>(const Graph&);                                     \
   template std::vector<T> mean_edge_weights<T>(const Graph&);
 HEED_INSTANTIATE(float)
 HEED_INSTANTIATE(double)

@@ -127,12 +127,24 @@ inline void prefetch_bytes(const void* p, std::size_t bytes) {
 template <class Body>
 void dispatch_width(int n, Body&& body) {
   switch (n) {
-    case 4: body.template operator()<4>(); break;
-    case 8: body.template operator()<8>(); break;
-    case 16: body.template operator()<16>(); break;
-    case 32: body.template operator()<32>(); break;
-    case 64: body.template operator()<64>(); break;
-    default: body.template operator()<0>(); break;
+    case 4:
+      body.template operator()<4>();
+      break;
+    case 8:
+      body.template operator()<8>();
+      break;
+    case 16:
+      body.template operator()<16>();
+      break;
+    case 32:
+      body.template operator()<32>();
+      break;
+    case 64:
+      body.template operator()<64>();
+      break;
+    default:
+      body.template operator()<0>();
+      break;
   }
 }
 

@@ -7,10 +7,10 @@
 #include <type_traits>
 #include <vector>
 
-#include "heed/error.hpp"
-#include "heed/tensor/tensor.hpp"
-#include "heed/kernels/exp.hpp"
 #include "feature_loops.hpp"
+#include "heed/error.hpp"
+#include "heed/kernels/exp.hpp"
+#include "heed/tensor/tensor.hpp"
 #include "row_ranges.hpp"
 
 namespace heed::kernels {
@@ -164,11 +164,14 @@ struct HeadBuffer<T, 0> {
 template <class Body>
 void dispatch_shape(HeadShape shape, Body&& body) {
   if (shape.heads == 8) {
-    dispatch_width(shape.channels, [&]<int kChannels>() { body.template operator()<8, kChannels>(); });
+    dispatch_width(shape.channels,
+                   [&]<int kChannels>() { body.template operator()<8, kChannels>(); });
   } else if (shape.heads == 1) {
-    dispatch_width(shape.channels, [&]<int kChannels>() { body.template operator()<1, kChannels>(); });
+    dispatch_width(shape.channels,
+                   [&]<int kChannels>() { body.template operator()<1, kChannels>(); });
   } else {
-    dispatch_width(shape.channels, [&]<int kChannels>() { body.template operator()<0, kChannels>(); });
+    dispatch_width(shape.channels,
+                   [&]<int kChannels>() { body.template operator()<0, kChannels>(); });
   }
 }
 
@@ -230,7 +233,8 @@ void forward_row_vector(EdgeId begin, EdgeId end, EdgeId edge_end, const NodeId*
       p *= load_heads(drop);
     }
     if (e + kPrefetchDistance < edge_end) {
-      prefetch_bytes(z + std::int64_t(indices[e + kPrefetchDistance]) * W, std::size_t(W) * sizeof(T));
+      prefetch_bytes(z + std::int64_t(indices[e + kPrefetchDistance]) * W,
+                     std::size_t(W) * sizeof(T));
     }
     const T* zj = z + std::int64_t(indices[e]) * W;
     for (int h = 0; h < H; ++h) axpy<kChannels>(p[h], zj + h * F, oi + h * F, F);
@@ -333,7 +337,7 @@ void gat_attention_forward(const Graph& graph, HeadShape shape, std::span<const 
   check_sizes("out", out.size(), std::size_t(n * W));
   dispatch_shape(shape, [&]<int kHeads, int kChannels>() {
     attention_forward_rows<T, kHeads, kChannels>(graph, shape, z.data(), s_src.data(), s_dst.data(),
-                                      negative_slope, dropout, alpha.data(), out.data());
+                                                 negative_slope, dropout, alpha.data(), out.data());
   });
 }
 
@@ -460,8 +464,8 @@ void gat_attention_backward(const Graph& graph, HeadShape shape, std::span<const
                             std::span<const T> s_src, std::span<const T> s_dst, T negative_slope,
                             const KeyedDropout<T>& dropout, std::span<const T> alpha,
                             std::span<const T> out, std::span<const T> grad_out,
-                            std::span<T> grad_z, std::span<T> grad_s_src,
-                            std::span<T> grad_s_dst, std::span<T> edge_work) {
+                            std::span<T> grad_z, std::span<T> grad_s_src, std::span<T> grad_s_dst,
+                            std::span<T> edge_work) {
   const int H = shape.heads, F = shape.channels, W = shape.width();
   const std::int64_t n = graph.num_nodes();
   const std::size_t eh = std::size_t(graph.num_edges() * H);
@@ -506,22 +510,22 @@ void gat_attention_backward(const Graph& graph, HeadShape shape, std::span<const
   }
 }
 
-#define HEED_INSTANTIATE(T)                                                                       \
-  template void gat_node_scores<T>(HeadShape, std::span<const T>, std::span<const T>,             \
-                                   std::span<T>);                                                 \
-  template void gat_node_scores_backward<T>(HeadShape, std::span<const T>, std::span<const T>,    \
-                                            std::span<const T>, std::span<T>, std::span<T>);      \
-  template void gat_node_score_pair<T>(HeadShape, std::span<const T>, std::span<const T>,         \
-                                       std::span<const T>, std::span<T>, std::span<T>);           \
-  template void gat_node_score_pair_backward<T>(                                                  \
-      HeadShape, std::span<const T>, std::span<const T>, std::span<const T>, std::span<const T>,  \
-      std::span<const T>, std::span<T>, std::span<T>, std::span<T>);                              \
-  template void gat_attention_forward<T>(const Graph&, HeadShape, std::span<const T>,             \
-                                         std::span<const T>, std::span<const T>, T,               \
-                                         const KeyedDropout<T>&, std::span<T>, std::span<T>);     \
-  template void gat_attention_backward<T>(                                                        \
-      const Graph&, HeadShape, std::span<const T>, std::span<const T>, std::span<const T>, T,     \
-      const KeyedDropout<T>&, std::span<const T>, std::span<const T>, std::span<const T>,         \
+#define HEED_INSTANTIATE(T)                                                                      \
+  template void gat_node_scores<T>(HeadShape, std::span<const T>, std::span<const T>,            \
+                                   std::span<T>);                                                \
+  template void gat_node_scores_backward<T>(HeadShape, std::span<const T>, std::span<const T>,   \
+                                            std::span<const T>, std::span<T>, std::span<T>);     \
+  template void gat_node_score_pair<T>(HeadShape, std::span<const T>, std::span<const T>,        \
+                                       std::span<const T>, std::span<T>, std::span<T>);          \
+  template void gat_node_score_pair_backward<T>(                                                 \
+      HeadShape, std::span<const T>, std::span<const T>, std::span<const T>, std::span<const T>, \
+      std::span<const T>, std::span<T>, std::span<T>, std::span<T>);                             \
+  template void gat_attention_forward<T>(const Graph&, HeadShape, std::span<const T>,            \
+                                         std::span<const T>, std::span<const T>, T,              \
+                                         const KeyedDropout<T>&, std::span<T>, std::span<T>);    \
+  template void gat_attention_backward<T>(                                                       \
+      const Graph&, HeadShape, std::span<const T>, std::span<const T>, std::span<const T>, T,    \
+      const KeyedDropout<T>&, std::span<const T>, std::span<const T>, std::span<const T>,        \
       std::span<T>, std::span<T>, std::span<T>, std::span<T>);
 HEED_INSTANTIATE(float)
 HEED_INSTANTIATE(double)

@@ -196,8 +196,7 @@ void backward_sources(const Graph& graph, HeadShape shape, const T* x_src, const
       for (std::int64_t j = bounds[std::size_t(b)]; j < bounds[std::size_t(b) + 1]; ++j) {
         T* gxs = grad_x_src ? grad_x_src + j * W : unused_grad.data();
         const T* xs = x_src + j * W;
-        for (EdgeId p = by_src.indptr[std::size_t(j)]; p < by_src.indptr[std::size_t(j) + 1];
-             ++p) {
+        for (EdgeId p = by_src.indptr[std::size_t(j)]; p < by_src.indptr[std::size_t(j) + 1]; ++p) {
           if (p + kPrefetchDistance < edge_end) {
             const std::int64_t ahead = by_src.indices[std::size_t(p + kPrefetchDistance)];
             const EdgeId ahead_edge = out_ids[p + kPrefetchDistance];
@@ -221,9 +220,8 @@ void backward_sources(const Graph& graph, HeadShape shape, const T* x_src, const
           T* we = edge_work + e * H;
           for (int h = 0; h < H; ++h) we[h] = ds[h];
           for (int h = 0; h < H; ++h) {
-            leaky_dot_backward_source<kChannels>(ds[h], w[h], att + h * F, xd + h * F,
-                                                 xs + h * F, gi + h * F, slope, gxs + h * F,
-                                                 ga + h * F, F);
+            leaky_dot_backward_source<kChannels>(ds[h], w[h], att + h * F, xd + h * F, xs + h * F,
+                                                 gi + h * F, slope, gxs + h * F, ga + h * F, F);
           }
           if (!grad_x_src) std::fill(unused_grad.begin(), unused_grad.end(), T(0));
         }
@@ -270,8 +268,7 @@ void backward_destinations(const Graph& graph, HeadShape shape, const T* x_src, 
 template <class T>
 void gatv2_attention_forward(const Graph& graph, HeadShape shape, std::span<const T> x_src,
                              std::span<const T> x_dst, std::span<const T> att, T negative_slope,
-                             const KeyedDropout<T>& dropout, std::span<T> alpha,
-                             std::span<T> out) {
+                             const KeyedDropout<T>& dropout, std::span<T> alpha, std::span<T> out) {
   const int H = shape.heads, W = shape.width();
   const std::int64_t n = graph.num_nodes();
   check_sizes("x_src", x_src.size(), std::size_t(n * W));
@@ -280,8 +277,8 @@ void gatv2_attention_forward(const Graph& graph, HeadShape shape, std::span<cons
   check_sizes("alpha", alpha.size(), std::size_t(graph.num_edges() * H));
   check_sizes("out", out.size(), std::size_t(n * W));
   dispatch_width(shape.channels, [&]<int kChannels>() {
-    forward_rows<T, kChannels>(graph, shape, x_src.data(), x_dst.data(), att.data(),
-                               negative_slope, dropout, alpha.data(), out.data());
+    forward_rows<T, kChannels>(graph, shape, x_src.data(), x_dst.data(), att.data(), negative_slope,
+                               dropout, alpha.data(), out.data());
   });
 }
 
@@ -328,13 +325,13 @@ void gatv2_attention_backward(const Graph& graph, HeadShape shape, std::span<con
   });
 }
 
-#define HEED_INSTANTIATE(T)                                                                      \
-  template void gatv2_attention_forward<T>(const Graph&, HeadShape, std::span<const T>,          \
-                                           std::span<const T>, std::span<const T>, T,            \
-                                           const KeyedDropout<T>&, std::span<T>, std::span<T>);  \
-  template void gatv2_attention_backward<T>(                                                     \
-      const Graph&, HeadShape, std::span<const T>, std::span<const T>, std::span<const T>, T,    \
-      const KeyedDropout<T>&, std::span<const T>, std::span<const T>, std::span<const T>,        \
+#define HEED_INSTANTIATE(T)                                                                     \
+  template void gatv2_attention_forward<T>(const Graph&, HeadShape, std::span<const T>,         \
+                                           std::span<const T>, std::span<const T>, T,           \
+                                           const KeyedDropout<T>&, std::span<T>, std::span<T>); \
+  template void gatv2_attention_backward<T>(                                                    \
+      const Graph&, HeadShape, std::span<const T>, std::span<const T>, std::span<const T>, T,   \
+      const KeyedDropout<T>&, std::span<const T>, std::span<const T>, std::span<const T>,       \
       std::span<T>, std::span<T>, std::span<T>, std::span<T>);
 HEED_INSTANTIATE(float)
 HEED_INSTANTIATE(double)

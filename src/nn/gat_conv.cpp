@@ -110,7 +110,7 @@ Var<T> GATConv<T>::attend(Var<T> z, const Graph& graph, const ForwardContext& co
   KeyedDropout<T> drop{context.training ? T(options_.dropout) : T(0), context.dropout_key};
   Tensor<T>* alpha_out = attention ? &attention->alpha : nullptr;
   Var<T> h = ops::gat_attention(values, z, tape.parameter(att_src_), tape.parameter(att_dst_), *g,
-                                shape, T(options_.negative_slope), drop, alpha_out);
+                                shape, T(options_.negative_slope), drop, alpha_out, alpha_pool_);
   if (attention) attention->graph = *g;
   if (!options_.concat && options_.heads > 1) h = ops::head_mean(h, options_.heads);
   if (options_.bias) h = ops::add_bias(h, tape.parameter(bias_));

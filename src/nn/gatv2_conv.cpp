@@ -43,8 +43,8 @@ GATv2Conv<T>::GATv2Conv(const GATv2ConvOptions& options, Rng& rng) : options_(op
   if (!options_.share_weights) {
     weight_dst_ = Parameter<T>("weight_dst", glorot_uniform<T>(in, width, in, width, rng));
   }
-  att_ = Parameter<T>("att", glorot_uniform<T>(1, width, std::size_t(options_.out_channels), 1,
-                                               rng));
+  att_ =
+      Parameter<T>("att", glorot_uniform<T>(1, width, std::size_t(options_.out_channels), 1, rng));
   if (options_.bias) bias_ = Parameter<T>("bias", Tensor<T>(1, std::size_t(out_width())), false);
 }
 
@@ -87,9 +87,9 @@ Var<T> GATv2Conv<T>::attend(Var<T> x_src, Var<T> x_dst, const Graph& graph,
   Tape<T>& tape = x_src.tape();
   const kernels::HeadShape shape{options_.heads, options_.out_channels};
   const KeyedDropout<T> drop{context.training ? T(options_.dropout) : T(0), context.dropout_key};
-  Var<T> h = ops::gatv2_attention(x_src, x_dst, tape.parameter(att_), g, shape,
-                                  T(options_.negative_slope), drop,
-                                  attention ? &attention->alpha : nullptr);
+  Var<T> h =
+      ops::gatv2_attention(x_src, x_dst, tape.parameter(att_), g, shape, T(options_.negative_slope),
+                           drop, attention ? &attention->alpha : nullptr);
   if (attention) attention->graph = g;
   if (!options_.concat && options_.heads > 1) h = ops::head_mean(h, options_.heads);
   if (options_.bias) h = ops::add_bias(h, tape.parameter(bias_));

@@ -28,10 +28,10 @@ GCNConv<T>::GCNConv(const GCNConvOptions& options, Rng& rng) : options_(options)
     throw Error("GCNConv: in_channels must be >= 1, got " + std::to_string(options_.in_channels));
   }
   if (options_.out_channels < 1) {
-    throw Error("GCNConv: out_channels must be >= 1, got " +
-                std::to_string(options_.out_channels));
+    throw Error("GCNConv: out_channels must be >= 1, got " + std::to_string(options_.out_channels));
   }
-  const std::size_t in = std::size_t(options_.in_channels), out = std::size_t(options_.out_channels);
+  const std::size_t in = std::size_t(options_.in_channels),
+                    out = std::size_t(options_.out_channels);
   weight_ = Parameter<T>("weight", glorot_uniform<T>(in, out, in, out, rng));
   if (options_.bias) bias_ = Parameter<T>("bias", Tensor<T>(1, out), false);
 }

@@ -31,7 +31,7 @@ void Tensor<T>::Free::operator()(T* p) const {
 
 template <class T>
 std::unique_ptr<T[], typename Tensor<T>::Free> Tensor<T>::allocate(std::size_t count,
-                                                                    bool* zeroed) {
+                                                                   bool* zeroed) {
   if (zeroed) *zeroed = false;
   if (count == 0) return nullptr;
   const std::size_t wanted = count * sizeof(T);

@@ -181,11 +181,12 @@ TEST(OpsGradient, GatAttentionWithScores) {
 TEST(OpsGradient, GatAttentionWithScoresOnOneValue) {
   const Graph graph = small_graph(false);
   const kernels::HeadShape shape{2, 3};
-  expect_gradients_match({random_tensor(5, 6, 56), random_tensor(1, 6, 57), random_tensor(1, 6, 58)},
-                         [&](Tape<double>&, const Vars& v) {
-                           return ops::gat_attention(v[0], v[0], v[1], v[2], graph, shape, 0.2,
-                                                     KeyedDropout<double>{});
-                         });
+  expect_gradients_match(
+      {random_tensor(5, 6, 56), random_tensor(1, 6, 57), random_tensor(1, 6, 58)},
+      [&](Tape<double>&, const Vars& v) {
+        return ops::gat_attention(v[0], v[0], v[1], v[2], graph, shape, 0.2,
+                                  KeyedDropout<double>{});
+      });
 }
 
 TEST(OpsValues, GatAttentionWithScoresEqualsTheComposition) {
@@ -196,8 +197,7 @@ TEST(OpsValues, GatAttentionWithScoresEqualsTheComposition) {
   Tape<double> tape;
   const KeyedDropout<double> drop{0.25, 62};
   V zv = tape.constant(z), av = tape.constant(a), bv = tape.constant(b);
-  const Tensor<double> fused =
-      ops::gat_attention(zv, zv, av, bv, graph, shape, 0.2, drop).value();
+  const Tensor<double> fused = ops::gat_attention(zv, zv, av, bv, graph, shape, 0.2, drop).value();
   const Tensor<double> composed =
       ops::gat_attention(zv, ops::gat_node_scores(zv, av, shape),
                          ops::gat_node_scores(zv, bv, shape), graph, shape, 0.2, drop)
@@ -229,11 +229,10 @@ TEST(OpsGradient, Gatv2AttentionWithSharedProjection) {
   // x_src and x_dst the same value: both gradient paths reach it.
   const Graph graph = small_graph(true);
   const kernels::HeadShape shape{1, 4};
-  expect_gradients_match({random_tensor(5, 4, 34), random_tensor(1, 4, 35)},
-                         [&](Tape<double>&, const Vars& v) {
-                           return ops::gatv2_attention(v[0], v[0], v[1], graph, shape, 0.2,
-                                                       KeyedDropout<double>{});
-                         });
+  expect_gradients_match(
+      {random_tensor(5, 4, 34), random_tensor(1, 4, 35)}, [&](Tape<double>&, const Vars& v) {
+        return ops::gatv2_attention(v[0], v[0], v[1], graph, shape, 0.2, KeyedDropout<double>{});
+      });
 }
 
 TEST(OpsGradient, WeightedAggregate) {

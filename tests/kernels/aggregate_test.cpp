@@ -43,7 +43,8 @@ void compare(int width, double tolerance) {
   std::vector<double> A(std::size_t(n * n), 0);
   const std::vector<NodeId> dst = g.edge_dst();
   for (EdgeId e = 0; e < g.num_edges(); ++e) {
-    A[std::size_t(dst[std::size_t(e)] * n + g.edge_src()[std::size_t(e)])] = double(w[std::size_t(e)]);
+    A[std::size_t(dst[std::size_t(e)] * n + g.edge_src()[std::size_t(e)])] =
+        double(w[std::size_t(e)]);
   }
   std::vector<T> out(std::size_t(n * width), T(7));  // overwritten
   weighted_aggregate<T>(g, w, z, width, out);
@@ -62,7 +63,9 @@ void compare(int width, double tolerance) {
   }
 }
 
-TEST(AggregateKernel, MatchesDenseDouble) { compare<double>(5, 1e-12); }
+TEST(AggregateKernel, MatchesDenseDouble) {
+  compare<double>(5, 1e-12);
+}
 TEST(AggregateKernel, MatchesDenseFloatVectorWidths) {
   compare<float>(64, 1e-5);
   compare<float>(19, 1e-5);

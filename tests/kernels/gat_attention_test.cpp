@@ -199,8 +199,8 @@ TEST(GatAttentionKernel, ResultsDoNotDependOnThreadCount) {
       set_num_threads(threads);
       std::vector<float> alpha(E * H), out(n * W), gz(n * W), gs(n * H), gd(n * H), work(E * H);
       gat_attention_forward<float>(g, shape, z, s_src, s_dst, 0.2f, drop, alpha, out);
-      gat_attention_backward<float>(g, shape, z, s_src, s_dst, 0.2f, drop, alpha, out, grad_out,
-                                    gz, gs, gd, work);
+      gat_attention_backward<float>(g, shape, z, s_src, s_dst, 0.2f, drop, alpha, out, grad_out, gz,
+                                    gs, gd, work);
       std::vector<float> s_grad_z(n * W), s_grad_a(W);
       gat_node_scores_backward<float>(shape, z, random_values<float>(W, 11), s_src, s_grad_z,
                                       s_grad_a);

@@ -70,7 +70,8 @@ Reference dense_gatv2(const Graph& g, int H, int F, const std::vector<T>& xs,
       for (int j = 0; j < n; ++j) {
         if (id[std::size_t(i * n + j)] < 0) continue;
         double s = 0;
-        for (int f = 0; f < F; ++f) s += double(a[std::size_t(h * F + f)]) * leaky(at(xd, i, h, f) + at(xs, j, h, f));
+        for (int f = 0; f < F; ++f)
+          s += double(a[std::size_t(h * F + f)]) * leaky(at(xd, i, h, f) + at(xs, j, h, f));
         score[std::size_t(j)] = s;
         top = std::max(top, s);
       }
@@ -91,7 +92,8 @@ Reference dense_gatv2(const Graph& g, int H, int F, const std::vector<T>& xs,
         for (int f = 0; f < F; ++f) {
           r.out[std::size_t(i * W + h * F + f)] += alpha[std::size_t(j)] * dr * at(xs, j, h, f);
           dot += at(grad_out, i, h, f) * at(xs, j, h, f);
-          r.grad_src[std::size_t(j * W + h * F + f)] += alpha[std::size_t(j)] * dr * at(grad_out, i, h, f);
+          r.grad_src[std::size_t(j * W + h * F + f)] +=
+              alpha[std::size_t(j)] * dr * at(grad_out, i, h, f);
         }
         dalpha[std::size_t(j)] = dr * dot;
         weighted += alpha[std::size_t(j)] * dalpha[std::size_t(j)];
@@ -129,7 +131,8 @@ void compare(int H, int F, double dropout, double tolerance, bool self_loops = t
   gatv2_attention_backward<T>(g, shape, xs, xd, a, T(0.2), drop, alpha, out, grad_out, gs, gd, ga,
                               work);
   const Reference r = dense_gatv2(g, H, F, xs, xd, a, grad_out, drop, 0.2);
-  for (std::size_t k = 0; k < eh; ++k) EXPECT_NEAR(alpha[k], r.alpha[k], tolerance) << "alpha " << k;
+  for (std::size_t k = 0; k < eh; ++k)
+    EXPECT_NEAR(alpha[k], r.alpha[k], tolerance) << "alpha " << k;
   for (std::size_t k = 0; k < nw; ++k) {
     EXPECT_NEAR(out[k], r.out[k], tolerance) << "out " << k;
     EXPECT_NEAR(gs[k], 1 + r.grad_src[k], tolerance) << "grad_x_src " << k;
@@ -140,11 +143,21 @@ void compare(int H, int F, double dropout, double tolerance, bool self_loops = t
   }
 }
 
-TEST(Gatv2AttentionKernel, MatchesDenseDouble) { compare<double>(3, 4, 0.0, 1e-10); }
-TEST(Gatv2AttentionKernel, MatchesDenseWithDropoutDouble) { compare<double>(2, 8, 0.5, 1e-10); }
-TEST(Gatv2AttentionKernel, MatchesDenseFloat) { compare<float>(8, 8, 0.0, 1e-5); }
-TEST(Gatv2AttentionKernel, MatchesDenseOddWidthsFloat) { compare<float>(1, 13, 0.3, 1e-5); }
-TEST(Gatv2AttentionKernel, NodesWithoutInEdges) { compare<double>(2, 3, 0.0, 1e-10, false); }
+TEST(Gatv2AttentionKernel, MatchesDenseDouble) {
+  compare<double>(3, 4, 0.0, 1e-10);
+}
+TEST(Gatv2AttentionKernel, MatchesDenseWithDropoutDouble) {
+  compare<double>(2, 8, 0.5, 1e-10);
+}
+TEST(Gatv2AttentionKernel, MatchesDenseFloat) {
+  compare<float>(8, 8, 0.0, 1e-5);
+}
+TEST(Gatv2AttentionKernel, MatchesDenseOddWidthsFloat) {
+  compare<float>(1, 13, 0.3, 1e-5);
+}
+TEST(Gatv2AttentionKernel, NodesWithoutInEdges) {
+  compare<double>(2, 3, 0.0, 1e-10, false);
+}
 
 TEST(Gatv2AttentionKernel, ResultsDoNotDependOnThreadCount) {
   const int n = 3000, H = 4, F = 8;

@@ -141,9 +141,15 @@ void compare_with_reference(bool concat, bool share) {
   check(&Weights::bias, params.at("bias")->grad, "d bias");
 }
 
-TEST(GATv2Conv, ConcatMatchesDenseReference) { compare_with_reference(true, false); }
-TEST(GATv2Conv, MeanMatchesDenseReference) { compare_with_reference(false, false); }
-TEST(GATv2Conv, SharedWeightsMatchDenseReference) { compare_with_reference(true, true); }
+TEST(GATv2Conv, ConcatMatchesDenseReference) {
+  compare_with_reference(true, false);
+}
+TEST(GATv2Conv, MeanMatchesDenseReference) {
+  compare_with_reference(false, false);
+}
+TEST(GATv2Conv, SharedWeightsMatchDenseReference) {
+  compare_with_reference(true, true);
+}
 
 TEST(GATv2Conv, RejectsBadOptionsAndInputs) {
   Rng rng(0);

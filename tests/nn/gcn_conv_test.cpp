@@ -90,8 +90,12 @@ void compare(bool normalize) {
   }
 }
 
-TEST(GCNConv, MatchesDenseNormalisedPropagation) { compare(true); }
-TEST(GCNConv, UnnormalisedSumsNeighbours) { compare(false); }
+TEST(GCNConv, MatchesDenseNormalisedPropagation) {
+  compare(true);
+}
+TEST(GCNConv, UnnormalisedSumsNeighbours) {
+  compare(false);
+}
 
 TEST(GCNConv, RejectsBadShapes) {
   Rng rng(0);

@@ -99,8 +99,7 @@ TEST(Random, BatchedScalesEqualSingleScales) {
       std::vector<float> batch(std::size_t(count) + 1, -1.0f);
       d.scales(first, count, batch.data());
       for (int k = 0; k < count; ++k) {
-        EXPECT_EQ(batch[std::size_t(k)], d.scale(first + std::uint64_t(k)))
-            << first << " + " << k;
+        EXPECT_EQ(batch[std::size_t(k)], d.scale(first + std::uint64_t(k))) << first << " + " << k;
       }
       EXPECT_EQ(batch[std::size_t(count)], -1.0f) << "wrote past count";
     }
@@ -112,7 +111,8 @@ TEST(Random, BatchedScalesEqualSingleScales) {
     d.scales_at(firsts.data(), int(firsts.size()), count, at.data());
     for (std::size_t b = 0; b < firsts.size(); ++b) {
       for (int k = 0; k < count; ++k) {
-        EXPECT_EQ(at[b * std::size_t(count) + std::size_t(k)], d.scale(firsts[b] + std::uint64_t(k)))
+        EXPECT_EQ(at[b * std::size_t(count) + std::size_t(k)],
+                  d.scale(firsts[b] + std::uint64_t(k)))
             << "block " << b << " element " << k;
       }
     }

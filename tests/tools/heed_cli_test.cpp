@@ -82,9 +82,9 @@ namespace {
 
 TEST(HeedBench, LayerMeasurementHasTheRequiredFields) {
   for (const char* layer : {"gat", "gatv2", "gcn"}) {
-    const Result r = run(std::string("bench --layer ") + layer +
-                             " --nodes 2000 --edges 10000 --repeats 2 --json",
-                         false);
+    const Result r = run(
+        std::string("bench --layer ") + layer + " --nodes 2000 --edges 10000 --repeats 2 --json",
+        false);
     ASSERT_EQ(r.status, 0) << r.out;
     const nlohmann::json j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["layer"], layer);

@@ -22,11 +22,13 @@ CLI::App* add_bench_command(CLI::App& app, BenchConfig& c) {
       "with no --layer or --epoch, the whole suite, one process per case");
   cmd->add_option("--layer", c.layer, "Measure one layer")
       ->check(CLI::IsMember({"gat", "gatv2", "gcn"}));
-  cmd->add_option("--graph", c.graph, "Random graph: uniform (as torch.randint) or powerlaw (R-MAT)")
+  cmd->add_option("--graph", c.graph,
+                  "Random graph: uniform (as torch.randint) or powerlaw (R-MAT)")
       ->capture_default_str()
       ->check(CLI::IsMember({"uniform", "powerlaw"}));
-  cmd->add_option("--nodes", c.nodes, "Nodes")->capture_default_str()->check(
-      CLI::Range(std::int64_t(1), std::int64_t(INT32_MAX)));
+  cmd->add_option("--nodes", c.nodes, "Nodes")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t(1), std::int64_t(INT32_MAX)));
   cmd->add_option("--edges", c.edges, "Edges before self loops")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t(0), std::int64_t(1) << 40));
@@ -77,10 +79,7 @@ nlohmann::json measure_one(const BenchConfig& c) {
     l.seed = c.seed;
     // More runs than PyG's yardstick (5, or 3 from 200k nodes): this shared
     // machine is noisy, and the median of more runs moves less.
-    l.repeats = c.repeats > 0       ? c.repeats
-                : c.nodes >= 1'000'000 ? 3
-                : c.nodes >= 200'000   ? 5
-                                       : 11;
+    l.repeats = c.repeats > 0 ? c.repeats : c.nodes >= 1'000'000 ? 3 : c.nodes >= 200'000 ? 5 : 11;
     result = bench::run_layer_benchmark(l);
   }
   // After the peak memory is read: the triad's arrays would inflate it.
@@ -113,8 +112,8 @@ void print_row(const nlohmann::json& r) {
     } else if (k.contains("gflop_per_s")) {
       rate = fmt::format("{:.1f} GFLOP/s", k["gflop_per_s"].get<double>());
     }
-    fmt::print("    {:<32} {:>9.2f} ms  {}\n", k["name"].get<std::string>(),
-               k["ms"].get<double>(), rate);
+    fmt::print("    {:<32} {:>9.2f} ms  {}\n", k["name"].get<std::string>(), k["ms"].get<double>(),
+               rate);
   }
 }
 

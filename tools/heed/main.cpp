@@ -1,6 +1,6 @@
 // The heed command-line tool.
-#include <CLI/CLI.hpp>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <string>
 
+#include "bench_command.hpp"
 #include "heed/error.hpp"
 #include "heed/tensor/blas.hpp"
-#include "bench_command.hpp"
 #include "train_command.hpp"
 
 namespace {

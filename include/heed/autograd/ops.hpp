@@ -13,6 +13,7 @@
 #include "heed/kernels/gatv2_attention.hpp"
 #include "heed/kernels/spmm.hpp"
 #include "heed/tensor/random.hpp"
+#include "heed/tensor/tensor_pool.hpp"
 
 namespace heed::ops {
 
@@ -63,10 +64,13 @@ Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
 /// gradients taken back through z in one pass. `values` is z itself, or z
 /// after the GAT authors' feature dropout (which reaches the aggregated
 /// values, not the scores).
+/// With `pool` set, the E x H coefficients live in a buffer from it, reused
+/// from step to step instead of mapped afresh.
 template <class T>
 Var<T> gat_attention(Var<T> values, Var<T> z, Var<T> att_src, Var<T> att_dst, const Graph& graph,
                      kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& dropout,
-                     Tensor<T>* alpha_out = nullptr);
+                     Tensor<T>* alpha_out = nullptr,
+                     const std::shared_ptr<TensorPool<T>>& pool = nullptr);
 /// GATv2's attention: softmax over in-edges of a . LeakyReLU(x_dst[i] +
 /// x_src[j]) per head (att is 1 x (H * F)), then the weighted sum of x_src[j].
 /// x_src and x_dst may be the same value (shared weights). If `alpha_out` is

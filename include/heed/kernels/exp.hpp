@@ -55,7 +55,9 @@ inline float vector_exp(float x) {
   return x;
 }
 
-inline double vector_exp(double x) { return std::exp(x); }
+inline double vector_exp(double x) {
+  return std::exp(x);
+}
 
 /// exp of a GCC vector of floats F in place (I: the int32 vector of the
 /// same lane count), lane for lane equal to vector_exp(float).

@@ -75,7 +75,7 @@ void gat_attention_backward(const Graph& graph, HeadShape shape, std::span<const
                             std::span<const T> s_src, std::span<const T> s_dst, T negative_slope,
                             const KeyedDropout<T>& dropout, std::span<const T> alpha,
                             std::span<const T> out, std::span<const T> grad_out,
-                            std::span<T> grad_z, std::span<T> grad_s_src,
-                            std::span<T> grad_s_dst, std::span<T> edge_work);
+                            std::span<T> grad_z, std::span<T> grad_s_src, std::span<T> grad_s_dst,
+                            std::span<T> edge_work);
 
 }  // namespace heed::kernels

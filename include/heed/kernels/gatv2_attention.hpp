@@ -24,8 +24,7 @@ namespace heed::kernels {
 template <class T>
 void gatv2_attention_forward(const Graph& graph, HeadShape shape, std::span<const T> x_src,
                              std::span<const T> x_dst, std::span<const T> att, T negative_slope,
-                             const KeyedDropout<T>& dropout, std::span<T> alpha,
-                             std::span<T> out);
+                             const KeyedDropout<T>& dropout, std::span<T> alpha, std::span<T> out);
 
 /// Backward given the forward's alpha and out and grad_out (N x H*F).
 /// Accumulates (+=) into grad_x_src, grad_x_dst (N x H*F) and grad_att (H*F);

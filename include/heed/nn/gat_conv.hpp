@@ -17,6 +17,7 @@
 #include "heed/nn/node_features.hpp"
 #include "heed/nn/self_loop_cache.hpp"
 #include "heed/tensor/random.hpp"
+#include "heed/tensor/tensor_pool.hpp"
 
 namespace heed::nn {
 
@@ -90,6 +91,8 @@ class GATConv {
   Parameter<T> att_dst_;  // 1 x (heads * out_channels)
   Parameter<T> bias_;     // 1 x out_width()
   SelfLoopCache self_loops_;
+  // The attention coefficients' buffers, reused from step to step.
+  std::shared_ptr<TensorPool<T>> alpha_pool_ = std::make_shared<TensorPool<T>>();
 };
 
 extern template class GATConv<float>;
