@@ -292,12 +292,13 @@ Var<T> elu(Var<T> x, T alpha) {
   const std::size_t iout = tape.size();
   return tape.record(std::move(out), x.requires_grad(),
                      [&tape, ix, iout, alpha, n](const Tensor<T>& g) {
-                       const T* xv = tape.value(ix).data();
-                       const T* ov = tape.value(iout).data();
-                       T* gx = tape.grad(ix).data();
-#pragma omp parallel for schedule(guided)
+                       const T* __restrict xv = tape.value(ix).data();
+                       const T* __restrict ov = tape.value(iout).data();
+                       const T* __restrict gv = g.data();
+                       T* __restrict gx = tape.grad(ix).data();
+#pragma omp parallel for simd schedule(guided)
                        for (std::int64_t k = 0; k < n; ++k) {
-                         gx[k] += xv[k] > T(0) ? g.data()[k] : g.data()[k] * (ov[k] + alpha);
+                         gx[k] += xv[k] > T(0) ? gv[k] : gv[k] * (ov[k] + alpha);
                        }
                      });
 }

@@ -206,7 +206,8 @@ template <class T, class V>
 template <class T, int kChannels>
 void forward_row_vector(EdgeId begin, EdgeId end, EdgeId edge_end, const NodeId* indices,
                         const T* z, const T* s_src, const T* sd_row, T negative_slope,
-                        const KeyedDropout<T>& dropout, T* alpha, T* oi, int runtime_f) {
+                        const KeyedDropout<T>& dropout, const T* row_drop, T* alpha, T* oi,
+                        int runtime_f) {
   using V = Lanes<T>;
   constexpr int H = kLanes;
   const int F = kChannels > 0 ? kChannels : runtime_f, W = H * F;
@@ -222,16 +223,12 @@ void forward_row_vector(EdgeId begin, EdgeId end, EdgeId edge_end, const NodeId*
     m = m > x ? m : x;
   }
   V sum = {};
-  T drop[kLanes];
   for (EdgeId e = begin; e < end; ++e) {
     V p = load_heads(alpha + e * H) - m;
     exp_heads<T>(p);
     store_heads(alpha + e * H, p);
     sum += p;
-    if (dropout.active()) {
-      dropout.scales(std::uint64_t(e * H), H, drop);
-      p *= load_heads(drop);
-    }
+    if (dropout.active()) p *= load_heads(row_drop + (e - begin) * H);
     if (e + kPrefetchDistance < edge_end) {
       prefetch_bytes(z + std::int64_t(indices[e + kPrefetchDistance]) * W,
                      std::size_t(W) * sizeof(T));
@@ -253,8 +250,8 @@ void attention_forward_rows(const Graph& graph, HeadShape shape, const T* z, con
   const Csr& in = graph.in();
   const NodeId* indices = in.indices.data();
   for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
-    HeadBuffer<T, kHeads> max_buffer(H), sum_buffer(H), weight_buffer(H), drop_buffer(H);
-    T* drop = drop_buffer.data();
+    HeadBuffer<T, kHeads> max_buffer(H), sum_buffer(H), weight_buffer(H);
+    std::vector<T> row_drop;
     T* m = max_buffer.data();
     T* sum = sum_buffer.data();
     T* w = weight_buffer.data();
@@ -264,10 +261,15 @@ void attention_forward_rows(const Graph& graph, HeadShape shape, const T* z, con
       T* oi = out + i * W;
       std::fill(oi, oi + W, T(0));
       if (begin == end) continue;
+      // The row's dropout masks in one call: its edges' counters are contiguous.
+      if (dropout.active()) {
+        row_drop.resize(std::max(row_drop.size(), std::size_t((end - begin) * H)));
+        dropout.scales(std::uint64_t(begin * H), int((end - begin) * H), row_drop.data());
+      }
       if constexpr (kHeads == kLanes) {
         // One vector holds an edge's scores for all heads.
         forward_row_vector<T, kChannels>(begin, end, edge_end, indices, z, s_src, s_dst + i * H,
-                                         negative_slope, dropout, alpha, oi, F);
+                                         negative_slope, dropout, row_drop.data(), alpha, oi, F);
         continue;
       }
       const T* sd = s_dst + i * H;
@@ -301,7 +303,7 @@ void attention_forward_rows(const Graph& graph, HeadShape shape, const T* z, con
           w[h] = ae[h];
         }
         if (dropout.active()) {
-          dropout.scales(std::uint64_t(e * H), H, drop);
+          const T* drop = row_drop.data() + (e - begin) * H;
           for (int h = 0; h < H; ++h) w[h] *= drop[h];
         }
         if (e + kPrefetchDistance < edge_end) {
@@ -362,18 +364,33 @@ void attention_backward_sources(const Graph& graph, HeadShape shape, const T* z,
   const EdgeId* out_ids = graph.out_edge_ids().data();
   const bool need_scores = dst_terms != nullptr;
   for_row_ranges(by_src.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
-    HeadBuffer<T, kHeads> drop_buffer(H), weight_buffer(H), dot_buffer(H);
+    HeadBuffer<T, kHeads> ones_buffer(H), weight_buffer(H), dot_buffer(H);
+    std::vector<T> row_drop;
+    std::vector<std::uint64_t> firsts;
     T* dots = dot_buffer.data();
-    T* drop = drop_buffer.data();
+    T* ones = ones_buffer.data();
     T* w = weight_buffer.data();
-    for (int h = 0; h < H; ++h) drop[h] = T(1);
+    for (int h = 0; h < H; ++h) ones[h] = T(1);
     const EdgeId edge_end = by_src.indptr[std::size_t(row_end)];
     for (std::int64_t j = row_begin; j < row_end; ++j) {
       T* gz = grad_z ? grad_z + j * W : nullptr;
       T* gss = grad_s_src ? grad_s_src + j * H : nullptr;
       const T* zj = z + j * W;
       const T* ss = s_src + j * H;
-      for (EdgeId p = by_src.indptr[std::size_t(j)]; p < by_src.indptr[std::size_t(j) + 1]; ++p) {
+      const EdgeId row_first = by_src.indptr[std::size_t(j)];
+      const EdgeId row_last = by_src.indptr[std::size_t(j) + 1];
+      // The row's dropout masks in one vectorised call: one counter run per
+      // out-edge, at its edge id.
+      if (dropout.active() && row_last > row_first) {
+        const std::size_t count = std::size_t(row_last - row_first);
+        firsts.resize(std::max(firsts.size(), count));
+        row_drop.resize(std::max(row_drop.size(), count * std::size_t(H)));
+        for (std::size_t c = 0; c < count; ++c) {
+          firsts[c] = std::uint64_t(out_ids[row_first + EdgeId(c)] * H);
+        }
+        dropout.scales_at(firsts.data(), int(count), H, row_drop.data());
+      }
+      for (EdgeId p = row_first; p < row_last; ++p) {
         if (p + kPrefetchDistance < edge_end) {
           const std::int64_t ahead = by_src.indices[std::size_t(p + kPrefetchDistance)];
           const EdgeId ahead_edge = out_ids[p + kPrefetchDistance];
@@ -388,7 +405,7 @@ void attention_backward_sources(const Graph& graph, HeadShape shape, const T* z,
         const EdgeId e = out_ids[p];
         const T* gi = grad_out + i * W;
         const T* ae = alpha + e * H;
-        if (dropout.active()) dropout.scales(std::uint64_t(e * H), H, drop);
+        const T* drop = dropout.active() ? row_drop.data() + (p - row_first) * H : ones;
         if constexpr (kHeads == kLanes) {
           using V = Lanes<T>;
           const V a = load_heads(ae), dr = load_heads(drop);
