@@ -76,23 +76,16 @@ inline T dot(const T* a, const T* b, int runtime_n) {
   return total;
 }
 
-/// out[h] = <a[8h : 8h+8], b[8h : 8h+8]> for h < 8, with 8-lane vectors:
-/// the eight products, then a transpose-and-add tree of shuffles, rather
-/// than eight separate horizontal sums (which cost more than the products).
-/// Each dot sums ((p0+p1)+(p2+p3))+((p4+p5)+(p6+p7)). Needs kLanes == 8.
+/// sums[h] = the sum of the 8 lanes of v[h], for h < 8, as one vector: a
+/// transpose-and-add tree of shuffles rather than eight horizontal sums
+/// (which cost more than the products feeding them). Each sum adds
+/// ((v0+v1)+(v2+v3))+((v4+v5)+(v6+v7)). Needs kLanes == 8; v is overwritten.
 template <class T>
-[[gnu::always_inline]] inline void head_dots_8x8(const T* a, const T* b, T* out) {
+[[gnu::always_inline]] inline void lane_sums_8x8(Lanes<T> (&v)[8], T* sums_out) {
+  using V = Lanes<T>;
   if constexpr (kLanes == 8) {
-    using V = Lanes<T>;
     using Index = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
     using M [[gnu::vector_size(kLanes * sizeof(Index))]] = Index;
-    V v[8];
-    for (int h = 0; h < 8; ++h) {
-      V va, vb;
-      std::memcpy(&va, a + 8 * h, sizeof va);
-      std::memcpy(&vb, b + 8 * h, sizeof vb);
-      v[h] = va * vb;
-    }
     auto level1 = [](V x, V y) {
       return __builtin_shuffle(x, y, M{0, 8, 2, 10, 4, 12, 6, 14}) +
              __builtin_shuffle(x, y, M{1, 9, 3, 11, 5, 13, 7, 15});
@@ -105,7 +98,28 @@ template <class T>
     const V high = level2(level1(v[4], v[5]), level1(v[6], v[7]));
     const V sums = __builtin_shuffle(low, high, M{0, 1, 2, 3, 8, 9, 10, 11}) +
                    __builtin_shuffle(low, high, M{4, 5, 6, 7, 12, 13, 14, 15});
-    std::memcpy(out, &sums, sizeof sums);
+    std::memcpy(sums_out, &sums, sizeof sums);
+  } else {
+    for (int h = 0; h < 8; ++h) {
+      T total = 0;
+      for (int c = 0; c < kLanes; ++c) total += v[h][c];
+      sums_out[h] = total;
+    }
+  }
+}
+
+/// out[h] = <a[8h : 8h+8], b[8h : 8h+8]> for h < 8 (see lane_sums_8x8).
+template <class T>
+[[gnu::always_inline]] inline void head_dots_8x8(const T* a, const T* b, T* out) {
+  if constexpr (kLanes == 8) {
+    Lanes<T> v[8];
+    for (int h = 0; h < 8; ++h) {
+      Lanes<T> va, vb;
+      std::memcpy(&va, a + 8 * h, sizeof va);
+      std::memcpy(&vb, b + 8 * h, sizeof vb);
+      v[h] = va * vb;
+    }
+    lane_sums_8x8<T>(v, out);
   } else {
     for (int h = 0; h < 8; ++h) out[h] = dot<8>(a + 8 * h, b + 8 * h, 8);
   }

@@ -223,6 +223,7 @@ void forward_row_vector(EdgeId begin, EdgeId end, EdgeId edge_end, const NodeId*
     m = m > x ? m : x;
   }
   V sum = {};
+  V acc[kLanes] = {};  // used when kChannels == kLanes
   for (EdgeId e = begin; e < end; ++e) {
     V p = load_heads(alpha + e * H) - m;
     exp_heads<T>(p);
@@ -234,10 +235,19 @@ void forward_row_vector(EdgeId begin, EdgeId end, EdgeId edge_end, const NodeId*
                      std::size_t(W) * sizeof(T));
     }
     const T* zj = z + std::int64_t(indices[e]) * W;
-    for (int h = 0; h < H; ++h) axpy<kChannels>(p[h], zj + h * F, oi + h * F, F);
+    if constexpr (kChannels == kLanes) {
+      // 8 heads x 8 features: the row's output stays in registers.
+      for (int h = 0; h < H; ++h) acc[h] += p[h] * load_heads(zj + h * F);
+    } else {
+      for (int h = 0; h < H; ++h) axpy<kChannels>(p[h], zj + h * F, oi + h * F, F);
+    }
   }
   const V inv = T(1) / sum;
-  for (int h = 0; h < H; ++h) scale<kChannels>(inv[h], oi + h * F, F);
+  if constexpr (kChannels == kLanes) {
+    for (int h = 0; h < H; ++h) store_heads(oi + h * F, acc[h] * inv[h]);
+  } else {
+    for (int h = 0; h < H; ++h) scale<kChannels>(inv[h], oi + h * F, F);
+  }
   for (EdgeId e = begin; e < end; ++e) store_heads(alpha + e * H, load_heads(alpha + e * H) * inv);
 }
 
@@ -389,6 +399,47 @@ void attention_backward_sources(const Graph& graph, HeadShape shape, const T* z,
           firsts[c] = std::uint64_t(out_ids[row_first + EdgeId(c)] * H);
         }
         dropout.scales_at(firsts.data(), int(count), H, row_drop.data());
+      }
+      if constexpr (kHeads == kLanes && kChannels == kLanes) {
+        // 8 heads x 8 features: z_j, and the row's sums for grad_z_j and
+        // grad_s_src_j, stay in registers across j's out-edges; per edge only
+        // the destination's gradient row is loaded.
+        using V = Lanes<T>;
+        V zv[kLanes], gacc[kLanes] = {}, gv[kLanes], prod[kLanes];
+        for (int h = 0; h < H; ++h) zv[h] = load_heads(zj + h * F);
+        const V ssv = load_heads(ss);
+        V gss_acc = {};
+        for (EdgeId p = row_first; p < row_last; ++p) {
+          if (p + kPrefetchDistance < edge_end) {
+            const std::int64_t ahead = by_src.indices[std::size_t(p + kPrefetchDistance)];
+            const EdgeId ahead_edge = out_ids[p + kPrefetchDistance];
+            prefetch_bytes(grad_out + ahead * W, std::size_t(W) * sizeof(T));
+            prefetch_bytes(alpha + ahead_edge * H, std::size_t(H) * sizeof(T));
+            if (need_scores) prefetch_bytes(dst_terms + ahead * 2 * H, std::size_t(2 * H) * sizeof(T));
+          }
+          const std::int64_t i = by_src.indices[std::size_t(p)];
+          const EdgeId e = out_ids[p];
+          const T* gi = grad_out + i * W;
+          const V a = load_heads(alpha + e * H);
+          const V dr = load_heads(dropout.active() ? row_drop.data() + (p - row_first) * H : ones);
+          const V wv = a * dr;  // read before the score gradient overwrites alpha
+          for (int h = 0; h < H; ++h) gv[h] = load_heads(gi + h * F);
+          if (need_scores) {
+            for (int h = 0; h < H; ++h) prod[h] = gv[h] * zv[h];
+            lane_sums_8x8<T>(prod, dots);
+            const T* terms = dst_terms + i * 2 * H;
+            V d = a * (load_heads(dots) * dr - load_heads(terms + H));
+            d = load_heads(terms) + ssv > T(0) ? d : d * negative_slope;
+            store_heads(edge_work + e * H, d);
+            gss_acc += d;
+          }
+          for (int h = 0; h < H; ++h) gacc[h] += wv[h] * gv[h];
+        }
+        if (gz) {
+          for (int h = 0; h < H; ++h) store_heads(gz + h * F, load_heads(gz + h * F) + gacc[h]);
+        }
+        if (gss) store_heads(gss, load_heads(gss) + gss_acc);
+        continue;
       }
       for (EdgeId p = row_first; p < row_last; ++p) {
         if (p + kPrefetchDistance < edge_end) {
