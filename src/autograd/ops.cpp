@@ -260,6 +260,26 @@ Var<T> add(Var<T> a, Var<T> b) {
 }
 
 template <class T>
+Var<T> relu(Var<T> x) {
+  Tape<T>& tape = x.tape();
+  const Tensor<T>& xv = x.value();
+  Tensor<T> out(xv.rows(), xv.cols());
+  const std::int64_t n = std::int64_t(xv.size());
+  const T* __restrict in = xv.data();
+  T* __restrict o = out.data();
+#pragma omp parallel for simd schedule(guided)
+  for (std::int64_t k = 0; k < n; ++k) o[k] = in[k] > T(0) ? in[k] : T(0);
+  const std::size_t ix = x.id();
+  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, n](const Tensor<T>& g) {
+    const T* __restrict xv = tape.value(ix).data();
+    const T* __restrict gv = g.data();
+    T* __restrict gx = tape.grad(ix).data();
+#pragma omp parallel for simd schedule(guided)
+    for (std::int64_t k = 0; k < n; ++k) gx[k] += xv[k] > T(0) ? gv[k] : T(0);
+  });
+}
+
+template <class T>
 Var<T> elu(Var<T> x, T alpha) {
   Tape<T>& tape = x.tape();
   const Tensor<T>& xv = x.value();
@@ -642,6 +662,7 @@ Var<T> nll_loss(Var<T> log_probs, std::span<const std::int32_t> labels,
   template bool mostly_zero<T>(const Tensor<T>&);                                                 \
   template Var<T> add_bias<T>(Var<T>, Var<T>);                                                    \
   template Var<T> add<T>(Var<T>, Var<T>);                                                         \
+  template Var<T> relu<T>(Var<T>);                                                                \
   template Var<T> elu<T>(Var<T>, T);                                                              \
   template Var<T> dropout<T>(Var<T>, const KeyedDropout<T>&);                                     \
   template Var<T> gat_node_scores<T>(Var<T>, Var<T>, kernels::HeadShape);                         \

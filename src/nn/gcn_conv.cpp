@@ -51,11 +51,13 @@ Var<T> GCNConv<T>::forward(Var<T> x, const Graph& graph, const ForwardContext&) 
 
 template <class T>
 Var<T> GCNConv<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                           const ForwardContext& context) {
-  if (!x.sparse()) return forward(tape.view(x.dense()), graph, context);
+                           const KeyedDropout<T>& input_dropout) {
+  if (!x.sparse()) {
+    return forward(ops::dropout(tape.view(x.dense()), input_dropout), graph, ForwardContext{});
+  }
   check_input(x.rows(), x.cols(), graph, options_.in_channels);
-  return propagate(
-      ops::head_dropout_matmul(x.sparse(), tape.parameter(weight_), 1, KeyedDropout<T>{}), graph);
+  return propagate(ops::head_dropout_matmul(x.sparse(), tape.parameter(weight_), 1, input_dropout),
+                   graph);
 }
 
 template <class T>

@@ -132,6 +132,13 @@ TEST(OpsGradient, Elu) {
                          [](Tape<double>&, const Vars& v) { return ops::elu(v[0], 1.3); });
 }
 
+TEST(OpsGradient, Relu) {
+  // Values kept away from the kink at 0, where the derivative jumps.
+  Tensor<double> x = random_tensor(4, 5, 63);
+  for (double& v : x.values()) v += v > 0 ? 0.1 : -0.1;
+  expect_gradients_match({x}, [](Tape<double>&, const Vars& v) { return ops::relu(v[0]); });
+}
+
 TEST(OpsGradient, Dropout) {
   expect_gradients_match({random_tensor(6, 5, 10)}, [](Tape<double>&, const Vars& v) {
     return ops::dropout(v[0], KeyedDropout<double>{0.4, 77});

@@ -5,10 +5,14 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "heed/data/dataset.hpp"
+#include "heed/nn/gatv2.hpp"
+#include "heed/nn/gcn.hpp"
+#include "heed/nn/graph_sage.hpp"
 #include "heed/tensor/blas.hpp"
 #include "heed/train/metrics.hpp"
 #include "heed/train/progress.hpp"
@@ -35,6 +39,13 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
       ->capture_default_str();
   cmd->add_flag("--json", c.json, "Write results as JSON to stdout");
 
+  cmd->add_option("--model", c.model_name,
+                  "gat (Velickovic et al.), gatv2 (Brody et al.), gcn (Kipf and Welling) or sage "
+                  "(GraphSAGE-mean); gcn and sage default to the GCN paper's hidden 16, dropout "
+                  "0.5, lr 0.01, 200 epochs")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"gat", "gatv2", "gcn", "sage"}))
+      ->group("Model");
   auto positive = CLI::Range(1, 1 << 20);
   auto probability = CLI::Range(0.0, 0.999);
   cmd->add_option("--heads", c.model.heads, "Hidden-layer attention heads")
@@ -117,14 +128,35 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
       ->check(CLI::NonNegativeNumber)
       ->group(syn);
 
-  // The attention dropout follows --dropout unless given itself.
   cmd->final_callback([cmd, &c] {
+    // The GCN paper's settings for the baselines, where not given.
+    if (c.model_name == "gcn" || c.model_name == "sage") {
+      if (cmd->count("--hidden") == 0) c.model.hidden_channels = 16;
+      if (cmd->count("--dropout") == 0) c.model.dropout = 0.5;
+      if (cmd->count("--lr") == 0) c.training.adam.lr = 0.01;
+      if (cmd->count("--epochs") == 0) c.training.max_epochs = 200;
+    }
+    // The attention dropout follows --dropout unless given itself.
     if (cmd->count("--attention-dropout") == 0) c.model.attention_dropout = c.model.dropout;
   });
   return cmd;
 }
 
 namespace {
+
+std::unique_ptr<nn::NodeModel<float>> make_model(const std::string& name, const nn::GATOptions& o,
+                                                 Rng& rng) {
+  if (name == "gatv2") return std::make_unique<nn::GATv2<float>>(o, rng);
+  if (name == "gcn") {
+    return std::make_unique<nn::GCN<float>>(
+        nn::GCNOptions{o.in_channels, o.hidden_channels, o.out_channels, o.dropout}, rng);
+  }
+  if (name == "sage") {
+    return std::make_unique<nn::GraphSAGE<float>>(
+        nn::GraphSAGEOptions{o.in_channels, o.hidden_channels, o.out_channels, o.dropout}, rng);
+  }
+  return std::make_unique<nn::GAT<float>>(o, rng);
+}
 
 struct RunRecord {
   std::uint64_t seed;
@@ -135,8 +167,13 @@ void print_text(const data::Dataset& d, const TrainConfig& c, const std::vector<
                 const train::MeanStd& acc, double wall) {
   fmt::print("{}: {} nodes, {} edges, {} features, {} classes\n", d.name, d.num_nodes(),
              d.graph.num_edges(), d.num_features(), d.num_classes);
-  fmt::print("GAT: {} heads x {} hidden, {} output head(s), dropout {}\n", c.model.heads,
-             c.model.hidden_channels, c.model.output_heads, c.model.dropout);
+  if (c.model_name == "gat" || c.model_name == "gatv2") {
+    fmt::print("{}: {} heads x {} hidden, {} output head(s), dropout {}\n", c.model_name,
+               c.model.heads, c.model.hidden_channels, c.model.output_heads, c.model.dropout);
+  } else {
+    fmt::print("{}: {} hidden, dropout {}\n", c.model_name, c.model.hidden_channels,
+               c.model.dropout);
+  }
   fmt::print("{:<6} {:>9} {:>9} {:>7} {:>5} {:>8}\n", "seed", "test acc", "val acc", "epochs",
              "kept", "seconds");
   for (const RunRecord& r : runs) {
@@ -151,7 +188,7 @@ nlohmann::json to_json(const data::Dataset& d, const TrainConfig& c,
                        const std::vector<RunRecord>& runs, const train::MeanStd& acc, double wall) {
   nlohmann::json j;
   j["dataset"] = d.name;
-  j["model"] = "gat";
+  j["model"] = c.model_name;
   j["config"] = {
       {"heads", c.model.heads},
       {"hidden", c.model.hidden_channels},
@@ -218,8 +255,8 @@ int run_train(const TrainConfig& c) {
   for (int r = 0; r < c.runs; ++r) {
     const std::uint64_t seed = c.seed + std::uint64_t(r);
     Rng rng(seed);
-    nn::GAT<float> gat(model, rng);
-    train::FitResult fit = train::fit(gat, dataset, c.training, rng,
+    std::unique_ptr<nn::NodeModel<float>> net = make_model(c.model_name, model, rng);
+    train::FitResult fit = train::fit(*net, dataset, c.training, rng,
                                       [&](const train::EpochReport& e) { progress.update(r, e); });
     progress.run_finished(fit.seconds);
     runs.push_back({seed, fit});

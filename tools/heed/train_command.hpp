@@ -14,7 +14,8 @@ struct TrainConfig {
   std::optional<std::string> data;  // none: a synthetic graph
   data::SyntheticOptions synthetic;
   bool normalise_features = true;  // real datasets only
-  nn::GATOptions model;
+  std::string model_name = "gat";  // gat | gatv2 | gcn | sage
+  nn::GATOptions model;            // sizes and dropouts; gcn and sage use hidden and dropout
   train::TrainOptions training;
   int runs = 1;
   std::uint64_t seed = 0;

@@ -42,6 +42,9 @@ Var<T> add_bias(Var<T> x, Var<T> bias);
 /// a + b, same shapes.
 template <class T>
 Var<T> add(Var<T> a, Var<T> b);
+/// ReLU: max(x, 0).
+template <class T>
+Var<T> relu(Var<T> x);
 /// ELU: x if x > 0, alpha (exp(x) - 1) otherwise.
 template <class T>
 Var<T> elu(Var<T> x, T alpha = T(1));

@@ -33,9 +33,10 @@ class GCNConv {
   /// x is N x in_channels; the graph must outlive the tape. The edge weights
   /// are computed once per graph and reused while the same graph comes back.
   Var<T> forward(Var<T> x, const Graph& graph, const ForwardContext& context = {});
-  /// The same for a model's constant input features.
+  /// The same for a model's constant input features, with optional dropout
+  /// on them (drawn inside the sparse product when x is mostly zeros).
   Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                 const ForwardContext& context = {});
+                 const KeyedDropout<T>& input_dropout = {});
 
   const GCNConvOptions& options() const { return options_; }
   std::vector<Parameter<T>*> parameters();

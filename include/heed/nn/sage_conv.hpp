@@ -1,0 +1,51 @@
+#pragma once
+// SAGEConv with mean aggregation (Hamilton et al., NeurIPS 2017), the plain
+// neighbourhood average heed offers next to attention:
+//   h_i = W_root x_i + W_nbr mean_{j in N(i)} x_j + b
+// Options carry PyTorch Geometric's names and defaults (root_weight, bias).
+// The mean runs over the graph as given: a graph with self loops includes
+// the node itself.
+#include <memory>
+#include <vector>
+
+#include "heed/autograd/ops.hpp"
+#include "heed/autograd/tape.hpp"
+#include "heed/graph/graph.hpp"
+#include "heed/nn/gat_conv.hpp"
+#include "heed/nn/node_features.hpp"
+
+namespace heed::nn {
+
+struct SAGEConvOptions {
+  int in_channels = 0;
+  int out_channels = 0;
+  bool root_weight = true;
+  bool bias = true;
+};
+
+template <class T>
+class SAGEConv {
+ public:
+  SAGEConv(const SAGEConvOptions& options, Rng& rng);
+
+  /// x is N x in_channels; the graph must outlive the tape. The mean's edge
+  /// weights are computed once per graph.
+  Var<T> forward(Var<T> x, const Graph& graph);
+
+  const SAGEConvOptions& options() const { return options_; }
+  std::vector<Parameter<T>*> parameters();
+
+ private:
+  SAGEConvOptions options_;
+  Parameter<T> weight_nbr_;   // in_channels x out_channels
+  Parameter<T> weight_root_;  // the same; unused without root_weight
+  Parameter<T> bias_;         // 1 x out_channels
+  std::shared_ptr<const std::vector<T>> edge_weight_;
+  const Graph* weight_graph_ = nullptr;
+  const NodeId* weight_edges_ = nullptr;
+};
+
+extern template class SAGEConv<float>;
+extern template class SAGEConv<double>;
+
+}  // namespace heed::nn
