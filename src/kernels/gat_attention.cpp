@@ -415,7 +415,8 @@ void attention_backward_sources(const Graph& graph, HeadShape shape, const T* z,
             const EdgeId ahead_edge = out_ids[p + kPrefetchDistance];
             prefetch_bytes(grad_out + ahead * W, std::size_t(W) * sizeof(T));
             prefetch_bytes(alpha + ahead_edge * H, std::size_t(H) * sizeof(T));
-            if (need_scores) prefetch_bytes(dst_terms + ahead * 2 * H, std::size_t(2 * H) * sizeof(T));
+            if (need_scores)
+              prefetch_bytes(dst_terms + ahead * 2 * H, std::size_t(2 * H) * sizeof(T));
           }
           const std::int64_t i = by_src.indices[std::size_t(p)];
           const EdgeId e = out_ids[p];

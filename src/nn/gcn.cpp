@@ -19,7 +19,8 @@ GCNConvOptions conv_options(const GCNOptions& o, bool output) {
 
 template <class T>
 GCN<T>::GCN(const GCNOptions& options, Rng& rng)
-    : options_(options), hidden_(conv_options(options, false), rng),
+    : options_(options),
+      hidden_(conv_options(options, false), rng),
       output_(conv_options(options, true), rng) {}
 
 template <class T>

@@ -19,7 +19,8 @@ SAGEConvOptions conv_options(const GraphSAGEOptions& o, bool output) {
 
 template <class T>
 GraphSAGE<T>::GraphSAGE(const GraphSAGEOptions& options, Rng& rng)
-    : options_(options), hidden_(conv_options(options, false), rng),
+    : options_(options),
+      hidden_(conv_options(options, false), rng),
       output_(conv_options(options, true), rng) {}
 
 template <class T>

@@ -15,7 +15,8 @@ SAGEConv<T>::SAGEConv(const SAGEConvOptions& options, Rng& rng) : options_(optio
                 std::to_string(options_.in_channels) + " and " +
                 std::to_string(options_.out_channels));
   }
-  const std::size_t in = std::size_t(options_.in_channels), out = std::size_t(options_.out_channels);
+  const std::size_t in = std::size_t(options_.in_channels),
+                    out = std::size_t(options_.out_channels);
   weight_nbr_ = Parameter<T>("weight_nbr", glorot_uniform<T>(in, out, in, out, rng));
   if (options_.root_weight) {
     weight_root_ = Parameter<T>("weight_root", glorot_uniform<T>(in, out, in, out, rng));
@@ -34,7 +35,8 @@ std::vector<Parameter<T>*> SAGEConv<T>::parameters() {
 template <class T>
 Var<T> SAGEConv<T>::forward(Var<T> x, const Graph& graph) {
   const Tensor<T>& xv = x.value();
-  if (xv.cols() != std::size_t(options_.in_channels) || std::int64_t(xv.rows()) != graph.num_nodes()) {
+  if (xv.cols() != std::size_t(options_.in_channels) ||
+      std::int64_t(xv.rows()) != graph.num_nodes()) {
     throw Error("SAGEConv: input is " + xv.shape_string() + ", expected " +
                 std::to_string(graph.num_nodes()) + " x " + std::to_string(options_.in_channels));
   }
@@ -46,8 +48,8 @@ Var<T> SAGEConv<T>::forward(Var<T> x, const Graph& graph) {
   Tape<T>& tape = x.tape();
   // Project, then average: the mean commutes with the product, and the
   // projected rows are narrower than the input's when out < in.
-  Var<T> h = ops::weighted_aggregate(ops::matmul(x, tape.parameter(weight_nbr_)), graph,
-                                     edge_weight_);
+  Var<T> h =
+      ops::weighted_aggregate(ops::matmul(x, tape.parameter(weight_nbr_)), graph, edge_weight_);
   if (options_.root_weight) h = ops::add(h, ops::matmul(x, tape.parameter(weight_root_)));
   if (options_.bias) h = ops::add_bias(h, tape.parameter(bias_));
   return h;

@@ -47,6 +47,22 @@ TEST(HeedCli, TrainWritesJsonWithTheRequiredFields) {
   EXPECT_EQ(j["config"]["heads"], 8);
 }
 
+TEST(HeedCli, TrainsEachModel) {
+  for (const char* model : {"gatv2", "gcn", "sage"}) {
+    const Result r = run(
+        std::string("train --model ") + model + " --nodes 400 --epochs 10 --heads 2 --json", false);
+    ASSERT_EQ(r.status, 0) << model << ": " << r.out;
+    const nlohmann::json j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["model"], model);
+    EXPECT_EQ(j["runs"][0]["epochs"], 10);
+    if (std::string(model) != "gatv2") {
+      EXPECT_EQ(j["config"]["hidden"], 16);  // the GCN paper's setting
+      EXPECT_EQ(j["config"]["lr"], 0.01);
+    }
+  }
+  EXPECT_NE(run("train --model transformer").status, 0);
+}
+
 TEST(HeedCli, QuietInAPipeAndPrintsASummary) {
   const Result r = run("train --nodes 300 --epochs 5 --heads 2 --hidden 4");
   ASSERT_EQ(r.status, 0) << r.out;
