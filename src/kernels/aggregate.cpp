@@ -7,15 +7,13 @@
 #include "feature_loops.hpp"
 #include "heed/error.hpp"
 #include "row_ranges.hpp"
+#include "size_check.hpp"
 
 namespace heed::kernels {
 namespace {
 
 void check_sizes(const char* what, std::size_t got, std::size_t want) {
-  if (got != want) {
-    throw Error(std::string("aggregate kernel: ") + what + " has " + std::to_string(got) +
-                " elements, expected " + std::to_string(want));
-  }
+  check_size("aggregate", what, got, want);
 }
 
 // Walks rows of `csr`; row r gathers rows `csr.indices` of `in` with weight

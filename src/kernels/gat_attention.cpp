@@ -12,6 +12,7 @@
 #include "heed/kernels/exp.hpp"
 #include "heed/tensor/tensor.hpp"
 #include "row_ranges.hpp"
+#include "size_check.hpp"
 
 namespace heed::kernels {
 namespace {
@@ -22,10 +23,7 @@ T leaky_relu(T x, T slope) {
 }
 
 void check_sizes(const char* what, std::size_t got, std::size_t want) {
-  if (got != want) {
-    throw Error(std::string("gat kernel: ") + what + " has " + std::to_string(got) +
-                " elements, expected " + std::to_string(want));
-  }
+  check_size("gat", what, got, want);
 }
 
 constexpr std::int64_t kReductionBlock = 2048;

@@ -9,15 +9,13 @@
 #include "heed/error.hpp"
 #include "heed/kernels/exp.hpp"
 #include "row_ranges.hpp"
+#include "size_check.hpp"
 
 namespace heed::kernels {
 namespace {
 
 void check_sizes(const char* what, std::size_t got, std::size_t want) {
-  if (got != want) {
-    throw Error(std::string("gatv2 kernel: ") + what + " has " + std::to_string(got) +
-                " elements, expected " + std::to_string(want));
-  }
+  check_size("gatv2", what, got, want);
 }
 
 // sum_f a[f] LeakyReLU(d[f] + s[f]), in vector lanes.

@@ -10,28 +10,13 @@
 
 #include "heed/tensor/blas.hpp"
 #include "heed/tensor/tensor.hpp"
+#include "support/random_inputs.hpp"
 
 namespace heed::kernels {
 namespace {
 
-template <class T>
-std::vector<T> random_values(std::size_t n, unsigned seed) {
-  std::mt19937 engine(seed);
-  std::uniform_real_distribution<double> u(-2, 2);
-  std::vector<T> v(n);
-  for (T& x : v) x = T(u(engine));
-  return v;
-}
-
-Graph random_graph(int nodes, int edges, unsigned seed) {
-  std::mt19937 engine(seed);
-  std::uniform_int_distribution<int> pick(0, nodes - 1);
-  EdgeList e;
-  for (int k = 0; k < edges; ++k) e.add(pick(engine), pick(engine));
-  GraphOptions o;
-  o.add_self_loops = true;
-  return Graph(nodes, e, o);
-}
+using testing::random_graph;
+using testing::random_values;
 
 // H = 8 takes the kernels' vector path (one vector per edge's heads), other
 // head counts the scalar path; F = 8 the vector dot products.

@@ -12,29 +12,13 @@
 #include <vector>
 
 #include "heed/tensor/blas.hpp"
+#include "support/random_inputs.hpp"
 
 namespace heed::kernels {
 namespace {
 
-template <class T>
-std::vector<T> random_values(std::size_t n, unsigned seed) {
-  std::mt19937 engine(seed);
-  std::uniform_real_distribution<double> u(-1, 1);
-  std::vector<T> v(n);
-  for (T& x : v) x = T(u(engine));
-  return v;
-}
-
-Graph random_graph(int nodes, int edges, unsigned seed, bool self_loops = true) {
-  std::mt19937 engine(seed);
-  std::uniform_int_distribution<int> pick(0, nodes - 1);
-  EdgeList e;
-  for (int k = 0; k < edges; ++k) e.add(pick(engine), pick(engine));
-  GraphOptions o;
-  o.add_self_loops = self_loops;
-  o.remove_self_loops = !self_loops;
-  return Graph(nodes, e, o);
-}
+using testing::random_graph;
+using testing::random_values;
 
 struct Reference {
   std::vector<double> alpha, out, grad_src, grad_dst, grad_att;
