@@ -108,23 +108,6 @@ template <class T>
   }
 }
 
-/// out[h] = <a[8h : 8h+8], b[8h : 8h+8]> for h < 8 (see lane_sums_8x8).
-template <class T>
-[[gnu::always_inline]] inline void head_dots_8x8(const T* a, const T* b, T* out) {
-  if constexpr (kLanes == 8) {
-    Lanes<T> v[8];
-    for (int h = 0; h < 8; ++h) {
-      Lanes<T> va, vb;
-      std::memcpy(&va, a + 8 * h, sizeof va);
-      std::memcpy(&vb, b + 8 * h, sizeof vb);
-      v[h] = va * vb;
-    }
-    lane_sums_8x8<T>(v, out);
-  } else {
-    for (int h = 0; h < 8; ++h) out[h] = dot<8>(a + 8 * h, b + 8 * h, 8);
-  }
-}
-
 /// How many edges ahead the kernels prefetch a neighbour's rows: random
 /// gathers defeat the hardware prefetcher, and the out-of-order window covers
 /// only two or three edges.

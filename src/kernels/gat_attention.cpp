@@ -462,11 +462,7 @@ void attention_backward_sources(const Graph& graph, HeadShape shape, const T* z,
           // Read alpha before the score gradients, which may overwrite it.
           const V wv = a * dr;
           if (need_scores) {
-            if constexpr (kChannels == 8) {
-              head_dots_8x8(gi, zj, dots);
-            } else {
-              for (int h = 0; h < H; ++h) dots[h] = dot<kChannels>(gi + h * F, zj + h * F, F);
-            }
+            for (int h = 0; h < H; ++h) dots[h] = dot<kChannels>(gi + h * F, zj + h * F, F);
             const T* terms = dst_terms + i * 2 * H;
             V d = a * (load_heads(dots) * dr - load_heads(terms + H));
             const V raw = load_heads(terms) + load_heads(ss);
@@ -485,11 +481,7 @@ void attention_backward_sources(const Graph& graph, HeadShape shape, const T* z,
           const T* sd = dst_terms + i * 2 * H;
           const T* ci = sd + H;
           T* we = edge_work + e * H;
-          if constexpr (kHeads == 8 && kChannels == 8) {
-            head_dots_8x8(gi, zj, dots);
-          } else {
-            for (int h = 0; h < H; ++h) dots[h] = dot<kChannels>(gi + h * F, zj + h * F, F);
-          }
+          for (int h = 0; h < H; ++h) dots[h] = dot<kChannels>(gi + h * F, zj + h * F, F);
           for (int h = 0; h < H; ++h) {
             const T d = ae[h] * (dots[h] * drop[h] - ci[h]);
             we[h] = sd[h] + ss[h] > T(0) ? d : d * negative_slope;

@@ -63,12 +63,11 @@ Var<T> GCNConv<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph&
 template <class T>
 Var<T> GCNConv<T>::propagate(Var<T> z, const Graph& graph) {
   const Graph& g = options_.add_self_loops ? self_loops_.looped(graph) : graph;
-  if (weight_graph_ != &g || weight_edges_ != g.in().indices.data()) {
+  if (!weight_graph_.same(g)) {
     edge_weight_ = std::make_shared<const std::vector<T>>(
         options_.normalize ? kernels::gcn_edge_weights<T>(g)
                            : std::vector<T>(std::size_t(g.num_edges()), T(1)));
-    weight_graph_ = &g;
-    weight_edges_ = g.in().indices.data();
+    weight_graph_.remember(g);
   }
   Var<T> h = ops::weighted_aggregate(z, g, edge_weight_);
   if (options_.bias) h = ops::add_bias(h, z.tape().parameter(bias_));

@@ -40,10 +40,9 @@ Var<T> SAGEConv<T>::forward(Var<T> x, const Graph& graph) {
     throw Error("SAGEConv: input is " + xv.shape_string() + ", expected " +
                 std::to_string(graph.num_nodes()) + " x " + std::to_string(options_.in_channels));
   }
-  if (weight_graph_ != &graph || weight_edges_ != graph.in().indices.data()) {
+  if (!weight_graph_.same(graph)) {
     edge_weight_ = std::make_shared<const std::vector<T>>(kernels::mean_edge_weights<T>(graph));
-    weight_graph_ = &graph;
-    weight_edges_ = graph.in().indices.data();
+    weight_graph_.remember(graph);
   }
   Tape<T>& tape = x.tape();
   // Project, then average: the mean commutes with the product, and the

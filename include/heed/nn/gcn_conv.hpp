@@ -10,6 +10,7 @@
 #include "heed/autograd/tape.hpp"
 #include "heed/graph/graph.hpp"
 #include "heed/nn/gat_conv.hpp"
+#include "heed/nn/graph_identity.hpp"
 #include "heed/nn/node_features.hpp"
 #include "heed/nn/self_loop_cache.hpp"
 
@@ -50,8 +51,7 @@ class GCNConv {
   SelfLoopCache self_loops_;
   // Normalised edge weights of the last graph propagated over, and which.
   std::shared_ptr<const std::vector<T>> edge_weight_;
-  const Graph* weight_graph_ = nullptr;
-  const NodeId* weight_edges_ = nullptr;
+  GraphIdentity weight_graph_;
 };
 
 extern template class GCNConv<float>;

@@ -12,6 +12,7 @@
 #include "heed/autograd/tape.hpp"
 #include "heed/graph/graph.hpp"
 #include "heed/nn/gat_conv.hpp"
+#include "heed/nn/graph_identity.hpp"
 #include "heed/nn/node_features.hpp"
 
 namespace heed::nn {
@@ -41,8 +42,7 @@ class SAGEConv {
   Parameter<T> weight_root_;  // the same; unused without root_weight
   Parameter<T> bias_;         // 1 x out_channels
   std::shared_ptr<const std::vector<T>> edge_weight_;
-  const Graph* weight_graph_ = nullptr;
-  const NodeId* weight_edges_ = nullptr;
+  GraphIdentity weight_graph_;
 };
 
 extern template class SAGEConv<float>;

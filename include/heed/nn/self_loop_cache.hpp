@@ -5,6 +5,7 @@
 // the copy of the last loop-less graph it saw and reuses it while the same
 // graph (same object, same edge buffer) comes back.
 #include "heed/graph/graph.hpp"
+#include "heed/nn/graph_identity.hpp"
 
 namespace heed::nn {
 
@@ -15,18 +16,16 @@ class SelfLoopCache {
   /// valid until the next call with a different loop-less graph.
   const Graph& looped(const Graph& graph) {
     if (graph.has_self_loop_everywhere()) return graph;
-    if (from_ != &graph || from_edges_ != graph.in().indices.data()) {
+    if (!from_.same(graph)) {
       looped_ = graph.with_self_loops();
-      from_ = &graph;
-      from_edges_ = graph.in().indices.data();
+      from_.remember(graph);
     }
     return looped_;
   }
 
  private:
   Graph looped_;
-  const Graph* from_ = nullptr;
-  const NodeId* from_edges_ = nullptr;
+  GraphIdentity from_;
 };
 
 }  // namespace heed::nn
