@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     const heed::Graph graph = data.graph.with_self_loops();
     heed::Tape<float> tape;
     std::vector<heed::nn::Attention<float>> attention;
-    gat.forward(tape, data.x, graph, heed::nn::ForwardContext{}, &attention);
+    gat.forward(tape, data.x, graph, heed::nn::ForwardContext{}, {.attention = &attention});
     std::printf("node %d (class %d) attends to, in layer 1 (mean over %d heads):\n", node,
                 data.y[std::size_t(node)], options.heads);
     std::vector<std::pair<heed::NodeId, float>> mean = attention[0].in_edges(node, 0);

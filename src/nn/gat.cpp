@@ -33,7 +33,8 @@ GAT<T>::GAT(const GATOptions& options, Rng& rng)
 
 template <class T>
 Var<T> GAT<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                       const ForwardContext& context, std::vector<Attention<T>>* attention) {
+                       const ForwardContext& context, const Inspection<T>& inspect) {
+  std::vector<Attention<T>>* attention = inspect.attention;
   // Each random op gets its own key derived from the step's key.
   const std::uint64_t key = context.dropout_key;
   const bool layer_input = options_.feature_dropout == FeatureDropout::kLayerInput;
@@ -51,6 +52,7 @@ Var<T> GAT<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& gra
                                            graph, hidden_context, att_hidden)
                          : hidden_.forward(tape, x, graph, hidden_context, att_hidden);
   h = ops::elu(h);
+  if (inspect.last_hidden) *inspect.last_hidden = h.value();
   h = ops::dropout(h, KeyedDropout<T>{p, derive_key(key, 3)});
   h = output_.forward(h, graph, ForwardContext{context.training, derive_key(key, 4)}, att_output);
   return ops::log_softmax(h);

@@ -32,13 +32,22 @@ GATv2<T>::GATv2(const GATOptions& options, Rng& rng)
 
 template <class T>
 Var<T> GATv2<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                         const ForwardContext& context) {
+                         const ForwardContext& context, const Inspection<T>& inspect) {
   const T p = context.training ? T(options_.dropout) : T(0);
   const std::uint64_t key = context.dropout_key;
   Var<T> h = ops::dropout(tape.view(x.dense()), KeyedDropout<T>{p, derive_key(key, 1)});
-  h = ops::elu(hidden_.forward(h, graph, ForwardContext{context.training, derive_key(key, 2)}));
+  Attention<T>* att_hidden = nullptr;
+  Attention<T>* att_output = nullptr;
+  if (inspect.attention) {
+    inspect.attention->resize(2);
+    att_hidden = &(*inspect.attention)[0];
+    att_output = &(*inspect.attention)[1];
+  }
+  h = ops::elu(
+      hidden_.forward(h, graph, ForwardContext{context.training, derive_key(key, 2)}, att_hidden));
+  if (inspect.last_hidden) *inspect.last_hidden = h.value();
   h = ops::dropout(h, KeyedDropout<T>{p, derive_key(key, 3)});
-  h = output_.forward(h, graph, ForwardContext{context.training, derive_key(key, 4)});
+  h = output_.forward(h, graph, ForwardContext{context.training, derive_key(key, 4)}, att_output);
   return ops::log_softmax(h);
 }
 

@@ -25,11 +25,12 @@ GraphSAGE<T>::GraphSAGE(const GraphSAGEOptions& options, Rng& rng)
 
 template <class T>
 Var<T> GraphSAGE<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                             const ForwardContext& context) {
+                             const ForwardContext& context, const Inspection<T>& inspect) {
   const T p = context.training ? T(options_.dropout) : T(0);
   const std::uint64_t key = context.dropout_key;
   Var<T> h = ops::dropout(tape.view(x.dense()), KeyedDropout<T>{p, derive_key(key, 1)});
   h = ops::relu(hidden_.forward(h, graph));
+  if (inspect.last_hidden) *inspect.last_hidden = h.value();
   h = ops::dropout(h, KeyedDropout<T>{p, derive_key(key, 2)});
   return ops::log_softmax(output_.forward(h, graph));
 }

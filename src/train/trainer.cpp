@@ -9,6 +9,7 @@
 #include "heed/error.hpp"
 #include "heed/train/early_stopping.hpp"
 #include "heed/train/metrics.hpp"
+#include "heed/train/smoothness.hpp"
 
 namespace heed::train {
 namespace {
@@ -31,9 +32,10 @@ struct Evaluation {
 
 // A forward pass without dropout; only the log-probabilities are kept.
 Tensor<float> predict(nn::NodeModel<float>& model, const nn::NodeFeatures<float>& x,
-                      const Graph& graph) {
+                      const Graph& graph, Tensor<float>* last_hidden = nullptr) {
   Tape<float> tape;
-  return model.forward(tape, x, graph, nn::ForwardContext{false, 0}).value();
+  return model.forward(tape, x, graph, nn::ForwardContext{false, 0}, {.last_hidden = last_hidden})
+      .value();
 }
 
 Evaluation evaluate(const Tensor<float>& log_probs, std::span<const std::int32_t> labels,
@@ -102,8 +104,14 @@ FitResult fit(nn::NodeModel<float>& model, const data::Dataset& dataset,
   }
 
   for (std::size_t i = 0; i < params.size(); ++i) params[i]->value = kept[i];
+  Tensor<float> hidden;
   result.test_accuracy =
-      accuracy(predict(model, x, graph), labels, std::span<const NodeId>(split.test));
+      accuracy(predict(model, x, graph, options.measure_smoothness ? &hidden : nullptr), labels,
+               std::span<const NodeId>(split.test));
+  if (options.measure_smoothness) {
+    result.mean_pairwise_distance = mean_pairwise_distance(hidden);
+    result.dirichlet_energy = dirichlet_energy(hidden, graph);
+  }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return result;
 }

@@ -284,6 +284,26 @@ TEST(OpsGradient, HeadMean) {
                          [](Tape<double>&, const Vars& v) { return ops::head_mean(v[0], 3); });
 }
 
+TEST(OpsGradient, LayerNorm) {
+  expect_gradients_match(
+      {random_tensor(5, 6, 64, -2, 2), random_tensor(1, 6, 65, 0.5, 1.5), random_tensor(1, 6, 66)},
+      [](Tape<double>&, const Vars& v) { return ops::layer_norm(v[0], v[1], v[2], 1e-5); });
+}
+
+TEST(OpsValues, LayerNormByHand) {
+  // Row (1, 2, 3, 6): mean 3, biased variance (4 + 1 + 0 + 9) / 4 = 3.5.
+  Tape<double> tape;
+  Var<double> x = tape.constant(Tensor<double>(1, 4, {1, 2, 3, 6}));
+  Var<double> gamma = tape.constant(Tensor<double>(1, 4, {1, 2, 1, 1}));
+  Var<double> beta = tape.constant(Tensor<double>(1, 4, {0, 0, 0, 10}));
+  const Tensor<double> y = ops::layer_norm(x, gamma, beta, 0.0).value();
+  const double s = std::sqrt(3.5);
+  EXPECT_NEAR(y(0, 0), -2 / s, 1e-12);
+  EXPECT_NEAR(y(0, 1), 2 * -1 / s, 1e-12);
+  EXPECT_NEAR(y(0, 2), 0.0, 1e-12);
+  EXPECT_NEAR(y(0, 3), 3 / s + 10, 1e-12);
+}
+
 TEST(OpsGradient, LogSoftmax) {
   expect_gradients_match({random_tensor(4, 5, 17, -3, 3)},
                          [](Tape<double>&, const Vars& v) { return ops::log_softmax(v[0]); });

@@ -265,7 +265,7 @@ TEST(GAT, ProducesLogProbabilitiesAndOneAttentionPerLayer) {
   const Tensor<double> x = testing::random_tensor(kNodes, kIn, 8);
   Tape<double> tape;
   std::vector<nn::Attention<double>> attention;
-  Var<double> logp = gat.forward(tape, x, graph, {true, 11}, &attention);
+  Var<double> logp = gat.forward(tape, x, graph, {true, 11}, {.attention = &attention});
   ASSERT_EQ(logp.value().rows(), std::size_t(kNodes));
   ASSERT_EQ(logp.value().cols(), 3u);
   for (std::size_t i = 0; i < kNodes; ++i) {

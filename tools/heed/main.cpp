@@ -8,7 +8,10 @@
 #include <filesystem>
 #include <string>
 
+#include "attention_command.hpp"
 #include "bench_command.hpp"
+#include "eval_command.hpp"
+#include "explain_command.hpp"
 #include "heed/error.hpp"
 #include "heed/tensor/blas.hpp"
 #include "train_command.hpp"
@@ -44,6 +47,12 @@ int main(int argc, char** argv) {
   CLI::App* train_command = heed::cli::add_train_command(app, train);
   heed::cli::BenchConfig bench;
   CLI::App* bench_command = heed::cli::add_bench_command(app, bench);
+  heed::cli::EvalConfig eval;
+  CLI::App* eval_command = heed::cli::add_eval_command(app, eval);
+  heed::cli::AttentionConfig attention;
+  CLI::App* attention_command = heed::cli::add_attention_command(app, attention);
+  heed::cli::ExplainConfig explain;
+  CLI::App* explain_command = heed::cli::add_explain_command(app, explain);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -52,6 +61,9 @@ int main(int argc, char** argv) {
   try {
     if (train_command->parsed()) return heed::cli::run_train(train);
     if (bench_command->parsed()) return heed::cli::run_bench(bench, executable_path(argv[0]));
+    if (eval_command->parsed()) return heed::cli::run_eval(eval);
+    if (attention_command->parsed()) return heed::cli::run_attention(attention);
+    if (explain_command->parsed()) return heed::cli::run_explain(explain);
   } catch (const heed::Error& e) {
     std::fprintf(stderr, "heed: error: %s\n", e.what());
     return 1;

@@ -10,10 +10,8 @@
 #include <vector>
 
 #include "heed/data/dataset.hpp"
-#include "heed/nn/gatv2.hpp"
-#include "heed/nn/gcn.hpp"
-#include "heed/nn/graph_sage.hpp"
 #include "heed/tensor/blas.hpp"
+#include "heed/train/checkpoint.hpp"
 #include "heed/train/metrics.hpp"
 #include "heed/train/progress.hpp"
 
@@ -23,9 +21,7 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
   CLI::App* cmd = app.add_subcommand(
       "train",
       "Train GAT for node classification: repeated runs, test accuracy of each and mean +- std");
-  cmd->add_option("--data", c.data,
-                  "Dataset folder or name (looked up in $HEED_DATA, then ../shared/data); "
-                  "without it, a synthetic graph");
+  add_dataset_options(*cmd, c.source);
   cmd->add_option("--split", c.training.split, "Named split of the dataset")->capture_default_str();
   cmd->add_option("--runs", c.runs, "Number of runs; run r uses seed + r")
       ->capture_default_str()
@@ -34,10 +30,13 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
   cmd->add_option("--threads", c.threads, "Threads (0: all cores)")
       ->capture_default_str()
       ->check(CLI::Range(0, 4096));
-  cmd->add_flag("--normalise-features,!--no-normalise-features", c.normalise_features,
-                "Divide each feature row by its sum (real datasets)")
-      ->capture_default_str();
   cmd->add_flag("--json", c.json, "Write results as JSON to stdout");
+  cmd->add_option("--save", c.save,
+                  "Write the model of the run with the best validation accuracy to this "
+                  "checkpoint file (for heed eval, attention and explain)");
+  cmd->add_flag("--smoothness", c.training.measure_smoothness,
+                "Report the mean pairwise distance and Dirichlet energy of the last hidden layer "
+                "(over-smoothing)");
 
   cmd->add_option("--model", c.model_name,
                   "gat (Velickovic et al.), gatv2 (Brody et al.), gcn (Kipf and Welling) or sage "
@@ -79,6 +78,19 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
       ->check(CLI::IsMember({"per-head", "layer-input"}))
       ->default_str("per-head")
       ->group("Model");
+  cmd->add_option("--layers", c.layers,
+                  "Message-passing layers; other than 2, or with --residual or --norm, the model "
+                  "is a stack of hidden layers of the chosen kind")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024))
+      ->group("Model");
+  cmd->add_flag("--residual", c.residual,
+                "Residual connections around hidden layers after the first")
+      ->group("Model");
+  cmd->add_option("--norm", c.norm, "Normalisation after each hidden layer: none or layer")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"none", "layer"}))
+      ->group("Model");
   cmd->add_option("--negative-slope", c.model.negative_slope, "LeakyReLU slope")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0))
@@ -103,27 +115,27 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
       ->group("Optimisation");
 
   const char* syn = "Synthetic graph (no --data)";
-  cmd->add_option("--nodes", c.synthetic.nodes, "Nodes")
+  cmd->add_option("--nodes", c.source.synthetic.nodes, "Nodes")
       ->capture_default_str()
       ->check(CLI::Range(10, 100000000))
       ->group(syn);
-  cmd->add_option("--classes", c.synthetic.classes, "Classes")
+  cmd->add_option("--classes", c.source.synthetic.classes, "Classes")
       ->capture_default_str()
       ->check(CLI::Range(2, 10000))
       ->group(syn);
-  cmd->add_option("--features", c.synthetic.features, "Features per node")
+  cmd->add_option("--features", c.source.synthetic.features, "Features per node")
       ->capture_default_str()
       ->check(positive)
       ->group(syn);
-  cmd->add_option("--avg-degree", c.synthetic.avg_degree, "Average degree")
+  cmd->add_option("--avg-degree", c.source.synthetic.avg_degree, "Average degree")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 10000.0))
       ->group(syn);
-  cmd->add_option("--homophily", c.synthetic.homophily, "Share of edges within a class")
+  cmd->add_option("--homophily", c.source.synthetic.homophily, "Share of edges within a class")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0))
       ->group(syn);
-  cmd->add_option("--signal", c.synthetic.signal, "Spread of class means (noise std is 1)")
+  cmd->add_option("--signal", c.source.synthetic.signal, "Spread of class means (noise std is 1)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber)
       ->group(syn);
@@ -144,41 +156,43 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
 
 namespace {
 
-std::unique_ptr<nn::NodeModel<float>> make_model(const std::string& name, const nn::GATOptions& o,
-                                                 Rng& rng) {
-  if (name == "gatv2") return std::make_unique<nn::GATv2<float>>(o, rng);
-  if (name == "gcn") {
-    return std::make_unique<nn::GCN<float>>(
-        nn::GCNOptions{o.in_channels, o.hidden_channels, o.out_channels, o.dropout}, rng);
-  }
-  if (name == "sage") {
-    return std::make_unique<nn::GraphSAGE<float>>(
-        nn::GraphSAGEOptions{o.in_channels, o.hidden_channels, o.out_channels, o.dropout}, rng);
-  }
-  return std::make_unique<nn::GAT<float>>(o, rng);
-}
-
 struct RunRecord {
   std::uint64_t seed;
   train::FitResult fit;
 };
 
+std::string describe(const TrainConfig& c) {
+  std::string text;
+  if (c.model_name == "gat" || c.model_name == "gatv2") {
+    text =
+        fmt::format("{}: {} heads x {} hidden, {} output head(s), dropout {}", c.model_name,
+                    c.model.heads, c.model.hidden_channels, c.model.output_heads, c.model.dropout);
+  } else {
+    text = fmt::format("{}: {} hidden, dropout {}", c.model_name, c.model.hidden_channels,
+                       c.model.dropout);
+  }
+  if (c.layers != 2 || c.residual || c.norm != "none") {
+    text += fmt::format(", {} layers{}{}", c.layers, c.residual ? ", residual" : "",
+                        c.norm == "layer" ? ", LayerNorm" : "");
+  }
+  return text;
+}
+
 void print_text(const data::Dataset& d, const TrainConfig& c, const std::vector<RunRecord>& runs,
                 const train::MeanStd& acc, double wall) {
   fmt::print("{}: {} nodes, {} edges, {} features, {} classes\n", d.name, d.num_nodes(),
              d.graph.num_edges(), d.num_features(), d.num_classes);
-  if (c.model_name == "gat" || c.model_name == "gatv2") {
-    fmt::print("{}: {} heads x {} hidden, {} output head(s), dropout {}\n", c.model_name,
-               c.model.heads, c.model.hidden_channels, c.model.output_heads, c.model.dropout);
-  } else {
-    fmt::print("{}: {} hidden, dropout {}\n", c.model_name, c.model.hidden_channels,
-               c.model.dropout);
-  }
-  fmt::print("{:<6} {:>9} {:>9} {:>7} {:>5} {:>8}\n", "seed", "test acc", "val acc", "epochs",
-             "kept", "seconds");
+  fmt::print("{}\n", describe(c));
+  const bool smooth = c.training.measure_smoothness;
+  fmt::print("{:<6} {:>9} {:>9} {:>7} {:>5} {:>8}{}\n", "seed", "test acc", "val acc", "epochs",
+             "kept", "seconds", smooth ? "  mean dist  Dirichlet" : "");
   for (const RunRecord& r : runs) {
-    fmt::print("{:<6} {:>9.4f} {:>9.4f} {:>7} {:>5} {:>8.2f}\n", r.seed, r.fit.test_accuracy,
+    fmt::print("{:<6} {:>9.4f} {:>9.4f} {:>7} {:>5} {:>8.2f}", r.seed, r.fit.test_accuracy,
                r.fit.val_accuracy, r.fit.epochs_run, r.fit.best_epoch, r.fit.seconds);
+    if (smooth) {
+      fmt::print("  {:>9.4f} {:>10.4g}", r.fit.mean_pairwise_distance, r.fit.dirichlet_energy);
+    }
+    fmt::print("\n");
   }
   fmt::print("test accuracy: {:.2f} +- {:.2f} % over {} run(s), {:.1f} s\n", 100 * acc.mean,
              100 * acc.std, runs.size(), wall);
@@ -198,12 +212,15 @@ nlohmann::json to_json(const data::Dataset& d, const TrainConfig& c,
       {"negative_slope", c.model.negative_slope},
       {"feature_dropout",
        c.model.feature_dropout == nn::FeatureDropout::kPerHead ? "per-head" : "layer-input"},
+      {"layers", c.layers},
+      {"residual", c.residual},
+      {"norm", c.norm},
       {"lr", c.training.adam.lr},
       {"weight_decay", c.training.adam.weight_decay},
       {"max_epochs", c.training.max_epochs},
       {"patience", c.training.patience},
       {"split", c.training.split},
-      {"normalise_features", c.data && c.normalise_features},
+      {"normalise_features", c.source.data && c.source.normalise_features},
       {"seed", c.seed},
       {"threads", num_threads()}};
   j["graph"] = {{"nodes", d.num_nodes()},
@@ -213,13 +230,18 @@ nlohmann::json to_json(const data::Dataset& d, const TrainConfig& c,
   nlohmann::json list = nlohmann::json::array();
   std::vector<double> accs;
   for (const RunRecord& r : runs) {
-    list.push_back({{"seed", r.seed},
-                    {"test_accuracy", r.fit.test_accuracy},
-                    {"val_accuracy", r.fit.val_accuracy},
-                    {"val_loss", r.fit.val_loss},
-                    {"epochs", r.fit.epochs_run},
-                    {"best_epoch", r.fit.best_epoch},
-                    {"seconds", r.fit.seconds}});
+    nlohmann::json run = {{"seed", r.seed},
+                          {"test_accuracy", r.fit.test_accuracy},
+                          {"val_accuracy", r.fit.val_accuracy},
+                          {"val_loss", r.fit.val_loss},
+                          {"epochs", r.fit.epochs_run},
+                          {"best_epoch", r.fit.best_epoch},
+                          {"seconds", r.fit.seconds}};
+    if (c.training.measure_smoothness) {
+      run["mean_pairwise_distance"] = r.fit.mean_pairwise_distance;
+      run["dirichlet_energy"] = r.fit.dirichlet_energy;
+    }
+    list.push_back(run);
     accs.push_back(r.fit.test_accuracy);
   }
   j["runs"] = list;
@@ -227,42 +249,58 @@ nlohmann::json to_json(const data::Dataset& d, const TrainConfig& c,
   j["mean"] = acc.mean;
   j["std"] = acc.std;
   j["wall_seconds"] = wall;
+  if (c.save) j["saved"] = *c.save;
   return j;
 }
 
 }  // namespace
 
-int run_train(const TrainConfig& c) {
+nn::ModelSpec model_spec(const TrainConfig& c, const data::Dataset& dataset) {
+  nn::ModelSpec spec;
+  spec.kind = nn::parse_conv_kind(c.model_name);
+  spec.sizes = c.model;
+  spec.sizes.in_channels = dataset.num_features();
+  spec.sizes.out_channels = dataset.num_classes;
+  spec.layers = c.layers;
+  spec.residual = c.residual;
+  spec.norm = c.norm == "layer" ? nn::Normalisation::kLayer : nn::Normalisation::kNone;
+  return spec;
+}
+
+int run_train(const TrainConfig& config) {
   const auto start = std::chrono::steady_clock::now();
-  if (c.threads > 0) set_num_threads(c.threads);
-
-  data::Dataset dataset;
-  if (c.data) {
-    dataset = data::load_dataset(*c.data, data::LoadOptions{c.normalise_features});
-  } else {
-    data::SyntheticOptions s = c.synthetic;
-    s.seed = c.seed;
-    dataset = data::make_csbm(s);
-  }
-
-  nn::GATOptions model = c.model;
-  model.in_channels = dataset.num_features();
-  model.out_channels = dataset.num_classes;
+  if (config.threads > 0) set_num_threads(config.threads);
+  TrainConfig c = config;
+  c.source.synthetic.seed = c.seed;
+  const data::Dataset dataset = load(c.source);
+  const nn::ModelSpec spec = model_spec(c, dataset);
 
   train::ProgressLine progress(stderr, c.runs, c.training);
   std::vector<RunRecord> runs;
   std::vector<double> accs;
+  std::optional<train::Checkpoint> best;
+  double best_val = -1;
   for (int r = 0; r < c.runs; ++r) {
     const std::uint64_t seed = c.seed + std::uint64_t(r);
     Rng rng(seed);
-    std::unique_ptr<nn::NodeModel<float>> net = make_model(c.model_name, model, rng);
+    std::unique_ptr<nn::NodeModel<float>> net = nn::make_model(spec, rng);
     train::FitResult fit = train::fit(*net, dataset, c.training, rng,
                                       [&](const train::EpochReport& e) { progress.update(r, e); });
     progress.run_finished(fit.seconds);
     runs.push_back({seed, fit});
     accs.push_back(fit.test_accuracy);
+    if (c.save && fit.val_accuracy > best_val) {
+      best_val = fit.val_accuracy;
+      const nlohmann::json metadata = {
+          {"dataset", dataset.name},          {"source", to_json(c.source)},
+          {"split", c.training.split},        {"seed", seed},
+          {"epochs", fit.epochs_run},         {"best_epoch", fit.best_epoch},
+          {"val_accuracy", fit.val_accuracy}, {"test_accuracy", fit.test_accuracy}};
+      best = train::make_checkpoint(spec, *net, metadata.dump());
+    }
   }
   progress.clear();
+  if (best) train::save_checkpoint(*c.save, *best);
 
   const train::MeanStd acc = train::mean_std(accs);
   const double wall =
@@ -271,6 +309,9 @@ int run_train(const TrainConfig& c) {
     std::puts(to_json(dataset, c, runs, acc, wall).dump(2).c_str());
   } else {
     print_text(dataset, c, runs, acc, wall);
+    if (best)
+      fmt::print("saved the model of seed {} to {}\n",
+                 nlohmann::json::parse(best->metadata)["seed"].get<std::uint64_t>(), *c.save);
   }
   return 0;
 }

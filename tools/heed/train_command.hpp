@@ -4,19 +4,21 @@
 #include <optional>
 #include <string>
 
-#include "heed/data/synthetic.hpp"
-#include "heed/nn/gat.hpp"
+#include "dataset_source.hpp"
+#include "heed/nn/model_spec.hpp"
 #include "heed/train/trainer.hpp"
 
 namespace heed::cli {
 
 struct TrainConfig {
-  std::optional<std::string> data;  // none: a synthetic graph
-  data::SyntheticOptions synthetic;
-  bool normalise_features = true;  // real datasets only
+  DatasetSource source;            // synthetic.seed is set from `seed`
   std::string model_name = "gat";  // gat | gatv2 | gcn | sage
   nn::GATOptions model;            // sizes and dropouts; gcn and sage use hidden and dropout
+  int layers = 2;
+  bool residual = false;
+  std::string norm = "none";  // none | layer
   train::TrainOptions training;
+  std::optional<std::string> save;  // checkpoint of the run with the best validation accuracy
   int runs = 1;
   std::uint64_t seed = 0;
   int threads = 0;  // 0: the OpenMP default
@@ -25,6 +27,9 @@ struct TrainConfig {
 
 /// Adds the `train` subcommand; `config` receives its flags.
 CLI::App* add_train_command(CLI::App& app, TrainConfig& config);
+
+/// The model the flags describe, sized for `dataset`.
+nn::ModelSpec model_spec(const TrainConfig& config, const data::Dataset& dataset);
 
 /// Runs the job; returns the process exit status.
 int run_train(const TrainConfig& config);

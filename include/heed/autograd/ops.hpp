@@ -91,6 +91,11 @@ Var<T> weighted_aggregate(Var<T> z, const Graph& graph,
 /// Mean over heads: N x (H * F) -> N x F.
 template <class T>
 Var<T> head_mean(Var<T> x, int heads);
+/// Layer normalisation of each row (Ba et al. 2016):
+///   y = gamma .* (x - mean(x)) / sqrt(var(x) + eps) + beta,
+/// with the biased variance; gamma and beta are 1 x cols.
+template <class T>
+Var<T> layer_norm(Var<T> x, Var<T> gamma, Var<T> beta, T eps = T(1e-5));
 /// Row-wise log-softmax.
 template <class T>
 Var<T> log_softmax(Var<T> x);

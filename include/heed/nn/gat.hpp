@@ -36,14 +36,9 @@ class GAT final : public NodeModel<T> {
   GAT(const GATOptions& options, Rng& rng);
 
   /// Log-probabilities (N x out_channels). `graph` should already carry self
-  /// loops (Dataset graphs do); x and graph must outlive the tape. With
-  /// `attention` set, it receives one entry per layer.
+  /// loops (Dataset graphs do); x and graph must outlive the tape.
   Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                 const ForwardContext& context, std::vector<Attention<T>>* attention);
-  Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                 const ForwardContext& context) override {
-    return forward(tape, x, graph, context, nullptr);
-  }
+                 const ForwardContext& context, const Inspection<T>& inspect = {}) override;
 
   std::vector<Parameter<T>*> parameters() override;
   const char* name() const override { return "gat"; }

@@ -19,7 +19,7 @@ class GATv2 final : public NodeModel<T> {
   /// (always on each layer's input).
   GATv2(const GATOptions& options, Rng& rng);
   Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                 const ForwardContext& context) override;
+                 const ForwardContext& context, const Inspection<T>& inspect = {}) override;
   std::vector<Parameter<T>*> parameters() override;
   const char* name() const override { return "gatv2"; }
 

@@ -20,7 +20,7 @@ class GCN final : public NodeModel<T> {
  public:
   GCN(const GCNOptions& options, Rng& rng);
   Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                 const ForwardContext& context) override;
+                 const ForwardContext& context, const Inspection<T>& inspect = {}) override;
   std::vector<Parameter<T>*> parameters() override;
   const char* name() const override { return "gcn"; }
 

@@ -20,7 +20,7 @@ class GraphSAGE final : public NodeModel<T> {
  public:
   GraphSAGE(const GraphSAGEOptions& options, Rng& rng);
   Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                 const ForwardContext& context) override;
+                 const ForwardContext& context, const Inspection<T>& inspect = {}) override;
   std::vector<Parameter<T>*> parameters() override;
   const char* name() const override { return "sage"; }
 

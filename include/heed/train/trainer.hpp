@@ -17,6 +17,8 @@ struct TrainOptions {
   int max_epochs = 100000;  // the paper's bound; early stopping ends runs long before
   int patience = 100;
   std::string split = "public";
+  /// Also measure how smooth the kept model's last hidden layer is.
+  bool measure_smoothness = false;
 };
 
 /// What one epoch did, for progress displays and logs.
@@ -36,6 +38,10 @@ struct FitResult {
   double val_accuracy = 0;
   double test_accuracy = 0;
   double seconds = 0;
+  // With measure_smoothness: the kept model's last hidden layer (eval mode),
+  // see train/smoothness.hpp.
+  double mean_pairwise_distance = 0;
+  double dirichlet_energy = 0;
 };
 
 /// Trains `model` on `dataset` (self loops are added to its graph once) and

@@ -1,0 +1,233 @@
+#include "heed/train/checkpoint.hpp"
+
+#include <zlib.h>
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "heed/data/atomic_file.hpp"
+#include "heed/error.hpp"
+
+namespace heed::train {
+namespace {
+
+static_assert(std::endian::native == std::endian::little,
+              "checkpoints are little-endian; a big-endian build would need byte swaps");
+
+constexpr std::string_view kMagic = "HEEDCKPT";
+// magic, version, header length, parameter count, checksum.
+constexpr std::size_t kSmallest = 8 + 4 + 4 + 4 + 4;
+
+template <class V>
+void put(std::string& out, V v) {
+  char bytes[sizeof(V)];
+  std::memcpy(bytes, &v, sizeof(V));
+  out.append(bytes, sizeof(V));
+}
+
+std::uint32_t crc32_of(std::string_view bytes) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  // zlib takes lengths as uInt: feed large buffers in pieces.
+  constexpr std::size_t kPiece = std::size_t(1) << 30;
+  for (std::size_t at = 0; at < bytes.size(); at += kPiece) {
+    const std::size_t n = std::min(kPiece, bytes.size() - at);
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + at), uInt(n));
+  }
+  return std::uint32_t(crc);
+}
+
+// Reads fields front to back; every read checks that the bytes are there.
+class Reader {
+ public:
+  Reader(std::string_view bytes, const std::string& context) : bytes_(bytes), context_(context) {}
+
+  template <class V>
+  V get(const std::string& what) {
+    need(sizeof(V), what);
+    V v;
+    std::memcpy(&v, bytes_.data() + at_, sizeof(V));
+    at_ += sizeof(V);
+    return v;
+  }
+  std::string_view take(std::size_t n, const std::string& what) {
+    need(n, what);
+    std::string_view s = bytes_.substr(at_, n);
+    at_ += n;
+    return s;
+  }
+  std::size_t at() const { return at_; }
+
+ private:
+  void need(std::size_t n, const std::string& what) const {
+    if (n > bytes_.size() - at_) {
+      throw Error(context_ + ": truncated at byte " + std::to_string(at_) + " while reading " +
+                  what + " (" + std::to_string(n) + " bytes needed, " +
+                  std::to_string(bytes_.size() - at_) + " left)");
+    }
+  }
+  std::string_view bytes_;
+  const std::string& context_;
+  std::size_t at_ = 0;
+};
+
+}  // namespace
+
+Checkpoint make_checkpoint(const nn::ModelSpec& spec, nn::NodeModel<float>& model,
+                           std::string metadata) {
+  Checkpoint c{spec, std::move(metadata), {}};
+  for (Parameter<float>* p : model.parameters()) c.parameters.emplace_back(p->name, p->value);
+  return c;
+}
+
+std::string encode_checkpoint(const Checkpoint& checkpoint) {
+  nlohmann::json header;
+  header["model"] = nlohmann::json::parse(nn::to_json_text(checkpoint.spec));
+  try {
+    header["metadata"] = nlohmann::json::parse(checkpoint.metadata);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("checkpoint: the metadata is not valid JSON: ") + e.what());
+  }
+  const std::string header_text = header.dump();
+  std::string out;
+  out.append(kMagic);
+  put<std::uint32_t>(out, kCheckpointVersion);
+  put<std::uint32_t>(out, std::uint32_t(header_text.size()));
+  out.append(header_text);
+  put<std::uint32_t>(out, std::uint32_t(checkpoint.parameters.size()));
+  for (const auto& [name, value] : checkpoint.parameters) {
+    if (name.size() > std::numeric_limits<std::uint16_t>::max()) {
+      throw Error("checkpoint: parameter name too long: " + name.substr(0, 40) + "...");
+    }
+    put<std::uint16_t>(out, std::uint16_t(name.size()));
+    out.append(name);
+    put<std::uint64_t>(out, value.rows());
+    put<std::uint64_t>(out, value.cols());
+    out.append(reinterpret_cast<const char*>(value.data()), value.size() * sizeof(float));
+  }
+  put<std::uint32_t>(out, crc32_of(out));
+  return out;
+}
+
+Checkpoint decode_checkpoint(std::string_view bytes, const std::string& context) {
+  if (bytes.size() < kSmallest) {
+    throw Error(context + ": truncated: " + std::to_string(bytes.size()) +
+                " bytes, and a checkpoint has at least " + std::to_string(kSmallest));
+  }
+  if (bytes.substr(0, kMagic.size()) != kMagic) {
+    throw Error(context + ": not a heed checkpoint (the file does not start with \"HEEDCKPT\")");
+  }
+  std::uint32_t version;
+  std::memcpy(&version, bytes.data() + kMagic.size(), sizeof version);
+  if (version != kCheckpointVersion) {
+    throw Error(context + ": checkpoint format version " + std::to_string(version) +
+                "; this heed reads version " + std::to_string(kCheckpointVersion));
+  }
+  const std::string_view body = bytes.substr(0, bytes.size() - 4);
+  std::uint32_t stored;
+  std::memcpy(&stored, bytes.data() + body.size(), sizeof stored);
+  const std::uint32_t computed = crc32_of(body);
+  if (stored != computed) {
+    std::ostringstream why;
+    why << context << ": checksum mismatch (stored " << std::hex << stored << ", computed "
+        << computed << "): the file is corrupted or truncated";
+    throw Error(why.str());
+  }
+
+  Reader r(body, context);
+  r.take(kMagic.size(), "the magic");
+  r.get<std::uint32_t>("the version");
+  const auto header_size = r.get<std::uint32_t>("the header length");
+  const std::string_view header_text = r.take(header_size, "the header");
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(header_text);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(context + ": the header is not valid JSON (" + e.what() + ")");
+  }
+  if (!header.is_object() || !header.contains("model") || !header.contains("metadata")) {
+    throw Error(context + ": the header lacks 'model' or 'metadata'");
+  }
+  Checkpoint c;
+  c.spec = nn::model_spec_from_json_text(header["model"].dump(), context);
+  c.metadata = header["metadata"].dump();
+  const auto count = r.get<std::uint32_t>("the parameter count");
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const std::string which = "parameter " + std::to_string(i);
+    const auto name_size = r.get<std::uint16_t>(which + "'s name length");
+    std::string name(r.take(name_size, which + "'s name"));
+    const auto rows = r.get<std::uint64_t>(which + " ('" + name + "')'s rows");
+    const auto cols = r.get<std::uint64_t>(which + " ('" + name + "')'s columns");
+    // The values must fit in what is left, which also bounds rows * cols.
+    const std::size_t left = body.size() - r.at();
+    if (cols != 0 && rows > left / sizeof(float) / cols) {
+      throw Error(context + ": parameter " + std::to_string(i) + " ('" + name + "') claims " +
+                  std::to_string(rows) + " x " + std::to_string(cols) +
+                  " values, more than the file holds");
+    }
+    const std::string_view values =
+        r.take(rows * cols * sizeof(float), which + " ('" + name + "')'s values");
+    Tensor<float> t(rows, cols);
+    if (!values.empty()) std::memcpy(t.data(), values.data(), values.size());
+    c.parameters.emplace_back(std::move(name), std::move(t));
+  }
+  if (r.at() != body.size()) {
+    throw Error(context + ": " + std::to_string(body.size() - r.at()) +
+                " unexpected bytes after the last parameter");
+  }
+  return c;
+}
+
+void save_checkpoint(const std::filesystem::path& path, const Checkpoint& checkpoint) {
+  data::write_file_atomically(path, encode_checkpoint(checkpoint));
+}
+
+Checkpoint load_checkpoint(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path.string() + ": cannot open the checkpoint");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (in.bad()) throw Error(path.string() + ": read error");
+  return decode_checkpoint(bytes.view(), path.string());
+}
+
+std::unique_ptr<nn::NodeModel<float>> restore_model(const Checkpoint& checkpoint,
+                                                    const std::string& context) {
+  Rng rng(0);  // the initial values are all overwritten
+  std::unique_ptr<nn::NodeModel<float>> model;
+  try {
+    model = nn::make_model(checkpoint.spec, rng);
+  } catch (const Error& e) {
+    throw Error(context + ": the model it describes is invalid: " + e.what());
+  }
+  std::vector<Parameter<float>*> params = model->parameters();
+  if (params.size() != checkpoint.parameters.size()) {
+    throw Error(context + ": " + std::to_string(checkpoint.parameters.size()) +
+                " parameters stored, but the model it describes has " +
+                std::to_string(params.size()));
+  }
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const auto& [name, value] = checkpoint.parameters[i];
+    Parameter<float>& p = *params[i];
+    if (name != p.name || value.rows() != p.value.rows() || value.cols() != p.value.cols()) {
+      throw Error(context + ": parameter " + std::to_string(i) + " is '" + name + "' " +
+                  std::to_string(value.rows()) + " x " + std::to_string(value.cols()) +
+                  ", the model expects '" + p.name + "' " + std::to_string(p.value.rows()) + " x " +
+                  std::to_string(p.value.cols()));
+    }
+    for (float v : value.values()) {
+      if (!std::isfinite(v)) {
+        throw Error(context + ": parameter " + std::to_string(i) + " ('" + name +
+                    "') holds a NaN or infinite value");
+      }
+    }
+    p.value = value;
+  }
+  return model;
+}
+
+}  // namespace heed::train

@@ -1,0 +1,67 @@
+#include "dataset_source.hpp"
+
+#include "heed/error.hpp"
+
+namespace heed::cli {
+
+void add_dataset_options(CLI::App& cmd, DatasetSource& source) {
+  cmd.add_option("--data", source.data,
+                 "Dataset folder or name (looked up in $HEED_DATA, then ../shared/data); "
+                 "without it, a synthetic graph");
+  cmd.add_flag("--normalise-features,!--no-normalise-features", source.normalise_features,
+               "Divide each feature row by its sum (real datasets)")
+      ->capture_default_str();
+}
+
+data::Dataset load(const DatasetSource& source) {
+  if (source.data) {
+    return data::load_dataset(*source.data, data::LoadOptions{source.normalise_features});
+  }
+  return data::make_csbm(source.synthetic);
+}
+
+nlohmann::json to_json(const DatasetSource& source) {
+  if (source.data) {
+    return {{"data", *source.data}, {"normalise_features", source.normalise_features}};
+  }
+  const data::SyntheticOptions& s = source.synthetic;
+  return {{"synthetic",
+           {{"nodes", s.nodes},
+            {"classes", s.classes},
+            {"features", s.features},
+            {"avg_degree", s.avg_degree},
+            {"homophily", s.homophily},
+            {"signal", s.signal},
+            {"train_per_class", s.train_per_class},
+            {"valid", s.valid},
+            {"test", s.test},
+            {"seed", s.seed}}}};
+}
+
+DatasetSource dataset_source_from_json(const nlohmann::json& j, const std::string& context) {
+  try {
+    DatasetSource source;
+    if (j.contains("data")) {
+      source.data = j.at("data").get<std::string>();
+      source.normalise_features = j.at("normalise_features").get<bool>();
+      return source;
+    }
+    const nlohmann::json& s = j.at("synthetic");
+    data::SyntheticOptions& o = source.synthetic;
+    o.nodes = s.at("nodes").get<int>();
+    o.classes = s.at("classes").get<int>();
+    o.features = s.at("features").get<int>();
+    o.avg_degree = s.at("avg_degree").get<double>();
+    o.homophily = s.at("homophily").get<double>();
+    o.signal = s.at("signal").get<double>();
+    o.train_per_class = s.at("train_per_class").get<int>();
+    o.valid = s.at("valid").get<int>();
+    o.test = s.at("test").get<int>();
+    o.seed = s.at("seed").get<std::uint64_t>();
+    return source;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(context + ": the recorded dataset is incomplete (" + e.what() + ")");
+  }
+}
+
+}  // namespace heed::cli

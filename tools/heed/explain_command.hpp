@@ -1,0 +1,21 @@
+#pragma once
+// `heed explain`: an SVG of what one node attended to.
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "trained_model.hpp"
+
+namespace heed::cli {
+
+struct ExplainConfig {
+  ModelOptions model;
+  std::int64_t node = 0;
+  int hops = 2;
+  int max_per_hop = 30;
+  std::string out;
+};
+
+CLI::App* add_explain_command(CLI::App& app, ExplainConfig& config);
+int run_explain(const ExplainConfig& config);
+
+}  // namespace heed::cli
