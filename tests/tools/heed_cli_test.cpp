@@ -2,11 +2,17 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <unistd.h>
+
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
+#include <tuple>
 
 namespace {
 
@@ -140,6 +146,167 @@ TEST(HeedBench, BadArgumentsAreErrors) {
   EXPECT_NE(run("bench --layer gat --epoch").status, 0);
   EXPECT_NE(run("bench --layer transformer").status, 0);
   EXPECT_NE(run("bench --layer gat --nodes 0").status, 0);
+}
+
+}  // namespace
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A folder of its own for files the commands write, removed afterwards.
+struct Scratch {
+  fs::path dir =
+      fs::temp_directory_path() / ("heed-cli-test-" + std::to_string(::getpid()) + "-" +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  Scratch() { fs::create_directories(dir); }
+  ~Scratch() { fs::remove_all(dir); }
+  // Quoted for the shell.
+  std::string file(const char* name) const {
+    std::string quoted = "'";
+    quoted += (dir / name).string();
+    quoted += '\'';
+    return quoted;
+  }
+};
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+constexpr const char* kSmallGraph = "--nodes 400 --epochs 30 --heads 2 --hidden 4";
+
+TEST(HeedModelFiles, EvalReproducesTheTrainingRunsTestAccuracy) {
+  Scratch scratch;
+  const Result t = run(std::string("train ") + kSmallGraph +
+                           " --runs 2 --threads 1 --json --save " + scratch.file("m.heed"),
+                       false);
+  ASSERT_EQ(t.status, 0) << t.out;
+  const nlohmann::json trained = nlohmann::json::parse(t.out);
+  const Result e = run("eval --threads 1 --json --model " + scratch.file("m.heed"), false);
+  ASSERT_EQ(e.status, 0) << e.out;
+  const nlohmann::json j = nlohmann::json::parse(e.out);
+  // The run kept is the one with the best validation accuracy.
+  const auto& runs = trained["runs"];
+  const std::size_t best = runs[1]["val_accuracy"] > runs[0]["val_accuracy"] ? 1 : 0;
+  EXPECT_EQ(j["test_accuracy"], runs[best]["test_accuracy"]);
+  EXPECT_EQ(j["val_accuracy"], runs[best]["val_accuracy"]);
+  EXPECT_EQ(j["trained"]["seed"], runs[best]["seed"]);
+  EXPECT_EQ(j["dataset"], "csbm");
+}
+
+TEST(HeedModelFiles, DeepStacksSaveAndReportSmoothness) {
+  Scratch scratch;
+  const Result t = run(std::string("train ") + kSmallGraph +
+                           " --model gcn --layers 4 --residual --norm layer --smoothness --json "
+                           "--save " +
+                           scratch.file("m.heed"),
+                       false);
+  ASSERT_EQ(t.status, 0) << t.out;
+  const nlohmann::json j = nlohmann::json::parse(t.out);
+  EXPECT_EQ(j["config"]["layers"], 4);
+  EXPECT_EQ(j["config"]["residual"], true);
+  EXPECT_EQ(j["config"]["norm"], "layer");
+  EXPECT_GT(j["runs"][0]["mean_pairwise_distance"].get<double>(), 0.0);
+  EXPECT_GT(j["runs"][0]["dirichlet_energy"].get<double>(), 0.0);
+  const Result e = run("eval --json --model " + scratch.file("m.heed"), false);
+  ASSERT_EQ(e.status, 0) << e.out;
+  EXPECT_EQ(nlohmann::json::parse(e.out)["test_accuracy"], j["runs"][0]["test_accuracy"]);
+}
+
+TEST(HeedModelFiles, AttentionCsvSumsToOnePerDestinationAndHead) {
+  Scratch scratch;
+  ASSERT_EQ(run(std::string("train ") + kSmallGraph + " --save " + scratch.file("m.heed")).status,
+            0);
+  const Result a =
+      run("attention --model " + scratch.file("m.heed") + " --out " + scratch.file("a.csv"));
+  ASSERT_EQ(a.status, 0) << a.out;
+  std::istringstream csv(read(scratch.dir / "a.csv"));
+  std::string line;
+  std::getline(csv, line);
+  EXPECT_EQ(line, "layer,src,dst,head,alpha");
+  std::map<std::tuple<int, int, int>, double> sums;
+  std::map<int, std::size_t> rows_per_layer;
+  while (std::getline(csv, line)) {
+    int layer, src, dst, head;
+    double alpha;
+    ASSERT_EQ(std::sscanf(line.c_str(), "%d,%d,%d,%d,%lf", &layer, &src, &dst, &head, &alpha), 5)
+        << line;
+    EXPECT_GE(alpha, 0.0);
+    sums[{layer, dst, head}] += alpha;
+    ++rows_per_layer[layer];
+  }
+  ASSERT_EQ(rows_per_layer.size(), 2u);
+  // Two hidden heads, one output head, over the same edges.
+  EXPECT_EQ(rows_per_layer[0], 2 * rows_per_layer[1]);
+  EXPECT_EQ(sums.size(), 400u * 3);
+  for (const auto& [key, sum] : sums) EXPECT_NEAR(sum, 1.0, 1e-5);
+}
+
+TEST(HeedModelFiles, ExplainDrawsAnSvgThatRendersToPng) {
+  Scratch scratch;
+  ASSERT_EQ(run(std::string("train ") + kSmallGraph + " --save " + scratch.file("m.heed")).status,
+            0);
+  const Result x = run("explain --model " + scratch.file("m.heed") + " --node 42 --out " +
+                       scratch.file("n.svg"));
+  ASSERT_EQ(x.status, 0) << x.out;
+  const std::string svg = read(scratch.dir / "n.svg");
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  EXPECT_NE(svg.find("node 42: predicted class"), std::string::npos);
+  EXPECT_NE(svg.find("<line"), std::string::npos);
+  if (std::system("command -v rsvg-convert > /dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "rsvg-convert is not installed (Debian: librsvg2-bin)";
+  }
+  const std::string render =
+      "rsvg-convert " + scratch.file("n.svg") + " -o " + scratch.file("n.png") + " 2>&1";
+  ASSERT_EQ(std::system(render.c_str()), 0);
+  const std::string png = read(scratch.dir / "n.png");
+  ASSERT_GT(png.size(), 1000u);
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+}
+
+TEST(HeedModelFiles, ClearErrors) {
+  Scratch scratch;
+  Result r = run("eval --model " + scratch.file("none.heed"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("none.heed: cannot open the checkpoint"), std::string::npos) << r.out;
+
+  std::ofstream(scratch.dir / "text.heed") << "not a model\n";
+  r = run("eval --model " + scratch.file("text.heed"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("text.heed: truncated"), std::string::npos) << r.out;
+
+  ASSERT_EQ(
+      run(std::string("train --model gcn ") + kSmallGraph + " --save " + scratch.file("gcn.heed"))
+          .status,
+      0);
+  r = run("attention --model " + scratch.file("gcn.heed") + " --out " + scratch.file("a.csv"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("a gcn model has no attention layers"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(scratch.dir / "a.csv"));
+
+  // A truncated checkpoint.
+  const std::string whole = read(scratch.dir / "gcn.heed");
+  std::ofstream(scratch.dir / "cut.heed", std::ios::binary) << whole.substr(0, whole.size() - 9);
+  r = run("eval --model " + scratch.file("cut.heed"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("checksum mismatch"), std::string::npos) << r.out;
+
+  ASSERT_EQ(run(std::string("train ") + kSmallGraph + " --save " + scratch.file("m.heed")).status,
+            0);
+  r = run("explain --model " + scratch.file("m.heed") + " --node 400 --out " +
+          scratch.file("n.svg"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--node 400 is outside csbm's nodes [0, 400)"), std::string::npos) << r.out;
+  // The model was trained on 32 features; another graph's 16 do not fit.
+  r = run("eval --model " + scratch.file("m.heed") + " --data '" + HEED_TEST_DATA_DIR + "/cora'");
+  if (fs::exists(fs::path(HEED_TEST_DATA_DIR) / "cora")) {
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.out.find("the model takes 32 features"), std::string::npos) << r.out;
+  }
 }
 
 }  // namespace
