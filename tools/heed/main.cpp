@@ -11,6 +11,7 @@
 #include "attention_command.hpp"
 #include "bench_command.hpp"
 #include "eval_command.hpp"
+#include "experiment_command.hpp"
 #include "explain_command.hpp"
 #include "heed/error.hpp"
 #include "heed/tensor/blas.hpp"
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
   CLI::App* attention_command = heed::cli::add_attention_command(app, attention);
   heed::cli::ExplainConfig explain;
   CLI::App* explain_command = heed::cli::add_explain_command(app, explain);
+  heed::cli::ExperimentConfig experiment;
+  CLI::App* experiment_command = heed::cli::add_experiment_command(app, experiment);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -64,6 +67,9 @@ int main(int argc, char** argv) {
     if (eval_command->parsed()) return heed::cli::run_eval(eval);
     if (attention_command->parsed()) return heed::cli::run_attention(attention);
     if (explain_command->parsed()) return heed::cli::run_explain(explain);
+    if (experiment_command->parsed()) {
+      return heed::cli::run_experiment(*experiment_command, experiment);
+    }
   } catch (const heed::Error& e) {
     std::fprintf(stderr, "heed: error: %s\n", e.what());
     return 1;

@@ -1,0 +1,24 @@
+#pragma once
+// `heed experiment`: studies run end to end, each printing a table (or JSON).
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "heed/train/dictionary_lookup_study.hpp"
+
+namespace heed::cli {
+
+struct ExperimentConfig {
+  train::DictionaryLookupStudy lookup;
+  std::vector<std::string> models{"gat", "gatv2"};
+  std::vector<int> heads{1, 8};
+  int runs = 3;
+  int threads = 0;
+  bool json = false;
+};
+
+/// Adds `experiment` and its subcommands; returns the `experiment` command.
+CLI::App* add_experiment_command(CLI::App& app, ExperimentConfig& config);
+int run_experiment(const CLI::App& command, const ExperimentConfig& config);
+
+}  // namespace heed::cli
