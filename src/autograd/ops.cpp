@@ -9,6 +9,7 @@
 
 #include "heed/error.hpp"
 #include "heed/kernels/exp.hpp"
+#include "heed/kernels/gat_edge_attention.hpp"
 #include "heed/kernels/spmm.hpp"
 #include "heed/tensor/blas.hpp"
 
@@ -484,46 +485,156 @@ Var<T> gat_attention(Var<T> values, Var<T> z, Var<T> att_src, Var<T> att_dst, co
                      });
 }
 
+namespace {
+
+// GATv2's attention with or without the projected edge features.
 template <class T>
-Var<T> gatv2_attention(Var<T> x_src, Var<T> x_dst, Var<T> att, const Graph& graph,
-                       kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& drop,
-                       Tensor<T>* alpha_out) {
+Var<T> gatv2_attention_with(Var<T> x_src, Var<T> x_dst, const Var<T>* x_edge, Var<T> att,
+                            const Graph& graph, kernels::HeadShape shape, T negative_slope,
+                            const KeyedDropout<T>& drop, Tensor<T>* alpha_out) {
   require_same_tape(x_src, x_dst, "gatv2_attention");
   require_same_tape(x_src, att, "gatv2_attention");
+  if (x_edge) require_same_tape(x_src, *x_edge, "gatv2_attention");
   Tape<T>& tape = x_src.tape();
   const std::size_t n = std::size_t(graph.num_nodes()), w = std::size_t(shape.width());
   require_shape(x_src.value(), n, w, "gatv2_attention", "x_src");
   require_shape(x_dst.value(), n, w, "gatv2_attention", "x_dst");
   require_shape(att.value(), 1, w, "gatv2_attention", "att");
+  if (x_edge) {
+    require_shape(x_edge->value(), std::size_t(graph.num_edges()), w, "gatv2_attention", "x_edge");
+  }
   if (!(drop.p >= T(0) && drop.p < T(1))) {
     throw Error("gatv2_attention: dropout must be in [0, 1), got " + std::to_string(drop.p));
   }
   Tensor<T> alpha(std::size_t(graph.num_edges()), std::size_t(shape.heads));
   Tensor<T> out(n, w);
+  const std::span<const T> xe = x_edge ? x_edge->value().values() : std::span<const T>();
   kernels::gatv2_attention_forward<T>(graph, shape, x_src.value().values(), x_dst.value().values(),
                                       att.value().values(), negative_slope, drop, alpha.values(),
-                                      out.values());
+                                      out.values(), xe);
   if (alpha_out != nullptr) *alpha_out = alpha;
-  const bool needs = x_src.requires_grad() || x_dst.requires_grad() || att.requires_grad();
+  const bool needs = x_src.requires_grad() || x_dst.requires_grad() || att.requires_grad() ||
+                     (x_edge && x_edge->requires_grad());
   const std::size_t is = x_src.id(), id = x_dst.id(), ia = att.id();
+  const std::size_t ie = x_edge ? x_edge->id() : std::size_t(-1);
   const std::size_t iout = tape.size();  // this op's output, recorded next
   return tape.record(std::move(out), needs,
-                     [&tape, &graph, is, id, ia, iout, shape, negative_slope, drop,
+                     [&tape, &graph, is, id, ia, ie, iout, shape, negative_slope, drop,
                       alpha = std::move(alpha), used = false](const Tensor<T>& g) mutable {
                        // The score gradients overwrite alpha, so this step runs once.
                        if (used)
                          throw Error("gatv2_attention: backward ran twice through the same tape");
                        used = true;
-                       std::span<T> gs, gd, ga;
+                       std::span<T> gs, gd, ga, ge;
                        if (tape.requires_grad(is)) gs = tape.grad(is).values();
                        if (tape.requires_grad(id)) gd = tape.grad(id).values();
                        if (tape.requires_grad(ia)) ga = tape.grad(ia).values();
+                       std::span<const T> xe;
+                       if (ie != std::size_t(-1)) {
+                         xe = tape.value(ie).values();
+                         if (tape.requires_grad(ie)) ge = tape.grad(ie).values();
+                       }
                        const Tensor<T>& alpha_read = alpha;
                        kernels::gatv2_attention_backward<T>(
                            graph, shape, tape.value(is).values(), tape.value(id).values(),
                            tape.value(ia).values(), negative_slope, drop, alpha_read.values(),
-                           tape.value(iout).values(), g.values(), gs, gd, ga, alpha.values());
+                           tape.value(iout).values(), g.values(), gs, gd, ga, alpha.values(), xe,
+                           ge);
                        alpha = Tensor<T>();
+                     });
+}
+
+}  // namespace
+
+template <class T>
+Var<T> gatv2_attention(Var<T> x_src, Var<T> x_dst, Var<T> att, const Graph& graph,
+                       kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& drop,
+                       Tensor<T>* alpha_out) {
+  return gatv2_attention_with<T>(x_src, x_dst, nullptr, att, graph, shape, negative_slope, drop,
+                                 alpha_out);
+}
+
+template <class T>
+Var<T> gatv2_edge_attention(Var<T> x_src, Var<T> x_dst, Var<T> x_edge, Var<T> att,
+                            const Graph& graph, kernels::HeadShape shape, T negative_slope,
+                            const KeyedDropout<T>& drop, Tensor<T>* alpha_out) {
+  return gatv2_attention_with<T>(x_src, x_dst, &x_edge, att, graph, shape, negative_slope, drop,
+                                 alpha_out);
+}
+
+template <class T>
+Var<T> gat_edge_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, Var<T> s_edge, const Graph& graph,
+                          kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& drop,
+                          Tensor<T>* alpha_out) {
+  for (const Var<T>* v : {&s_src, &s_dst, &s_edge}) require_same_tape(z, *v, "gat_edge_attention");
+  Tape<T>& tape = z.tape();
+  const std::size_t n = std::size_t(graph.num_nodes()), h = std::size_t(shape.heads);
+  require_shape(z.value(), n, std::size_t(shape.width()), "gat_edge_attention", "z");
+  require_shape(s_src.value(), n, h, "gat_edge_attention", "s_src");
+  require_shape(s_dst.value(), n, h, "gat_edge_attention", "s_dst");
+  require_shape(s_edge.value(), std::size_t(graph.num_edges()), h, "gat_edge_attention", "s_edge");
+  if (!(drop.p >= T(0) && drop.p < T(1))) {
+    throw Error("gat_edge_attention: dropout must be in [0, 1), got " + std::to_string(drop.p));
+  }
+  Tensor<T> alpha(std::size_t(graph.num_edges()), h);
+  Tensor<T> out(n, std::size_t(shape.width()));
+  kernels::gat_edge_attention_forward<T>(graph, shape, z.value().values(), s_src.value().values(),
+                                         s_dst.value().values(), s_edge.value().values(),
+                                         negative_slope, drop, alpha.values(), out.values());
+  if (alpha_out != nullptr) *alpha_out = alpha;
+  const bool needs =
+      z.requires_grad() || s_src.requires_grad() || s_dst.requires_grad() || s_edge.requires_grad();
+  const std::size_t iz = z.id(), is = s_src.id(), id = s_dst.id(), ie = s_edge.id();
+  const std::size_t iout = tape.size();
+  return tape.record(std::move(out), needs,
+                     [&tape, &graph, iz, is, id, ie, iout, shape, negative_slope, drop,
+                      alpha = std::move(alpha)](const Tensor<T>& g) {
+                       auto grad = [&tape](std::size_t i) {
+                         return tape.requires_grad(i) ? tape.grad(i).values() : std::span<T>();
+                       };
+                       kernels::gat_edge_attention_backward<T>(
+                           graph, shape, tape.value(iz).values(), tape.value(is).values(),
+                           tape.value(id).values(), tape.value(ie).values(), negative_slope, drop,
+                           alpha.values(), tape.value(iout).values(), g.values(), grad(iz),
+                           grad(is), grad(id), grad(ie));
+                     });
+}
+
+template <class T>
+Var<T> row_means(Var<T> x, std::shared_ptr<const RowMeans> plan) {
+  Tape<T>& tape = x.tape();
+  const Tensor<T>& xv = x.value();
+  if (!plan || plan->offsets.empty()) throw Error("row_means: no plan");
+  const std::size_t rows = plan->offsets.size() - 1, cols = xv.cols();
+  for (std::int64_t r : plan->rows) {
+    if (r < 0 || std::size_t(r) >= xv.rows()) {
+      throw Error("row_means: row " + std::to_string(r) + " outside the input's " +
+                  std::to_string(xv.rows()));
+    }
+  }
+  Tensor<T> out(rows, cols);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::int64_t begin = plan->offsets[r], end = plan->offsets[r + 1];
+    if (begin == end) continue;
+    const T inv = T(1) / T(end - begin);
+    for (std::int64_t k = begin; k < end; ++k) {
+      const T* xr = xv.data() + std::size_t(plan->rows[std::size_t(k)]) * cols;
+      for (std::size_t c = 0; c < cols; ++c) out(r, c) += xr[c] * inv;
+    }
+  }
+  const std::size_t ix = x.id();
+  return tape.record(std::move(out), x.requires_grad(),
+                     [&tape, ix, plan, rows, cols](const Tensor<T>& g) {
+                       Tensor<T>& gx = tape.grad(ix);
+                       for (std::size_t r = 0; r < rows; ++r) {
+                         const std::int64_t begin = plan->offsets[r], end = plan->offsets[r + 1];
+                         if (begin == end) continue;
+                         const T inv = T(1) / T(end - begin);
+                         for (std::int64_t k = begin; k < end; ++k) {
+                           T* gr = gx.data() + std::size_t(plan->rows[std::size_t(k)]) * cols;
+                           for (std::size_t c = 0; c < cols; ++c) gr[c] += g(r, c) * inv;
+                         }
+                       }
                      });
 }
 
@@ -755,6 +866,13 @@ Var<T> nll_loss(Var<T> log_probs, std::span<const std::int32_t> labels,
                                    const std::shared_ptr<TensorPool<T>>&);                        \
   template Var<T> gatv2_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T, \
                                      const KeyedDropout<T>&, Tensor<T>*);                         \
+  template Var<T> gatv2_edge_attention<T>(Var<T>, Var<T>, Var<T>, Var<T>, const Graph&,           \
+                                          kernels::HeadShape, T, const KeyedDropout<T>&,          \
+                                          Tensor<T>*);                                            \
+  template Var<T> gat_edge_attention<T>(Var<T>, Var<T>, Var<T>, Var<T>, const Graph&,             \
+                                        kernels::HeadShape, T, const KeyedDropout<T>&,            \
+                                        Tensor<T>*);                                              \
+  template Var<T> row_means<T>(Var<T>, std::shared_ptr<const RowMeans>);                          \
   template Var<T> weighted_aggregate<T>(Var<T>, const Graph&,                                     \
                                         std::shared_ptr<const std::vector<T>>);                   \
   template Var<T> head_mean<T>(Var<T>, int);                                                      \

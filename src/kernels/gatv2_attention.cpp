@@ -89,15 +89,24 @@ inline void leaky_dot_backward_destination(T ds, const T* a, const T* d, const T
   for (; f < n; ++f) grad_d[f] += ds * a[f] * (d[f] + s[f] > T(0) ? T(1) : slope);
 }
 
+// x_src_j + x_edge_e into `buffer`, the source side of an edge's score when
+// there are edge features; returns the buffer.
+template <class T>
+const T* add_edge_term(const T* xs, const T* xe, int width, T* buffer) {
+  for (int k = 0; k < width; ++k) buffer[k] = xs[k] + xe[k];
+  return buffer;
+}
+
 // Scores, a stable softmax and the weighted sum of x_src rows, row by row.
 template <class T, int kChannels>
 void forward_rows(const Graph& graph, HeadShape shape, const T* x_src, const T* x_dst, const T* att,
-                  T slope, const KeyedDropout<T>& dropout, T* alpha, T* out) {
+                  const T* x_edge, T slope, const KeyedDropout<T>& dropout, T* alpha, T* out) {
   const int H = shape.heads, F = kChannels > 0 ? kChannels : shape.channels, W = H * F;
   const Csr& in = graph.in();
   const NodeId* indices = in.indices.data();
   for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
     std::vector<T> buffer(4 * static_cast<std::size_t>(H));
+    std::vector<T> with_edge(x_edge ? static_cast<std::size_t>(W) : 0);
     T* m = buffer.data();
     T* sum = m + H;
     T* w = sum + H;
@@ -116,6 +125,7 @@ void forward_rows(const Graph& graph, HeadShape shape, const T* x_src, const T* 
                          std::size_t(W) * sizeof(T));
         }
         const T* xs = x_src + std::int64_t(indices[e]) * W;
+        if (x_edge) xs = add_edge_term(xs, x_edge + e * W, W, with_edge.data());
         T* ae = alpha + e * H;
         for (int h = 0; h < H; ++h) {
           const T x = leaky_dot<kChannels>(att + h * F, xd + h * F, xs + h * F, slope, F);
@@ -166,9 +176,9 @@ constexpr std::int64_t kBlockWork = 1 << 14;
 // for the destination pass.
 template <class T, int kChannels>
 void backward_sources(const Graph& graph, HeadShape shape, const T* x_src, const T* x_dst,
-                      const T* att, T slope, const KeyedDropout<T>& dropout, const T* alpha,
-                      const T* row_dot, const T* grad_out, T* grad_x_src, T* grad_att,
-                      T* edge_work) {
+                      const T* att, const T* x_edge, T slope, const KeyedDropout<T>& dropout,
+                      const T* alpha, const T* row_dot, const T* grad_out, T* grad_x_src,
+                      T* grad_att, T* edge_work) {
   const int H = shape.heads, F = kChannels > 0 ? kChannels : shape.channels, W = H * F;
   const Csr& by_src = graph.out();
   const EdgeId* out_ids = graph.out_edge_ids().data();
@@ -187,6 +197,7 @@ void backward_sources(const Graph& graph, HeadShape shape, const T* x_src, const
     for (int h = 0; h < H; ++h) drop[h] = T(1);
     std::vector<T> unused_grad(static_cast<std::size_t>(W));
     std::vector<T> unused_att(static_cast<std::size_t>(W));
+    std::vector<T> with_edge(x_edge ? static_cast<std::size_t>(W) : 0);
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t b = 0; b < blocks; ++b) {
       T* ga = grad_att ? partial.data() + b * W : unused_att.data();
@@ -217,8 +228,10 @@ void backward_sources(const Graph& graph, HeadShape shape, const T* x_src, const
           }
           T* we = edge_work + e * H;
           for (int h = 0; h < H; ++h) we[h] = ds[h];
+          // The score sees x_src_j + x_edge_e; the aggregation only x_src_j.
+          const T* xm = x_edge ? add_edge_term(xs, x_edge + e * W, W, with_edge.data()) : xs;
           for (int h = 0; h < H; ++h) {
-            leaky_dot_backward_source<kChannels>(ds[h], w[h], att + h * F, xd + h * F, xs + h * F,
+            leaky_dot_backward_source<kChannels>(ds[h], w[h], att + h * F, xd + h * F, xm + h * F,
                                                  gi + h * F, slope, gxs + h * F, ga + h * F, F);
           }
           if (!grad_x_src) std::fill(unused_grad.begin(), unused_grad.end(), T(0));
@@ -233,25 +246,44 @@ void backward_sources(const Graph& graph, HeadShape shape, const T* x_src, const
   }
 }
 
-// grad_x_dst_i += sum_e ds_e a LeakyReLU'(x_dst_i + x_src_j): destination-parallel.
+// grad_x_dst_i += sum_e ds_e a LeakyReLU'(m_e), m_e = x_dst_i + x_src_j (+ x_edge_e),
+// and with edge features grad_x_edge_e += ds_e a LeakyReLU'(m_e), the same
+// term: destination-parallel.
 template <class T, int kChannels>
 void backward_destinations(const Graph& graph, HeadShape shape, const T* x_src, const T* x_dst,
-                           const T* att, T slope, const T* edge_work, T* grad_x_dst) {
+                           const T* att, const T* x_edge, T slope, const T* edge_work,
+                           T* grad_x_dst, T* grad_x_edge) {
   const int H = shape.heads, F = kChannels > 0 ? kChannels : shape.channels, W = H * F;
   const Csr& in = graph.in();
   const NodeId* indices = in.indices.data();
   for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
     const EdgeId edge_end = in.indptr[std::size_t(row_end)];
+    std::vector<T> with_edge(x_edge ? static_cast<std::size_t>(W) : 0);
+    std::vector<T> term(grad_x_edge ? static_cast<std::size_t>(W) : 0);
     for (std::int64_t i = row_begin; i < row_end; ++i) {
       const T* xd = x_dst + i * W;
-      T* gxd = grad_x_dst + i * W;
+      T* gxd = grad_x_dst ? grad_x_dst + i * W : nullptr;
       for (EdgeId e = in.indptr[std::size_t(i)]; e < in.indptr[std::size_t(i) + 1]; ++e) {
         if (e + kPrefetchDistance < edge_end) {
           prefetch_bytes(x_src + std::int64_t(indices[e + kPrefetchDistance]) * W,
                          std::size_t(W) * sizeof(T));
         }
         const T* xs = x_src + std::int64_t(indices[e]) * W;
+        if (x_edge) xs = add_edge_term(xs, x_edge + e * W, W, with_edge.data());
         const T* we = edge_work + e * H;
+        if (grad_x_edge) {
+          std::fill(term.begin(), term.end(), T(0));
+          for (int h = 0; h < H; ++h) {
+            leaky_dot_backward_destination<kChannels>(we[h], att + h * F, xd + h * F, xs + h * F,
+                                                      slope, term.data() + h * F, F);
+          }
+          T* gxe = grad_x_edge + e * W;
+          for (int k = 0; k < W; ++k) gxe[k] += term[std::size_t(k)];
+          if (gxd) {
+            for (int k = 0; k < W; ++k) gxd[k] += term[std::size_t(k)];
+          }
+          continue;
+        }
         for (int h = 0; h < H; ++h) {
           leaky_dot_backward_destination<kChannels>(we[h], att + h * F, xd + h * F, xs + h * F,
                                                     slope, gxd + h * F, F);
@@ -266,8 +298,10 @@ void backward_destinations(const Graph& graph, HeadShape shape, const T* x_src, 
 template <class T>
 void gatv2_attention_forward(const Graph& graph, HeadShape shape, std::span<const T> x_src,
                              std::span<const T> x_dst, std::span<const T> att, T negative_slope,
-                             const KeyedDropout<T>& dropout, std::span<T> alpha, std::span<T> out) {
+                             const KeyedDropout<T>& dropout, std::span<T> alpha, std::span<T> out,
+                             std::span<const T> x_edge) {
   const int H = shape.heads, W = shape.width();
+  if (!x_edge.empty()) check_sizes("x_edge", x_edge.size(), std::size_t(graph.num_edges() * W));
   const std::int64_t n = graph.num_nodes();
   check_sizes("x_src", x_src.size(), std::size_t(n * W));
   check_sizes("x_dst", x_dst.size(), std::size_t(n * W));
@@ -275,8 +309,9 @@ void gatv2_attention_forward(const Graph& graph, HeadShape shape, std::span<cons
   check_sizes("alpha", alpha.size(), std::size_t(graph.num_edges() * H));
   check_sizes("out", out.size(), std::size_t(n * W));
   dispatch_width(shape.channels, [&]<int kChannels>() {
-    forward_rows<T, kChannels>(graph, shape, x_src.data(), x_dst.data(), att.data(), negative_slope,
-                               dropout, alpha.data(), out.data());
+    forward_rows<T, kChannels>(graph, shape, x_src.data(), x_dst.data(), att.data(),
+                               x_edge.empty() ? nullptr : x_edge.data(), negative_slope, dropout,
+                               alpha.data(), out.data());
   });
 }
 
@@ -286,7 +321,8 @@ void gatv2_attention_backward(const Graph& graph, HeadShape shape, std::span<con
                               const KeyedDropout<T>& dropout, std::span<const T> alpha,
                               std::span<const T> out, std::span<const T> grad_out,
                               std::span<T> grad_x_src, std::span<T> grad_x_dst,
-                              std::span<T> grad_att, std::span<T> edge_work) {
+                              std::span<T> grad_att, std::span<T> edge_work,
+                              std::span<const T> x_edge, std::span<T> grad_x_edge) {
   const int H = shape.heads, F = shape.channels, W = shape.width();
   const std::int64_t n = graph.num_nodes();
   const std::size_t nw = std::size_t(n * W), eh = std::size_t(graph.num_edges() * H);
@@ -300,7 +336,11 @@ void gatv2_attention_backward(const Graph& graph, HeadShape shape, std::span<con
   if (!grad_x_src.empty()) check_sizes("grad_x_src", grad_x_src.size(), nw);
   if (!grad_x_dst.empty()) check_sizes("grad_x_dst", grad_x_dst.size(), nw);
   if (!grad_att.empty()) check_sizes("grad_att", grad_att.size(), std::size_t(W));
-  if (grad_x_src.empty() && grad_x_dst.empty() && grad_att.empty()) return;
+  if (!x_edge.empty()) check_sizes("x_edge", x_edge.size(), std::size_t(graph.num_edges() * W));
+  if (!grad_x_edge.empty()) {
+    check_sizes("grad_x_edge", grad_x_edge.size(), std::size_t(graph.num_edges() * W));
+  }
+  if (grad_x_src.empty() && grad_x_dst.empty() && grad_att.empty() && grad_x_edge.empty()) return;
 
   std::vector<T> row_dot(std::size_t(n * H));
 #pragma omp parallel for schedule(guided)
@@ -312,25 +352,27 @@ void gatv2_attention_backward(const Graph& graph, HeadShape shape, std::span<con
   }
   auto data_or_null = [](std::span<T> s) { return s.empty() ? nullptr : s.data(); };
   dispatch_width(F, [&]<int kChannels>() {
-    backward_sources<T, kChannels>(graph, shape, x_src.data(), x_dst.data(), att.data(),
+    const T* xe = x_edge.empty() ? nullptr : x_edge.data();
+    backward_sources<T, kChannels>(graph, shape, x_src.data(), x_dst.data(), att.data(), xe,
                                    negative_slope, dropout, alpha.data(), row_dot.data(),
                                    grad_out.data(), data_or_null(grad_x_src),
                                    data_or_null(grad_att), edge_work.data());
-    if (!grad_x_dst.empty()) {
-      backward_destinations<T, kChannels>(graph, shape, x_src.data(), x_dst.data(), att.data(),
-                                          negative_slope, edge_work.data(), grad_x_dst.data());
+    if (!grad_x_dst.empty() || !grad_x_edge.empty()) {
+      backward_destinations<T, kChannels>(graph, shape, x_src.data(), x_dst.data(), att.data(), xe,
+                                          negative_slope, edge_work.data(),
+                                          data_or_null(grad_x_dst), data_or_null(grad_x_edge));
     }
   });
 }
 
-#define HEED_INSTANTIATE(T)                                                                     \
-  template void gatv2_attention_forward<T>(const Graph&, HeadShape, std::span<const T>,         \
-                                           std::span<const T>, std::span<const T>, T,           \
-                                           const KeyedDropout<T>&, std::span<T>, std::span<T>); \
-  template void gatv2_attention_backward<T>(                                                    \
-      const Graph&, HeadShape, std::span<const T>, std::span<const T>, std::span<const T>, T,   \
-      const KeyedDropout<T>&, std::span<const T>, std::span<const T>, std::span<const T>,       \
-      std::span<T>, std::span<T>, std::span<T>, std::span<T>);
+#define HEED_INSTANTIATE(T)                                                                   \
+  template void gatv2_attention_forward<T>(                                                   \
+      const Graph&, HeadShape, std::span<const T>, std::span<const T>, std::span<const T>, T, \
+      const KeyedDropout<T>&, std::span<T>, std::span<T>, std::span<const T>);                \
+  template void gatv2_attention_backward<T>(                                                  \
+      const Graph&, HeadShape, std::span<const T>, std::span<const T>, std::span<const T>, T, \
+      const KeyedDropout<T>&, std::span<const T>, std::span<const T>, std::span<const T>,     \
+      std::span<T>, std::span<T>, std::span<T>, std::span<T>, std::span<const T>, std::span<T>);
 HEED_INSTANTIATE(float)
 HEED_INSTANTIATE(double)
 #undef HEED_INSTANTIATE

@@ -1,5 +1,7 @@
 #include "heed/nn/gat_conv.hpp"
 
+#include "heed/nn/looped_edge_features.hpp"
+
 #include <string>
 
 #include "heed/error.hpp"
@@ -54,12 +56,21 @@ GATConv<T>::GATConv(const GATConvOptions& options, Rng& rng) : options_(options)
   // Each head's attention vector is a map from F features to one score.
   att_src_ = Parameter<T>("att_src", glorot_uniform<T>(1, width, f, 1, rng));
   att_dst_ = Parameter<T>("att_dst", glorot_uniform<T>(1, width, f, 1, rng));
+  if (options_.edge_dim > 0) {
+    const std::size_t d = std::size_t(options_.edge_dim);
+    weight_edge_ = Parameter<T>("weight_edge", glorot_uniform<T>(d, width, d, width, rng));
+    att_edge_ = Parameter<T>("att_edge", glorot_uniform<T>(1, width, f, 1, rng));
+  }
   if (options_.bias) bias_ = Parameter<T>("bias", Tensor<T>(1, std::size_t(out_width())), false);
 }
 
 template <class T>
 std::vector<Parameter<T>*> GATConv<T>::parameters() {
   std::vector<Parameter<T>*> p{&weight_, &att_src_, &att_dst_};
+  if (options_.edge_dim > 0) {
+    p.push_back(&weight_edge_);
+    p.push_back(&att_edge_);
+  }
   if (options_.bias) p.push_back(&bias_);
   return p;
 }
@@ -84,7 +95,17 @@ Var<T> GATConv<T>::forward(Var<T> x, const Graph& graph, const ForwardContext& c
   const T p = context.training ? T(options_.feature_dropout) : T(0);
   Var<T> z = ops::head_dropout_matmul(x, x.tape().parameter(weight_), options_.heads,
                                       KeyedDropout<T>{p, derive_key(context.dropout_key, 1)});
-  return attend(z, graph, context, attention);
+  return attend(z, graph, nullptr, context, attention);
+}
+
+template <class T>
+Var<T> GATConv<T>::forward(Var<T> x, const Graph& graph, Var<T> edge_attr,
+                           const ForwardContext& context, Attention<T>* attention) {
+  check_input(x.value().rows(), x.value().cols(), graph);
+  const T p = context.training ? T(options_.feature_dropout) : T(0);
+  Var<T> z = ops::head_dropout_matmul(x, x.tape().parameter(weight_), options_.heads,
+                                      KeyedDropout<T>{p, derive_key(context.dropout_key, 1)});
+  return attend(z, graph, &edge_attr, context, attention);
 }
 
 template <class T>
@@ -95,12 +116,13 @@ Var<T> GATConv<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph&
   const T p = context.training ? T(options_.feature_dropout) : T(0);
   Var<T> z = ops::head_dropout_matmul(x.sparse(), tape.parameter(weight_), options_.heads,
                                       KeyedDropout<T>{p, derive_key(context.dropout_key, 1)});
-  return attend(z, graph, context, attention);
+  return attend(z, graph, nullptr, context, attention);
 }
 
 template <class T>
-Var<T> GATConv<T>::attend(Var<T> z, const Graph& graph, const ForwardContext& context,
-                          Attention<T>* attention) {
+Var<T> GATConv<T>::attend(Var<T> z, const Graph& graph, const Var<T>* edge_attr,
+                          const ForwardContext& context, Attention<T>* attention) {
+  check_edge_input(edge_attr, graph, options_.edge_dim, "GATConv");
   const Graph* g = options_.add_self_loops ? &self_loops_.looped(graph) : &graph;
   Tape<T>& tape = z.tape();
   const kernels::HeadShape shape{options_.heads, options_.out_channels};
@@ -109,8 +131,19 @@ Var<T> GATConv<T>::attend(Var<T> z, const Graph& graph, const ForwardContext& co
   Var<T> values = ops::dropout(z, KeyedDropout<T>{p, derive_key(context.dropout_key, 2)});
   KeyedDropout<T> drop{context.training ? T(options_.dropout) : T(0), context.dropout_key};
   Tensor<T>* alpha_out = attention ? &attention->alpha : nullptr;
-  Var<T> h = ops::gat_attention(values, z, tape.parameter(att_src_), tape.parameter(att_dst_), *g,
-                                shape, T(options_.negative_slope), drop, alpha_out, alpha_pool_);
+  Var<T> h;
+  if (edge_attr) {
+    // The edge term is one score per edge and head: (x_e W_e) . a_edge.
+    const Var<T> x_edge =
+        ops::matmul(edge_features_on(graph, *g, *edge_attr), tape.parameter(weight_edge_));
+    h = ops::gat_edge_attention(values, ops::gat_node_scores(z, tape.parameter(att_src_), shape),
+                                ops::gat_node_scores(z, tape.parameter(att_dst_), shape),
+                                ops::gat_node_scores(x_edge, tape.parameter(att_edge_), shape), *g,
+                                shape, T(options_.negative_slope), drop, alpha_out);
+  } else {
+    h = ops::gat_attention(values, z, tape.parameter(att_src_), tape.parameter(att_dst_), *g, shape,
+                           T(options_.negative_slope), drop, alpha_out, alpha_pool_);
+  }
   if (attention) attention->graph = *g;
   if (!options_.concat && options_.heads > 1) h = ops::head_mean(h, options_.heads);
   if (options_.bias) h = ops::add_bias(h, tape.parameter(bias_));

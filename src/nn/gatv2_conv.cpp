@@ -1,5 +1,7 @@
 #include "heed/nn/gatv2_conv.hpp"
 
+#include "heed/nn/looped_edge_features.hpp"
+
 #include <string>
 
 #include "heed/error.hpp"
@@ -45,6 +47,10 @@ GATv2Conv<T>::GATv2Conv(const GATv2ConvOptions& options, Rng& rng) : options_(op
   }
   att_ =
       Parameter<T>("att", glorot_uniform<T>(1, width, std::size_t(options_.out_channels), 1, rng));
+  if (options_.edge_dim > 0) {
+    const std::size_t d = std::size_t(options_.edge_dim);
+    weight_edge_ = Parameter<T>("weight_edge", glorot_uniform<T>(d, width, d, width, rng));
+  }
   if (options_.bias) bias_ = Parameter<T>("bias", Tensor<T>(1, std::size_t(out_width())), false);
 }
 
@@ -53,6 +59,7 @@ std::vector<Parameter<T>*> GATv2Conv<T>::parameters() {
   std::vector<Parameter<T>*> p{&weight_src_};
   if (!options_.share_weights) p.push_back(&weight_dst_);
   p.push_back(&att_);
+  if (options_.edge_dim > 0) p.push_back(&weight_edge_);
   if (options_.bias) p.push_back(&bias_);
   return p;
 }
@@ -64,7 +71,17 @@ Var<T> GATv2Conv<T>::forward(Var<T> x, const Graph& graph, const ForwardContext&
   Tape<T>& tape = x.tape();
   Var<T> x_src = ops::matmul(x, tape.parameter(weight_src_));
   Var<T> x_dst = options_.share_weights ? x_src : ops::matmul(x, tape.parameter(weight_dst_));
-  return attend(x_src, x_dst, graph, context, attention);
+  return attend(x_src, x_dst, graph, nullptr, context, attention);
+}
+
+template <class T>
+Var<T> GATv2Conv<T>::forward(Var<T> x, const Graph& graph, Var<T> edge_attr,
+                             const ForwardContext& context, Attention<T>* attention) {
+  check_input(x.value().rows(), x.value().cols(), graph, options_.in_channels);
+  Tape<T>& tape = x.tape();
+  Var<T> x_src = ops::matmul(x, tape.parameter(weight_src_));
+  Var<T> x_dst = options_.share_weights ? x_src : ops::matmul(x, tape.parameter(weight_dst_));
+  return attend(x_src, x_dst, graph, &edge_attr, context, attention);
 }
 
 template <class T>
@@ -77,19 +94,28 @@ Var<T> GATv2Conv<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Grap
   Var<T> x_dst = options_.share_weights
                      ? x_src
                      : ops::head_dropout_matmul(x.sparse(), tape.parameter(weight_dst_), 1, none);
-  return attend(x_src, x_dst, graph, context, attention);
+  return attend(x_src, x_dst, graph, nullptr, context, attention);
 }
 
 template <class T>
-Var<T> GATv2Conv<T>::attend(Var<T> x_src, Var<T> x_dst, const Graph& graph,
+Var<T> GATv2Conv<T>::attend(Var<T> x_src, Var<T> x_dst, const Graph& graph, const Var<T>* edge_attr,
                             const ForwardContext& context, Attention<T>* attention) {
+  check_edge_input(edge_attr, graph, options_.edge_dim, "GATv2Conv");
   const Graph& g = options_.add_self_loops ? self_loops_.looped(graph) : graph;
   Tape<T>& tape = x_src.tape();
   const kernels::HeadShape shape{options_.heads, options_.out_channels};
   const KeyedDropout<T> drop{context.training ? T(options_.dropout) : T(0), context.dropout_key};
-  Var<T> h =
-      ops::gatv2_attention(x_src, x_dst, tape.parameter(att_), g, shape, T(options_.negative_slope),
-                           drop, attention ? &attention->alpha : nullptr);
+  Tensor<T>* alpha_out = attention ? &attention->alpha : nullptr;
+  Var<T> h;
+  if (edge_attr) {
+    const Var<T> x_edge =
+        ops::matmul(edge_features_on(graph, g, *edge_attr), tape.parameter(weight_edge_));
+    h = ops::gatv2_edge_attention(x_src, x_dst, x_edge, tape.parameter(att_), g, shape,
+                                  T(options_.negative_slope), drop, alpha_out);
+  } else {
+    h = ops::gatv2_attention(x_src, x_dst, tape.parameter(att_), g, shape,
+                             T(options_.negative_slope), drop, alpha_out);
+  }
   if (attention) attention->graph = g;
   if (!options_.concat && options_.heads > 1) h = ops::head_mean(h, options_.heads);
   if (options_.bias) h = ops::add_bias(h, tape.parameter(bias_));

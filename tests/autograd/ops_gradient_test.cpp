@@ -242,6 +242,74 @@ TEST(OpsGradient, Gatv2AttentionWithSharedProjection) {
       });
 }
 
+void check_gat_edge_attention(bool loops, double attention_dropout) {
+  const Graph graph = small_graph(loops);
+  const kernels::HeadShape shape{2, 3};
+  const std::size_t e = std::size_t(graph.num_edges());
+  expect_gradients_match({random_tensor(5, 6, 70), random_tensor(5, 2, 71, -2, 2),
+                          random_tensor(5, 2, 72, -2, 2), random_tensor(e, 2, 73, -2, 2)},
+                         [&](Tape<double>&, const Vars& v) {
+                           return ops::gat_edge_attention(
+                               v[0], v[1], v[2], v[3], graph, shape, 0.2,
+                               KeyedDropout<double>{attention_dropout, 97});
+                         });
+}
+
+TEST(OpsGradient, GatEdgeAttention) {
+  check_gat_edge_attention(true, 0.0);
+}
+TEST(OpsGradient, GatEdgeAttentionWithoutSelfLoopsAndWithDropout) {
+  check_gat_edge_attention(false, 0.3);
+}
+
+TEST(OpsValues, GatEdgeAttentionWithZeroEdgeScoresIsGatAttention) {
+  const Graph graph = small_graph(true);
+  const kernels::HeadShape shape{2, 3};
+  Tape<double> tape;
+  const Var<double> z = tape.constant(random_tensor(5, 6, 74));
+  const Var<double> s = tape.constant(random_tensor(5, 2, 75, -2, 2));
+  const Var<double> d = tape.constant(random_tensor(5, 2, 76, -2, 2));
+  const Var<double> none = tape.constant(Tensor<double>(std::size_t(graph.num_edges()), 2));
+  const KeyedDropout<double> drop{0.4, 5};
+  const Tensor<double> a = ops::gat_edge_attention(z, s, d, none, graph, shape, 0.2, drop).value();
+  const Tensor<double> b = ops::gat_attention(z, s, d, graph, shape, 0.2, drop).value();
+  for (std::size_t k = 0; k < a.size(); ++k) EXPECT_NEAR(a.data()[k], b.data()[k], 1e-12);
+}
+
+void check_gatv2_edge_attention(bool loops, double attention_dropout) {
+  const Graph graph = small_graph(loops);
+  const kernels::HeadShape shape{2, 3};
+  const std::size_t e = std::size_t(graph.num_edges());
+  expect_gradients_match({random_tensor(5, 6, 80), random_tensor(5, 6, 81), random_tensor(e, 6, 82),
+                          random_tensor(1, 6, 83)},
+                         [&](Tape<double>&, const Vars& v) {
+                           return ops::gatv2_edge_attention(
+                               v[0], v[1], v[2], v[3], graph, shape, 0.2,
+                               KeyedDropout<double>{attention_dropout, 96});
+                         });
+}
+
+TEST(OpsGradient, Gatv2EdgeAttention) {
+  check_gatv2_edge_attention(true, 0.0);
+}
+TEST(OpsGradient, Gatv2EdgeAttentionWithoutSelfLoopsAndWithDropout) {
+  check_gatv2_edge_attention(false, 0.3);
+}
+
+TEST(OpsGradient, RowMeans) {
+  // Rows: 0 <- mean(2, 0), 1 <- nothing, 2 <- 1, 3 <- mean(0, 1, 2).
+  auto plan =
+      std::make_shared<const ops::RowMeans>(ops::RowMeans{{0, 2, 2, 3, 6}, {2, 0, 1, 0, 1, 2}});
+  const Tensor<double> x = random_tensor(3, 4, 84);
+  expect_gradients_match({x},
+                         [&](Tape<double>&, const Vars& v) { return ops::row_means(v[0], plan); });
+  Tape<double> tape;
+  const Tensor<double> y = ops::row_means(tape.constant(x), plan).value();
+  EXPECT_NEAR(y(0, 1), (x(2, 1) + x(0, 1)) / 2, 1e-15);
+  EXPECT_EQ(y(1, 3), 0.0);
+  EXPECT_NEAR(y(3, 2), (x(0, 2) + x(1, 2) + x(2, 2)) / 3, 1e-15);
+}
+
 TEST(OpsGradient, WeightedAggregate) {
   const Graph graph = small_graph(true);
   auto w = std::make_shared<const std::vector<double>>(kernels::gcn_edge_weights<double>(graph));

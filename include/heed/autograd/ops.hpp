@@ -83,6 +83,30 @@ template <class T>
 Var<T> gatv2_attention(Var<T> x_src, Var<T> x_dst, Var<T> att, const Graph& graph,
                        kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& dropout,
                        Tensor<T>* alpha_out = nullptr);
+/// GATv2's attention with edge features: x_edge (E x (H * F), by edge id) is
+/// added inside the LeakyReLU, a . LeakyReLU(x_dst[i] + x_src[j] + x_edge[e]);
+/// the weighted sum is still of x_src[j].
+template <class T>
+Var<T> gatv2_edge_attention(Var<T> x_src, Var<T> x_dst, Var<T> x_edge, Var<T> att,
+                            const Graph& graph, kernels::HeadShape shape, T negative_slope,
+                            const KeyedDropout<T>& dropout, Tensor<T>* alpha_out = nullptr);
+/// GAT's attention with a per-edge score term (edge features):
+/// softmax over in-edges of LeakyReLU(s_dst[i] + s_src[j] + s_edge[e]), then
+/// the weighted sum of z_j. s_edge is E x H by edge id.
+template <class T>
+Var<T> gat_edge_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, Var<T> s_edge, const Graph& graph,
+                          kernels::HeadShape shape, T negative_slope,
+                          const KeyedDropout<T>& dropout, Tensor<T>* alpha_out = nullptr);
+/// Which input rows each output row averages: rows[offsets[r] .. offsets[r+1]).
+/// An empty list gives a zero row.
+struct RowMeans {
+  std::vector<std::int64_t> offsets;
+  std::vector<std::int64_t> rows;
+};
+/// out[r] = mean of x[rows of r]; used to give added self loops the mean
+/// of a node's incoming edge features (PyG's fill_value="mean").
+template <class T>
+Var<T> row_means(Var<T> x, std::shared_ptr<const RowMeans> plan);
 /// out_i = sum over in-edges e = (j -> i) of w_e z_j (GCN, mean aggregation).
 /// `graph` must outlive the tape; the weights (one per edge id) are shared.
 template <class T>

@@ -3,7 +3,7 @@
 // graph's CSRs. Layout as in gat_attention.hpp: node rows of H heads x F
 // features, per-edge arrays E x H by edge id.
 //
-//   e_ij[h] = sum_f a[h,f] LeakyReLU(x_dst[i,h,f] + x_src[j,h,f])
+//   e_ij[h] = sum_f a[h,f] LeakyReLU(x_dst[i,h,f] + x_src[j,h,f] (+ x_edge[e,h,f]))
 //   alpha_ij = softmax_j e_ij,   out_i = sum_j drop(alpha_ij) x_src[j]
 //
 // The LeakyReLU sits inside the dot product, so the score does not split into
@@ -20,11 +20,13 @@ namespace heed::kernels {
 /// Forward. Stores alpha before dropout (E x H); dropout element (e, h) has
 /// counter e * H + h. Destination-parallel over the in-CSR, rows balanced by
 /// edges: a thread writes only its rows of out and its rows' edges of alpha.
-/// A node with no in-edges gets out = 0.
+/// A node with no in-edges gets out = 0. x_edge (E x H*F by edge id, the
+/// projected edge features) is optional: it enters the score, not the sum.
 template <class T>
 void gatv2_attention_forward(const Graph& graph, HeadShape shape, std::span<const T> x_src,
                              std::span<const T> x_dst, std::span<const T> att, T negative_slope,
-                             const KeyedDropout<T>& dropout, std::span<T> alpha, std::span<T> out);
+                             const KeyedDropout<T>& dropout, std::span<T> alpha, std::span<T> out,
+                             std::span<const T> x_edge = {});
 
 /// Backward given the forward's alpha and out and grad_out (N x H*F).
 /// Accumulates (+=) into grad_x_src, grad_x_dst (N x H*F) and grad_att (H*F);
@@ -32,13 +34,15 @@ void gatv2_attention_forward(const Graph& graph, HeadShape shape, std::span<cons
 /// A source-parallel walk of the out-CSR computes grad_x_src and grad_att (the
 /// latter summed over fixed blocks of rows, then block by block, so the
 /// result does not depend on the thread count); a destination-parallel walk
-/// of the in-CSR computes grad_x_dst. No atomics.
+/// of the in-CSR computes grad_x_dst and, with x_edge, grad_x_edge (E x H*F,
+/// accumulated). No atomics.
 template <class T>
 void gatv2_attention_backward(const Graph& graph, HeadShape shape, std::span<const T> x_src,
                               std::span<const T> x_dst, std::span<const T> att, T negative_slope,
                               const KeyedDropout<T>& dropout, std::span<const T> alpha,
                               std::span<const T> out, std::span<const T> grad_out,
                               std::span<T> grad_x_src, std::span<T> grad_x_dst,
-                              std::span<T> grad_att, std::span<T> edge_work);
+                              std::span<T> grad_att, std::span<T> edge_work,
+                              std::span<const T> x_edge = {}, std::span<T> grad_x_edge = {});
 
 }  // namespace heed::kernels

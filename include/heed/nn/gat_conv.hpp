@@ -34,6 +34,9 @@ struct GATConvOptions {
   double feature_dropout = 0.0;
   bool add_self_loops = true;
   bool bias = true;
+  /// Features per edge (PyG's edge_dim); 0: none. With it, the score gains a
+  /// term per edge and head: e_ij = LeakyReLU(a_dst.z_i + a_src.z_j + a_edge.(W_e x_ij)).
+  int edge_dim = 0;
 };
 
 /// What a forward pass does besides computing: training mode (dropout on)
@@ -68,6 +71,10 @@ class GATConv {
   /// With `attention` set, the coefficients (before dropout) are stored there.
   Var<T> forward(Var<T> x, const Graph& graph, const ForwardContext& context,
                  Attention<T>* attention = nullptr);
+  /// With edge features: edge_attr is E x edge_dim, one row per edge id of
+  /// `graph` (added self loops get the mean of their node's in-edges').
+  Var<T> forward(Var<T> x, const Graph& graph, Var<T> edge_attr, const ForwardContext& context,
+                 Attention<T>* attention = nullptr);
   /// The same for a model's constant input features; a mostly-zero input is
   /// multiplied through its nonzeros.
   Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
@@ -82,14 +89,16 @@ class GATConv {
  private:
   void check_input(std::size_t rows, std::size_t cols, const Graph& graph) const;
   // Scores, softmax and aggregation of the projected features z = x W.
-  Var<T> attend(Var<T> z, const Graph& graph, const ForwardContext& context,
-                Attention<T>* attention);
+  Var<T> attend(Var<T> z, const Graph& graph, const Var<T>* edge_attr,
+                const ForwardContext& context, Attention<T>* attention);
 
   GATConvOptions options_;
-  Parameter<T> weight_;   // in_channels x (heads * out_channels)
-  Parameter<T> att_src_;  // 1 x (heads * out_channels)
-  Parameter<T> att_dst_;  // 1 x (heads * out_channels)
-  Parameter<T> bias_;     // 1 x out_width()
+  Parameter<T> weight_;       // in_channels x (heads * out_channels)
+  Parameter<T> att_src_;      // 1 x (heads * out_channels)
+  Parameter<T> att_dst_;      // 1 x (heads * out_channels)
+  Parameter<T> bias_;         // 1 x out_width()
+  Parameter<T> weight_edge_;  // edge_dim x (heads * out_channels), with edge_dim
+  Parameter<T> att_edge_;     // 1 x (heads * out_channels), with edge_dim
   SelfLoopCache self_loops_;
   // The attention coefficients' buffers, reused from step to step.
   std::shared_ptr<TensorPool<T>> alpha_pool_ = std::make_shared<TensorPool<T>>();

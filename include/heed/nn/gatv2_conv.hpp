@@ -31,6 +31,9 @@ struct GATv2ConvOptions {
   bool add_self_loops = true;
   bool bias = true;
   bool share_weights = false;
+  /// Features per edge (PyG's edge_dim); 0: none. With it the score is
+  /// a . LeakyReLU(W_d x_i + W_s x_j + W_e x_ij).
+  int edge_dim = 0;
 };
 
 template <class T>
@@ -45,6 +48,10 @@ class GATv2Conv {
   /// graph they belong to are stored there.
   Var<T> forward(Var<T> x, const Graph& graph, const ForwardContext& context,
                  Attention<T>* attention = nullptr);
+  /// With edge features: edge_attr is E x edge_dim, one row per edge id of
+  /// `graph` (added self loops get the mean of their node's in-edges').
+  Var<T> forward(Var<T> x, const Graph& graph, Var<T> edge_attr, const ForwardContext& context,
+                 Attention<T>* attention = nullptr);
   /// The same for a model's constant input features (a mostly-zero input is
   /// multiplied through its nonzeros).
   Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
@@ -57,14 +64,15 @@ class GATv2Conv {
   std::vector<Parameter<T>*> parameters();
 
  private:
-  Var<T> attend(Var<T> x_src, Var<T> x_dst, const Graph& graph, const ForwardContext& context,
-                Attention<T>* attention);
+  Var<T> attend(Var<T> x_src, Var<T> x_dst, const Graph& graph, const Var<T>* edge_attr,
+                const ForwardContext& context, Attention<T>* attention);
 
   GATv2ConvOptions options_;
-  Parameter<T> weight_src_;  // in_channels x (heads * out_channels)
-  Parameter<T> weight_dst_;  // the same shape; unused with share_weights
-  Parameter<T> att_;         // 1 x (heads * out_channels)
-  Parameter<T> bias_;        // 1 x out_width()
+  Parameter<T> weight_src_;   // in_channels x (heads * out_channels)
+  Parameter<T> weight_dst_;   // the same shape; unused with share_weights
+  Parameter<T> att_;          // 1 x (heads * out_channels)
+  Parameter<T> bias_;         // 1 x out_width()
+  Parameter<T> weight_edge_;  // edge_dim x (heads * out_channels), with edge_dim
   SelfLoopCache self_loops_;
 };
 
