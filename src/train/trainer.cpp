@@ -1,6 +1,7 @@
 #include "heed/train/trainer.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <span>
 #include <string>
 #include <vector>
@@ -21,6 +22,22 @@ void check_rows(const data::Dataset& dataset, std::span<const NodeId> rows, cons
   for (NodeId r : rows) {
     if (dataset.y[std::size_t(r)] < 0) {
       throw Error(dataset.name + ": " + what + " node " + std::to_string(r) + " has no label");
+    }
+  }
+}
+
+// A NaN or infinite gradient would poison every parameter at the next step;
+// stop with the epoch and the parameter instead.
+void check_gradients(const std::vector<Parameter<float>*>& params, const std::string& dataset,
+                     int epoch) {
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    for (float g : params[k]->grad.values()) {
+      if (!std::isfinite(g)) {
+        throw Error(dataset + ": epoch " + std::to_string(epoch) + ": the gradient of parameter " +
+                    std::to_string(k) + " ('" + params[k]->name +
+                    "') is not finite; the model diverged: try a lower --lr, normalisation or "
+                    "fewer layers");
+      }
     }
   }
 }
@@ -82,8 +99,14 @@ FitResult fit(nn::NodeModel<float>& model, const data::Dataset& dataset,
       Var<float> logp = model.forward(tape, x, graph, nn::ForwardContext{true, rng.next_key()});
       Var<float> loss = ops::nll_loss(logp, labels, std::span<const NodeId>(split.train));
       train_loss = loss.value()(0, 0);
+      if (!std::isfinite(train_loss)) {
+        throw Error(dataset.name + ": epoch " + std::to_string(epoch) +
+                    ": the training loss is not finite (" + std::to_string(train_loss) +
+                    "); the model diverged: try a lower --lr, normalisation or fewer layers");
+      }
       tape.backward(loss);
     }
+    check_gradients(params, dataset.name, epoch);
     adam.step();
 
     const Evaluation val = evaluate(predict(model, x, graph), labels, split.valid);

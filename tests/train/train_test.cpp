@@ -108,6 +108,27 @@ TEST(Fit, SameSeedSameNumbers) {
   EXPECT_EQ(a.second, b.second);
 }
 
+TEST(Fit, ADivergingRunStopsWithAnErrorNamingTheEpoch) {
+  data::SyntheticOptions so;
+  so.nodes = 400;
+  so.valid = 100;
+  so.test = 100;
+  const data::Dataset d = data::make_csbm(so);
+  Rng rng(1);
+  nn::GAT<float> model(gat_for(d), rng);
+  TrainOptions options;
+  options.max_epochs = 50;
+  options.adam.lr = 1e30;  // the first step sends the weights to the edge of float's range
+  try {
+    fit(model, d, options, rng);
+    FAIL() << "a run with lr 1e30 finished";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_EQ(m.rfind("csbm: epoch ", 0), 0u) << m;
+    EXPECT_NE(m.find("not finite"), std::string::npos) << m;
+  }
+}
+
 TEST(Fit, StopsAfterPatienceAndRestoresTheKeptEpoch) {
   const data::Dataset d = small_csbm();
   Rng rng(1);

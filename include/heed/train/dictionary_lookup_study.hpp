@@ -16,7 +16,7 @@ struct DictionaryLookupStudy {
   int heads = 1;
   int hidden = 32;  // features per head
   double lr = 0.005;
-  int max_epochs = 2000;
+  int max_epochs = 1000;
   /// Stop once the training accuracy reaches this (1: never early).
   double stop_at = 1.0;
   std::uint64_t seed = 0;  // initialisation
