@@ -179,7 +179,18 @@ EdgeList read_edges(const fs::path& path, const Meta& meta) {
   return edges;
 }
 
-std::vector<NodeId> read_node_list(const fs::path& path, const Meta& meta) {
+// Which part of a split (1: train, 2: valid, 3: test) holds each node, and
+// on which line, so that a node listed twice, or in two parts, is named with
+// both places.
+struct SplitMembership {
+  std::vector<std::int8_t> part;
+  std::vector<long> line;
+};
+
+std::vector<NodeId> read_node_list(const fs::path& path, const Meta& meta,
+                                   const std::vector<std::int32_t>& labels, int part_id,
+                                   SplitMembership& taken) {
+  static constexpr const char* kParts[] = {"", "train", "valid", "test"};
   GzipLineReader reader(path);
   std::vector<NodeId> nodes;
   std::string_view line;
@@ -189,6 +200,20 @@ std::vector<NodeId> read_node_list(const fs::path& path, const Meta& meta) {
       if (c == 0) id = parse_node(reader, c, text, meta.num_nodes);
     });
     require_columns(reader, columns, 1);
+    const std::size_t n = std::size_t(id);
+    if (taken.part[n] == part_id) {
+      reader.fail("node " + std::to_string(id) + " is listed twice (also on line " +
+                  std::to_string(taken.line[n]) + ")");
+    }
+    if (taken.part[n] != 0) {
+      reader.fail("node " + std::to_string(id) + " is also in " + kParts[taken.part[n]] +
+                  ".csv.gz (line " + std::to_string(taken.line[n]) + "): the parts overlap");
+    }
+    if (labels[n] < 0) {
+      reader.fail("node " + std::to_string(id) + " has no label (-1 in node-label.csv.gz)");
+    }
+    taken.part[n] = std::int8_t(part_id);
+    taken.line[n] = reader.line_number();
     nodes.push_back(id);
   }
   return nodes;
@@ -257,17 +282,11 @@ Dataset load_dataset(const std::string& name_or_path, const LoadOptions& options
     std::sort(names.begin(), names.end());
     for (const fs::path& s : names) {
       Split split;
-      split.train = read_node_list(s / "train.csv.gz", meta);
-      split.valid = read_node_list(s / "valid.csv.gz", meta);
-      split.test = read_node_list(s / "test.csv.gz", meta);
-      for (const auto* part : {&split.train, &split.valid, &split.test}) {
-        for (NodeId n : *part) {
-          if (d.y[std::size_t(n)] < 0) {
-            throw Error((s / "...").parent_path().string() + ": node " + std::to_string(n) +
-                        " is in a split but has no label");
-          }
-        }
-      }
+      SplitMembership taken{std::vector<std::int8_t>(std::size_t(meta.num_nodes), 0),
+                            std::vector<long>(std::size_t(meta.num_nodes), 0)};
+      split.train = read_node_list(s / "train.csv.gz", meta, d.y, 1, taken);
+      split.valid = read_node_list(s / "valid.csv.gz", meta, d.y, 2, taken);
+      split.test = read_node_list(s / "test.csv.gz", meta, d.y, 3, taken);
       d.splits.emplace(s.filename().string(), std::move(split));
     }
   }

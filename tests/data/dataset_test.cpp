@@ -15,77 +15,28 @@
 
 #include "heed/data/synthetic.hpp"
 #include "heed/error.hpp"
+#include "support/tiny_dataset.hpp"
 
 namespace heed::data {
 namespace {
 
 namespace fs = std::filesystem;
-
-void write_gz(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  gzFile f = gzopen(path.c_str(), "wb");
-  ASSERT_NE(f, nullptr) << path;
-  ASSERT_EQ(gzwrite(f, text.data(), unsigned(text.size())), int(text.size()));
-  gzclose(f);
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-}
-
-class TinyDataset : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("heed-data-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    write_text(dir_ / "meta.json",
-               R"({"name": "tiny", "num_nodes": 4, "num_features": 2, "num_classes": 2})");
-    write_gz(dir_ / "edge.csv.gz", "0,1\n1,0\n1,2\n2,1\n2,3\n3,2\n");
-    write_gz(dir_ / "node-feat.csv.gz", "1,3\n0,0\n2,2\n0.5,1.5\n");
-    write_gz(dir_ / "node-label.csv.gz", "0\n1\n-1\n1\n");
-    write_gz(dir_ / "split/public/train.csv.gz", "0\n1\n");
-    write_gz(dir_ / "split/public/valid.csv.gz", "3\n");
-    write_gz(dir_ / "split/public/test.csv.gz", "1\n");
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  // Loads the dataset and returns the error message (empty if none).
-  std::string load_error() {
-    try {
-      load_dataset(dir_.string());
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return {};
-  }
-
-  // The message must name `file` and, if given, its line number.
-  void expect_error(const std::string& file, int line, const std::string& problem) {
-    const std::string msg = load_error();
-    ASSERT_FALSE(msg.empty()) << "no error for a bad " << file;
-    const std::string where = (dir_ / file).string() + (line > 0 ? ":" + std::to_string(line) : "");
-    EXPECT_NE(msg.find(where), std::string::npos) << "message: " << msg << "\nwanted: " << where;
-    EXPECT_NE(msg.find(problem), std::string::npos)
-        << "message: " << msg << "\nwanted: " << problem;
-  }
-
-  fs::path dir_;
-};
+using testing::TinyDataset;
+using testing::write_gz;
+using testing::write_text;
 
 TEST_F(TinyDataset, ReadsEveryPart) {
   const Dataset d = load_dataset(dir_.string());
   EXPECT_EQ(d.name, "tiny");
-  EXPECT_EQ(d.num_nodes(), 4);
+  EXPECT_EQ(d.num_nodes(), 5);
   EXPECT_EQ(d.num_features(), 2);
   EXPECT_EQ(d.num_classes, 2);
-  EXPECT_EQ(d.graph.num_edges(), 6);
-  EXPECT_EQ(d.y, (std::vector<std::int32_t>{0, 1, -1, 1}));
+  EXPECT_EQ(d.graph.num_edges(), 8);
+  EXPECT_EQ(d.y, (std::vector<std::int32_t>{0, 1, -1, 1, 0}));
   EXPECT_FLOAT_EQ(d.x(3, 1), 1.5f);
   EXPECT_EQ(d.split("public").train, (std::vector<NodeId>{0, 1}));
   EXPECT_EQ(d.split("public").valid, (std::vector<NodeId>{3}));
+  EXPECT_EQ(d.split("public").test, (std::vector<NodeId>{4}));
   EXPECT_THROW(d.split("random"), Error);
 }
 
@@ -116,10 +67,10 @@ TEST_F(TinyDataset, WrongColumnCountNamesFileAndLine) {
 }
 
 TEST_F(TinyDataset, NodeIdOutOfRangeNamesFileAndLine) {
-  write_gz(dir_ / "edge.csv.gz", "0,1\n1,0\n1,4\n");
-  expect_error("edge.csv.gz", 3, "node id 4");
+  write_gz(dir_ / "edge.csv.gz", "0,1\n1,0\n1,5\n");
+  expect_error("edge.csv.gz", 3, "node id 5");
   write_gz(dir_ / "edge.csv.gz", "0,1\n");
-  write_gz(dir_ / "split/public/test.csv.gz", "1\n-2\n");
+  write_gz(dir_ / "split/public/test.csv.gz", "4\n-2\n");
   expect_error("split/public/test.csv.gz", 2, "node id -2");
 }
 

@@ -90,6 +90,28 @@ TEST(HeedCli, BadFlagsAreRejected) {
   EXPECT_NE(run("").status, 0);  // a subcommand is required
 }
 
+// Flags out of range: the message names the flag and the problem.
+TEST(HeedCli, FlagsOutOfRangeAreNamed) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"train --heads 0", "--heads: Value 0 not in range 1 to"},
+      {"train --dropout 1.5", "--dropout: Value 1.5 not in range"},
+      {"train --lr -0.1", "--lr: must be a number greater than 0, got '-0.1'"},
+      {"train --lr nan", "--lr: must be a number greater than 0, got 'nan'"},
+      {"train --weight-decay -1", "--weight-decay: must be a number of at least 0, got '-1'"},
+      {"train --layers 0", "--layers: Value 0 not in range 1 to 1024"},
+      {"train --norm batch", "--norm: batch not in {none,layer}"},
+      {"train --model transformer", "--model: transformer not in {gat,gatv2,gcn,sage}"},
+      {"train --runs 0", "--runs: Value 0 not in range 1 to"},
+      {"explain --model m.heed --node -3 --out n.svg",
+       "--node: must be a number of at least 0, got '-3'"},
+  };
+  for (const auto& [args, message] : cases) {
+    const Result r = run(args);
+    EXPECT_NE(r.status, 0) << args;
+    EXPECT_NE(r.out.find(message), std::string::npos) << args << "\n" << r.out;
+  }
+}
+
 TEST(HeedCli, SameSeedSameJson) {
   auto accuracies = [] {
     const Result r = run("train --nodes 300 --epochs 10 --threads 1 --json", false);

@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include "flag_checks.hpp"
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -90,7 +92,7 @@ CLI::App* add_experiment_command(CLI::App& app, ExperimentConfig& c) {
       ->check(CLI::Range(1, 4096));
   lookup->add_option("--lr", c.lookup.lr, "Adam learning rate")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   lookup->add_option("--epochs", c.lookup.max_epochs, "Most full-batch epochs")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));

@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include "flag_checks.hpp"
+
 #include "heed/data/atomic_file.hpp"
 #include "heed/error.hpp"
 #include "neighbourhood_svg.hpp"
@@ -16,7 +18,7 @@ CLI::App* add_explain_command(CLI::App& app, ExplainConfig& c) {
   add_model_options(*cmd, c.model);
   cmd->add_option("--node", c.node, "The node to explain")
       ->required()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   cmd->add_option("--hops", c.hops, "Hops of in-neighbours to draw (at most the model's layers)")
       ->capture_default_str()
       ->check(CLI::Range(1, 8));

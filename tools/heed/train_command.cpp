@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include "flag_checks.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -98,11 +100,11 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
 
   cmd->add_option("--lr", c.training.adam.lr, "Adam learning rate")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber)
+      ->check(positive_number())
       ->group("Optimisation");
   cmd->add_option("--weight-decay", c.training.adam.weight_decay, "L2 weight decay (not on biases)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative_number())
       ->group("Optimisation");
   cmd->add_option("--epochs", c.training.max_epochs, "Most epochs per run")
       ->capture_default_str()
@@ -137,7 +139,7 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
       ->group(syn);
   cmd->add_option("--signal", c.source.synthetic.signal, "Spread of class means (noise std is 1)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative_number())
       ->group(syn);
 
   cmd->final_callback([cmd, &c] {
