@@ -54,6 +54,25 @@ void Adam<T>::zero_grad() {
   for (Parameter<T>* p : parameters_) p->zero_grad();
 }
 
+template <class T>
+void Adam<T>::restore(State state) {
+  if (state.m.size() != parameters_.size() || state.v.size() != parameters_.size()) {
+    throw Error("Adam: the saved state has " + std::to_string(state.m.size()) +
+                " moments, the optimiser " + std::to_string(parameters_.size()) + " parameters");
+  }
+  for (std::size_t k = 0; k < parameters_.size(); ++k) {
+    const Tensor<T>& p = parameters_[k]->value;
+    if (!state.m[k].same_shape(p) || !state.v[k].same_shape(p)) {
+      throw Error("Adam: the saved moments of parameter " + std::to_string(k) + " ('" +
+                  parameters_[k]->name + "') have the wrong shape");
+    }
+  }
+  if (state.step < 0) throw Error("Adam: negative step count in the saved state");
+  m_ = std::move(state.m);
+  v_ = std::move(state.v);
+  step_ = state.step;
+}
+
 template class Adam<float>;
 template class Adam<double>;
 

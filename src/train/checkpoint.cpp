@@ -75,11 +75,53 @@ class Reader {
   std::size_t at_ = 0;
 };
 
+using NamedTensors = std::vector<std::pair<std::string, Tensor<float>>>;
+
+// A count, then per tensor: name length, name, rows, columns, values.
+void put_tensors(std::string& out, const NamedTensors& tensors) {
+  put<std::uint32_t>(out, std::uint32_t(tensors.size()));
+  for (const auto& [name, value] : tensors) {
+    if (name.size() > std::numeric_limits<std::uint16_t>::max()) {
+      throw Error("checkpoint: tensor name too long: " + name.substr(0, 40) + "...");
+    }
+    put<std::uint16_t>(out, std::uint16_t(name.size()));
+    out.append(name);
+    put<std::uint64_t>(out, value.rows());
+    put<std::uint64_t>(out, value.cols());
+    out.append(reinterpret_cast<const char*>(value.data()), value.size() * sizeof(float));
+  }
+}
+
+NamedTensors get_tensors(Reader& r, std::size_t body_size, const char* kind,
+                         const std::string& context) {
+  NamedTensors tensors;
+  const auto count = r.get<std::uint32_t>(std::string("the ") + kind + " count");
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const std::string which = std::string(kind) + " " + std::to_string(i);
+    const auto name_size = r.get<std::uint16_t>(which + "'s name length");
+    std::string name(r.take(name_size, which + "'s name"));
+    const auto rows = r.get<std::uint64_t>(which + " ('" + name + "')'s rows");
+    const auto cols = r.get<std::uint64_t>(which + " ('" + name + "')'s columns");
+    // The values must fit in what is left, which also bounds rows * cols.
+    const std::size_t left = body_size - r.at();
+    if (cols != 0 && rows > left / sizeof(float) / cols) {
+      throw Error(context + ": " + which + " ('" + name + "') claims " + std::to_string(rows) +
+                  " x " + std::to_string(cols) + " values, more than the file holds");
+    }
+    const std::string_view values =
+        r.take(rows * cols * sizeof(float), which + " ('" + name + "')'s values");
+    Tensor<float> t(rows, cols);
+    if (!values.empty()) std::memcpy(t.data(), values.data(), values.size());
+    tensors.emplace_back(std::move(name), std::move(t));
+  }
+  return tensors;
+}
+
 }  // namespace
 
 Checkpoint make_checkpoint(const nn::ModelSpec& spec, nn::NodeModel<float>& model,
                            std::string metadata) {
-  Checkpoint c{spec, std::move(metadata), {}};
+  Checkpoint c{spec, std::move(metadata), {}, {}};
   for (Parameter<float>* p : model.parameters()) c.parameters.emplace_back(p->name, p->value);
   return c;
 }
@@ -98,17 +140,8 @@ std::string encode_checkpoint(const Checkpoint& checkpoint) {
   put<std::uint32_t>(out, kCheckpointVersion);
   put<std::uint32_t>(out, std::uint32_t(header_text.size()));
   out.append(header_text);
-  put<std::uint32_t>(out, std::uint32_t(checkpoint.parameters.size()));
-  for (const auto& [name, value] : checkpoint.parameters) {
-    if (name.size() > std::numeric_limits<std::uint16_t>::max()) {
-      throw Error("checkpoint: parameter name too long: " + name.substr(0, 40) + "...");
-    }
-    put<std::uint16_t>(out, std::uint16_t(name.size()));
-    out.append(name);
-    put<std::uint64_t>(out, value.rows());
-    put<std::uint64_t>(out, value.cols());
-    out.append(reinterpret_cast<const char*>(value.data()), value.size() * sizeof(float));
-  }
+  put_tensors(out, checkpoint.parameters);
+  put_tensors(out, checkpoint.state);
   put<std::uint32_t>(out, crc32_of(out));
   return out;
 }
@@ -155,31 +188,69 @@ Checkpoint decode_checkpoint(std::string_view bytes, const std::string& context)
   Checkpoint c;
   c.spec = nn::model_spec_from_json_text(header["model"].dump(), context);
   c.metadata = header["metadata"].dump();
-  const auto count = r.get<std::uint32_t>("the parameter count");
-  for (std::uint32_t i = 0; i < count; ++i) {
-    const std::string which = "parameter " + std::to_string(i);
-    const auto name_size = r.get<std::uint16_t>(which + "'s name length");
-    std::string name(r.take(name_size, which + "'s name"));
-    const auto rows = r.get<std::uint64_t>(which + " ('" + name + "')'s rows");
-    const auto cols = r.get<std::uint64_t>(which + " ('" + name + "')'s columns");
-    // The values must fit in what is left, which also bounds rows * cols.
-    const std::size_t left = body.size() - r.at();
-    if (cols != 0 && rows > left / sizeof(float) / cols) {
-      throw Error(context + ": parameter " + std::to_string(i) + " ('" + name + "') claims " +
-                  std::to_string(rows) + " x " + std::to_string(cols) +
-                  " values, more than the file holds");
-    }
-    const std::string_view values =
-        r.take(rows * cols * sizeof(float), which + " ('" + name + "')'s values");
-    Tensor<float> t(rows, cols);
-    if (!values.empty()) std::memcpy(t.data(), values.data(), values.size());
-    c.parameters.emplace_back(std::move(name), std::move(t));
-  }
+  c.parameters = get_tensors(r, body.size(), "parameter", context);
+  c.state = get_tensors(r, body.size(), "state tensor", context);
   if (r.at() != body.size()) {
     throw Error(context + ": " + std::to_string(body.size() - r.at()) +
                 " unexpected bytes after the last parameter");
   }
   return c;
+}
+
+void put_training_state(Checkpoint& checkpoint, const TrainingState& state) {
+  nlohmann::json metadata = nlohmann::json::parse(checkpoint.metadata);
+  metadata["training_state"] = {{"epoch", state.epoch},
+                                {"adam_step", state.adam.step},
+                                {"epochs_without_improvement", state.epochs_without_improvement},
+                                {"best_loss", state.best_loss},
+                                {"best_accuracy", state.best_accuracy},
+                                {"best_epoch", state.best_epoch},
+                                {"kept_val_loss", state.kept_val_loss},
+                                {"kept_val_accuracy", state.kept_val_accuracy},
+                                {"rng", state.rng},
+                                {"seconds", state.seconds}};
+  checkpoint.metadata = metadata.dump();
+  checkpoint.state.clear();
+  for (const Tensor<float>& t : state.adam.m) checkpoint.state.emplace_back("adam_m", t);
+  for (const Tensor<float>& t : state.adam.v) checkpoint.state.emplace_back("adam_v", t);
+  for (const Tensor<float>& t : state.kept) checkpoint.state.emplace_back("kept", t);
+}
+
+std::optional<TrainingState> training_state(const Checkpoint& checkpoint,
+                                            const std::string& context) {
+  const nlohmann::json metadata = nlohmann::json::parse(checkpoint.metadata);
+  if (!metadata.contains("training_state")) return std::nullopt;
+  TrainingState s;
+  try {
+    const nlohmann::json& j = metadata.at("training_state");
+    s.epoch = j.at("epoch").get<int>();
+    s.adam.step = j.at("adam_step").get<long>();
+    s.epochs_without_improvement = j.at("epochs_without_improvement").get<int>();
+    s.best_loss = j.at("best_loss").get<double>();
+    s.best_accuracy = j.at("best_accuracy").get<double>();
+    s.best_epoch = j.at("best_epoch").get<int>();
+    s.kept_val_loss = j.at("kept_val_loss").get<double>();
+    s.kept_val_accuracy = j.at("kept_val_accuracy").get<double>();
+    s.rng = j.at("rng").get<std::string>();
+    s.seconds = j.at("seconds").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(context + ": the training state is incomplete (" + e.what() + ")");
+  }
+  const std::size_t n = checkpoint.parameters.size();
+  if (checkpoint.state.size() != 3 * n) {
+    throw Error(context + ": the training state holds " + std::to_string(checkpoint.state.size()) +
+                " tensors, " + std::to_string(3 * n) + " expected");
+  }
+  for (std::size_t k = 0; k < 3 * n; ++k) {
+    const auto& [name, value] = checkpoint.state[k];
+    const char* want = k < n ? "adam_m" : k < 2 * n ? "adam_v" : "kept";
+    if (name != want || !value.same_shape(checkpoint.parameters[k % n].second)) {
+      throw Error(context + ": state tensor " + std::to_string(k) + " ('" + name +
+                  "') is not the expected '" + want + "' of parameter " + std::to_string(k % n));
+    }
+    (k < n ? s.adam.m : k < 2 * n ? s.adam.v : s.kept).push_back(value);
+  }
+  return s;
 }
 
 void save_checkpoint(const std::filesystem::path& path, const Checkpoint& checkpoint) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <span>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -66,7 +67,8 @@ Evaluation evaluate(const Tensor<float>& log_probs, std::span<const std::int32_t
 
 FitResult fit(nn::NodeModel<float>& model, const data::Dataset& dataset,
               const TrainOptions& options, Rng& rng,
-              const std::function<void(const EpochReport&)>& on_epoch) {
+              const std::function<void(const EpochReport&)>& on_epoch,
+              const TrainingState* resume) {
   if (options.max_epochs < 1) {
     throw Error("training: max_epochs must be >= 1, got " + std::to_string(options.max_epochs));
   }
@@ -91,7 +93,35 @@ FitResult fit(nn::NodeModel<float>& model, const data::Dataset& dataset,
   keep();
 
   FitResult result;
-  for (int epoch = 1; epoch <= options.max_epochs; ++epoch) {
+  int first_epoch = 1;
+  double seconds_before = 0;  // spent before a resume
+  if (resume) {
+    if (resume->kept.size() != params.size()) {
+      throw Error("resume: the saved state keeps " + std::to_string(resume->kept.size()) +
+                  " parameters, the model has " + std::to_string(params.size()));
+    }
+    for (std::size_t k = 0; k < params.size(); ++k) {
+      if (!resume->kept[k].same_shape(params[k]->value)) {
+        throw Error("resume: kept parameter " + std::to_string(k) + " has the wrong shape");
+      }
+    }
+    adam.restore(resume->adam);
+    stopping.restore(resume->epochs_without_improvement, resume->best_loss, resume->best_accuracy);
+    kept = resume->kept;
+    std::istringstream in(resume->rng);
+    in >> rng.engine();
+    if (!in) throw Error("resume: the saved random state is unreadable");
+    result.best_epoch = resume->best_epoch;
+    result.val_loss = resume->kept_val_loss;
+    result.val_accuracy = resume->kept_val_accuracy;
+    result.epochs_run = resume->epoch;
+    first_epoch = resume->epoch + 1;
+    seconds_before = resume->seconds;
+  }
+  auto elapsed = [&] {
+    return seconds_before + std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  for (int epoch = first_epoch; epoch <= options.max_epochs; ++epoch) {
     adam.zero_grad();
     double train_loss = 0;
     {
@@ -120,10 +150,18 @@ FitResult fit(nn::NodeModel<float>& model, const data::Dataset& dataset,
     result.epochs_run = epoch;
     if (on_epoch) {
       on_epoch(EpochReport{epoch, train_loss, val.loss, val.accuracy,
-                           stopping.epochs_without_improvement(),
-                           std::chrono::duration<double>(Clock::now() - start).count()});
+                           stopping.epochs_without_improvement(), elapsed()});
     }
     if (decision.stop) break;
+    if (options.checkpoint_every > 0 && options.on_checkpoint &&
+        epoch % options.checkpoint_every == 0) {
+      std::ostringstream engine;
+      engine << rng.engine();
+      options.on_checkpoint(
+          TrainingState{epoch, adam.state(), stopping.epochs_without_improvement(),
+                        stopping.best_loss(), stopping.best_accuracy(), kept, result.best_epoch,
+                        result.val_loss, result.val_accuracy, engine.str(), elapsed()});
+    }
   }
 
   for (std::size_t i = 0; i < params.size(); ++i) params[i]->value = kept[i];
@@ -135,7 +173,7 @@ FitResult fit(nn::NodeModel<float>& model, const data::Dataset& dataset,
     result.mean_pairwise_distance = mean_pairwise_distance(hidden);
     result.dirichlet_energy = dirichlet_energy(hidden, graph);
   }
-  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  result.seconds = elapsed();
   return result;
 }
 

@@ -2,7 +2,12 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <array>
 #include <cstdio>
@@ -332,6 +337,85 @@ TEST(HeedModelFiles, ClearErrors) {
     EXPECT_EQ(r.status, 1);
     EXPECT_NE(r.out.find("the model takes 32 features"), std::string::npos) << r.out;
   }
+}
+
+}  // namespace
+
+namespace {
+
+// Starts heed with `args` (split on spaces), output discarded; returns its pid.
+pid_t start_heed(const std::vector<std::string>& args) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::vector<char*> argv{const_cast<char*>(HEED_CLI_PATH)};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    std::freopen("/dev/null", "w", stdout);
+    std::freopen("/dev/null", "w", stderr);
+    ::execv(HEED_CLI_PATH, argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+TEST(HeedCheckpoints, KilledWhileSavingTheCheckpointStaysWholeAndResumesToTheSameResult) {
+  Scratch scratch;
+  const std::string file = (scratch.dir / "run.heed").string();
+  const std::string common = "--nodes 2000 --epochs 150 --patience 30 --threads 2 --seed 5";
+  const Result whole = run("train " + common + " --json", false);
+  ASSERT_EQ(whole.status, 0) << whole.out;
+  const nlohmann::json expected = nlohmann::json::parse(whole.out)["runs"][0];
+
+  // Saving after every epoch, killed with SIGKILL at several moments: each
+  // time the file on disk must be a whole checkpoint (never half written).
+  std::vector<std::string> args{
+      "train", "--nodes", "2000", "--epochs",     "150", "--patience",         "30", "--threads",
+      "2",     "--seed",  "5",    "--checkpoint", file,  "--checkpoint-every", "1"};
+  for (int delay_ms : {0, 7, 23, 41}) {
+    fs::remove(file);
+    const pid_t pid = start_heed(args);
+    ASSERT_GT(pid, 0);
+    // Wait for the first checkpoint, then a little more, then kill.
+    for (int k = 0; k < 3000 && !fs::exists(file); ++k) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(fs::exists(file)) << "no checkpoint appeared";
+    const Result e = run("eval --model '" + file + "' --json", false);
+    ASSERT_EQ(e.status, 0) << "after a kill " << delay_ms << " ms in: " << e.out;
+  }
+  // No temporary files left behind but the checkpoint and, at most, the one
+  // being written when the process died.
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(scratch.dir)) ++entries;
+  EXPECT_LE(entries, 2u);
+
+  const Result resumed = run("train --resume '" + file + "' --threads 2 --json", false);
+  ASSERT_EQ(resumed.status, 0) << resumed.out;
+  const nlohmann::json got = nlohmann::json::parse(resumed.out)["runs"][0];
+  for (const char* field : {"test_accuracy", "val_accuracy", "val_loss", "epochs", "best_epoch"}) {
+    EXPECT_EQ(got[field], expected[field]) << field;
+  }
+}
+
+TEST(HeedCheckpoints, ResumeRefusesOtherSettingsAndFilesWithoutState) {
+  Scratch scratch;
+  ASSERT_EQ(run(std::string("train ") + kSmallGraph + " --save " + scratch.file("m.heed")).status,
+            0);
+  Result r = run("train --resume " + scratch.file("m.heed"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("holds no training state"), std::string::npos) << r.out;
+  r = run("train --resume " + scratch.file("m.heed") + " --lr 0.1");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("--resume takes the run's settings from the file; drop --lr"),
+            std::string::npos)
+      << r.out;
+  r = run("train --runs 2 --checkpoint " + scratch.file("c.heed"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("use it with --runs 1"), std::string::npos) << r.out;
 }
 
 }  // namespace

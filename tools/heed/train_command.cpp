@@ -9,9 +9,11 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <vector>
 
 #include "heed/data/dataset.hpp"
+#include "heed/error.hpp"
 #include "heed/tensor/blas.hpp"
 #include "heed/train/checkpoint.hpp"
 #include "heed/train/metrics.hpp"
@@ -36,6 +38,19 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
   cmd->add_option("--save", c.save,
                   "Write the model of the run with the best validation accuracy to this "
                   "checkpoint file (for heed eval, attention and explain)");
+  cmd->add_option("--checkpoint", c.checkpoint,
+                  "Save the run's training state to this file every --checkpoint-every epochs "
+                  "(with --runs 1), for --resume")
+      ->group("Checkpoints");
+  cmd->add_option("--checkpoint-every", c.checkpoint_every, "Epochs between training states")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 30))
+      ->group("Checkpoints");
+  cmd->add_option("--resume", c.resume,
+                  "Continue the run whose training state this file holds, with the settings "
+                  "saved in it; it reaches the same result as a run never interrupted (same "
+                  "--threads)")
+      ->group("Checkpoints");
   cmd->add_flag("--smoothness", c.training.measure_smoothness,
                 "Report the mean pairwise distance and Dirichlet energy of the last hidden layer "
                 "(over-smoothing)");
@@ -152,6 +167,25 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
     }
     // The attention dropout follows --dropout unless given itself.
     if (cmd->count("--attention-dropout") == 0) c.model.attention_dropout = c.model.dropout;
+    if (c.resume) {
+      // The run's settings come from the file; a flag that would change
+      // them is an error rather than silently ignored.
+      for (const CLI::Option* o : cmd->get_options()) {
+        const std::string name = o->get_name();
+        static const std::set<std::string> allowed{"--resume",     "--threads",          "--json",
+                                                   "--checkpoint", "--checkpoint-every", "--save",
+                                                   "--help",       "--smoothness"};
+        if (o->count() > 0 && !allowed.count(name)) {
+          throw CLI::ValidationError(name,
+                                     "--resume takes the run's settings from the file; "
+                                     "drop " +
+                                         name);
+        }
+      }
+    }
+    if (c.checkpoint && c.runs != 1) {
+      throw CLI::ValidationError("--checkpoint", "saves one run's state; use it with --runs 1");
+    }
   });
   return cmd;
 }
@@ -269,13 +303,74 @@ nn::ModelSpec model_spec(const TrainConfig& c, const data::Dataset& dataset) {
   return spec;
 }
 
+namespace {
+
+// What a training checkpoint records besides the model and its state, so
+// that --resume needs nothing else.
+nlohmann::json run_settings(const TrainConfig& c, const data::Dataset& dataset,
+                            std::uint64_t seed) {
+  return {{"dataset", dataset.name},
+          {"source", to_json(c.source)},
+          {"split", c.training.split},
+          {"seed", seed},
+          {"training",
+           {{"lr", c.training.adam.lr},
+            {"weight_decay", c.training.adam.weight_decay},
+            {"max_epochs", c.training.max_epochs},
+            {"patience", c.training.patience},
+            {"checkpoint_every", c.checkpoint_every}}}};
+}
+
+// The settings of the run saved in `path`, onto `c`; its state into `state`.
+train::Checkpoint resume_settings(const std::string& path, TrainConfig& c,
+                                  train::TrainingState& state) {
+  train::Checkpoint saved = train::load_checkpoint(path);
+  std::optional<train::TrainingState> s = train::training_state(saved, path);
+  if (!s) throw heed::Error(path + ": holds no training state (write one with --checkpoint)");
+  state = std::move(*s);
+  const nlohmann::json m = nlohmann::json::parse(saved.metadata);
+  try {
+    c.source = dataset_source_from_json(m.at("source"), path);
+    c.training.split = m.at("split").get<std::string>();
+    c.seed = m.at("seed").get<std::uint64_t>();
+    const nlohmann::json& t = m.at("training");
+    c.training.adam.lr = t.at("lr").get<double>();
+    c.training.adam.weight_decay = t.at("weight_decay").get<double>();
+    c.training.max_epochs = t.at("max_epochs").get<int>();
+    c.training.patience = t.at("patience").get<int>();
+    if (c.checkpoint_every == TrainConfig{}.checkpoint_every) {
+      c.checkpoint_every = t.at("checkpoint_every").get<int>();
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw heed::Error(path + ": the saved run settings are incomplete (" + e.what() + ")");
+  }
+  const nn::ModelSpec& spec = saved.spec;
+  c.model_name = nn::conv_kind_name(spec.kind);
+  c.model = spec.sizes;
+  c.layers = spec.layers;
+  c.residual = spec.residual;
+  c.norm = spec.norm == nn::Normalisation::kLayer ? "layer" : "none";
+  c.runs = 1;
+  if (!c.checkpoint) c.checkpoint = path;
+  return saved;
+}
+
+}  // namespace
+
 int run_train(const TrainConfig& config) {
   const auto start = std::chrono::steady_clock::now();
   if (config.threads > 0) set_num_threads(config.threads);
   TrainConfig c = config;
-  c.source.synthetic.seed = c.seed;
+  std::optional<train::Checkpoint> resumed;
+  train::TrainingState state;
+  if (c.resume) resumed = resume_settings(*c.resume, c, state);
+  if (!resumed) c.source.synthetic.seed = c.seed;  // a resumed run keeps the recorded graph
   const data::Dataset dataset = load(c.source);
-  const nn::ModelSpec spec = model_spec(c, dataset);
+  const nn::ModelSpec spec = resumed ? resumed->spec : model_spec(c, dataset);
+  if (resumed && (spec.sizes.in_channels != dataset.num_features() ||
+                  spec.sizes.out_channels != dataset.num_classes)) {
+    throw heed::Error(*c.resume + ": the saved model does not fit " + dataset.name);
+  }
 
   train::ProgressLine progress(stderr, c.runs, c.training);
   std::vector<RunRecord> runs;
@@ -285,9 +380,21 @@ int run_train(const TrainConfig& config) {
   for (int r = 0; r < c.runs; ++r) {
     const std::uint64_t seed = c.seed + std::uint64_t(r);
     Rng rng(seed);
-    std::unique_ptr<nn::NodeModel<float>> net = nn::make_model(spec, rng);
-    train::FitResult fit = train::fit(*net, dataset, c.training, rng,
-                                      [&](const train::EpochReport& e) { progress.update(r, e); });
+    std::unique_ptr<nn::NodeModel<float>> net =
+        resumed ? train::restore_model(*resumed, *c.resume) : nn::make_model(spec, rng);
+    train::TrainOptions options = c.training;
+    if (c.checkpoint) {
+      options.checkpoint_every = c.checkpoint_every;
+      options.on_checkpoint = [&](const train::TrainingState& s) {
+        train::Checkpoint cp =
+            train::make_checkpoint(spec, *net, run_settings(c, dataset, seed).dump());
+        train::put_training_state(cp, s);
+        train::save_checkpoint(*c.checkpoint, cp);
+      };
+    }
+    train::FitResult fit = train::fit(
+        *net, dataset, options, rng, [&](const train::EpochReport& e) { progress.update(r, e); },
+        resumed ? &state : nullptr);
     progress.run_finished(fit.seconds);
     runs.push_back({seed, fit});
     accs.push_back(fit.test_accuracy);

@@ -18,7 +18,10 @@ struct TrainConfig {
   bool residual = false;
   std::string norm = "none";  // none | layer
   train::TrainOptions training;
-  std::optional<std::string> save;  // checkpoint of the run with the best validation accuracy
+  std::optional<std::string> save;        // checkpoint of the run with the best validation accuracy
+  std::optional<std::string> checkpoint;  // the run's training state, every checkpoint_every epochs
+  int checkpoint_every = 10;
+  std::optional<std::string> resume;  // continue the run saved there
   int runs = 1;
   std::uint64_t seed = 0;
   int threads = 0;  // 0: the OpenMP default

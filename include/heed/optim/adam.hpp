@@ -26,6 +26,16 @@ class Adam {
   void zero_grad();
   long steps() const { return step_; }
 
+  /// The moments and the step count: what a resumed run needs to continue
+  /// exactly where this one stopped.
+  struct State {
+    std::vector<Tensor<T>> m, v;
+    long step = 0;
+  };
+  State state() const { return {m_, v_, step_}; }
+  /// heed::Error if the moments do not match the parameters' shapes.
+  void restore(State state);
+
  private:
   std::vector<Parameter<T>*> parameters_;
   AdamOptions options_;

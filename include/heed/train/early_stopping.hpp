@@ -21,6 +21,13 @@ class EarlyStopping {
   double best_loss() const { return best_loss_; }
   double best_accuracy() const { return best_acc_; }
 
+  /// Continues from a saved point: epochs without improvement and the bests.
+  void restore(int epochs_without_improvement, double best_loss, double best_accuracy) {
+    bad_epochs_ = epochs_without_improvement;
+    best_loss_ = best_loss;
+    best_acc_ = best_accuracy;
+  }
+
  private:
   int patience_;
   int bad_epochs_ = 0;

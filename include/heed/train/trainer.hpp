@@ -4,6 +4,7 @@
 // epoch, the GAT paper's early stopping, and the kept model scored on test.
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "heed/data/dataset.hpp"
 #include "heed/nn/node_model.hpp"
@@ -12,6 +13,23 @@
 
 namespace heed::train {
 
+/// Everything a run needs to continue exactly where it stopped, besides the
+/// model's own parameters: a resumed run reaches bitwise the same result as
+/// one that was never interrupted (same thread count).
+struct TrainingState {
+  int epoch = 0;  // epochs completed
+  optim::Adam<float>::State adam;
+  int epochs_without_improvement = 0;
+  double best_loss = 0;
+  double best_accuracy = 0;
+  std::vector<Tensor<float>> kept;  // the parameters of the kept epoch
+  int best_epoch = 0;
+  double kept_val_loss = 0;
+  double kept_val_accuracy = 0;
+  std::string rng;  // the generator's state, as its stream text
+  double seconds = 0;
+};
+
 struct TrainOptions {
   optim::AdamOptions adam{.lr = 0.005, .weight_decay = 5e-4};
   int max_epochs = 100000;  // the paper's bound; early stopping ends runs long before
@@ -19,6 +37,10 @@ struct TrainOptions {
   std::string split = "public";
   /// Also measure how smooth the kept model's last hidden layer is.
   bool measure_smoothness = false;
+  /// Every `checkpoint_every` epochs (0: never), `on_checkpoint` receives the
+  /// training state; the model holds that epoch's parameters at the call.
+  int checkpoint_every = 0;
+  std::function<void(const TrainingState&)> on_checkpoint;
 };
 
 /// What one epoch did, for progress displays and logs.
@@ -47,9 +69,11 @@ struct FitResult {
 /// Trains `model` on `dataset` (self loops are added to its graph once) and
 /// leaves it holding the parameters of the kept epoch. Dropout masks are
 /// keyed from `rng`, so a seed fixes the run. `on_epoch`, if set, is called
-/// after every epoch.
+/// after every epoch. With `resume`, the run continues from that state; the
+/// model must already hold the parameters saved with it.
 FitResult fit(nn::NodeModel<float>& model, const data::Dataset& dataset,
               const TrainOptions& options, Rng& rng,
-              const std::function<void(const EpochReport&)>& on_epoch = {});
+              const std::function<void(const EpochReport&)>& on_epoch = {},
+              const TrainingState* resume = nullptr);
 
 }  // namespace heed::train
