@@ -76,6 +76,14 @@ inline T dot(const T* a, const T* b, int runtime_n) {
   return total;
 }
 
+// A two-vector lane shuffle with constant indices: GCC and clang spell it
+// differently.
+#if defined(__clang__)
+#define HEED_SHUFFLE(mask_type, x, y, ...) __builtin_shufflevector(x, y, __VA_ARGS__)
+#else
+#define HEED_SHUFFLE(mask_type, x, y, ...) __builtin_shuffle(x, y, mask_type{__VA_ARGS__})
+#endif
+
 /// sums[h] = the sum of the 8 lanes of v[h], for h < 8, as one vector: a
 /// transpose-and-add tree of shuffles rather than eight horizontal sums
 /// (which cost more than the products feeding them). Each sum adds
@@ -87,17 +95,17 @@ template <class T>
     using Index = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
     using M [[gnu::vector_size(kLanes * sizeof(Index))]] = Index;
     auto level1 = [](V x, V y) {
-      return __builtin_shuffle(x, y, M{0, 8, 2, 10, 4, 12, 6, 14}) +
-             __builtin_shuffle(x, y, M{1, 9, 3, 11, 5, 13, 7, 15});
+      return HEED_SHUFFLE(M, x, y, 0, 8, 2, 10, 4, 12, 6, 14) +
+             HEED_SHUFFLE(M, x, y, 1, 9, 3, 11, 5, 13, 7, 15);
     };
     auto level2 = [](V x, V y) {
-      return __builtin_shuffle(x, y, M{0, 1, 8, 9, 4, 5, 12, 13}) +
-             __builtin_shuffle(x, y, M{2, 3, 10, 11, 6, 7, 14, 15});
+      return HEED_SHUFFLE(M, x, y, 0, 1, 8, 9, 4, 5, 12, 13) +
+             HEED_SHUFFLE(M, x, y, 2, 3, 10, 11, 6, 7, 14, 15);
     };
     const V low = level2(level1(v[0], v[1]), level1(v[2], v[3]));
     const V high = level2(level1(v[4], v[5]), level1(v[6], v[7]));
-    const V sums = __builtin_shuffle(low, high, M{0, 1, 2, 3, 8, 9, 10, 11}) +
-                   __builtin_shuffle(low, high, M{4, 5, 6, 7, 12, 13, 14, 15});
+    const V sums = HEED_SHUFFLE(M, low, high, 0, 1, 2, 3, 8, 9, 10, 11) +
+                   HEED_SHUFFLE(M, low, high, 4, 5, 6, 7, 12, 13, 14, 15);
     std::memcpy(sums_out, &sums, sizeof sums);
   } else {
     for (int h = 0; h < 8; ++h) {

@@ -8,14 +8,9 @@
 #include <filesystem>
 #include <string>
 
-#include "attention_command.hpp"
-#include "bench_command.hpp"
-#include "eval_command.hpp"
-#include "experiment_command.hpp"
-#include "explain_command.hpp"
 #include "heed/error.hpp"
 #include "heed/tensor/blas.hpp"
-#include "train_command.hpp"
+#include "heed_app.hpp"
 
 namespace {
 
@@ -42,34 +37,14 @@ void use_the_right_blas_kernels(char** argv) {
 
 int main(int argc, char** argv) {
   use_the_right_blas_kernels(argv);
-  CLI::App app{"heed: graph attention networks"};
-  app.require_subcommand(1);
-  heed::cli::TrainConfig train;
-  CLI::App* train_command = heed::cli::add_train_command(app, train);
-  heed::cli::BenchConfig bench;
-  CLI::App* bench_command = heed::cli::add_bench_command(app, bench);
-  heed::cli::EvalConfig eval;
-  CLI::App* eval_command = heed::cli::add_eval_command(app, eval);
-  heed::cli::AttentionConfig attention;
-  CLI::App* attention_command = heed::cli::add_attention_command(app, attention);
-  heed::cli::ExplainConfig explain;
-  CLI::App* explain_command = heed::cli::add_explain_command(app, explain);
-  heed::cli::ExperimentConfig experiment;
-  CLI::App* experiment_command = heed::cli::add_experiment_command(app, experiment);
+  heed::cli::HeedApp heed;
   try {
-    app.parse(argc, argv);
+    heed.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return heed.app().exit(e);
   }
   try {
-    if (train_command->parsed()) return heed::cli::run_train(train);
-    if (bench_command->parsed()) return heed::cli::run_bench(bench, executable_path(argv[0]));
-    if (eval_command->parsed()) return heed::cli::run_eval(eval);
-    if (attention_command->parsed()) return heed::cli::run_attention(attention);
-    if (explain_command->parsed()) return heed::cli::run_explain(explain);
-    if (experiment_command->parsed()) {
-      return heed::cli::run_experiment(*experiment_command, experiment);
-    }
+    return heed.run(executable_path(argv[0]));
   } catch (const heed::Error& e) {
     std::fprintf(stderr, "heed: error: %s\n", e.what());
     return 1;
@@ -77,5 +52,4 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "heed: internal error: %s\n", e.what());
     return 2;
   }
-  return 0;
 }

@@ -24,7 +24,8 @@ namespace heed::cli {
 CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
   CLI::App* cmd = app.add_subcommand(
       "train",
-      "Train GAT for node classification: repeated runs, test accuracy of each and mean +- std");
+      "Train a node classifier (GAT, GATv2, GCN, GraphSAGE-mean, deep stacks): repeated runs, "
+      "test accuracy of each and mean +- std");
   add_dataset_options(*cmd, c.source);
   cmd->add_option("--split", c.training.split, "Named split of the dataset")->capture_default_str();
   cmd->add_option("--runs", c.runs, "Number of runs; run r uses seed + r")

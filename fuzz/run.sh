@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Builds heed's libFuzzer targets with clang, makes their seed corpora from
+# real files (heed's own checkpoints, the head of each file of a shared
+# dataset, the README's command lines) and runs each target for
+# HEED_FUZZ_SECONDS seconds (default 60). A crash, leak or sanitizer report
+# fails the script; the input that caused it is left in build-fuzz/artifacts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${HEED_FUZZ_SECONDS:-60}"
+build=build-fuzz
+data="${HEED_FUZZ_DATA:-../shared/data/cora}"
+
+cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DHEED_FUZZ=ON \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build"
+
+corpus="$build/corpus"
+rm -rf "$corpus" "$build/artifacts"
+mkdir -p "$corpus/checkpoint" "$corpus/dataset" "$corpus/command_line" "$build/artifacts"
+
+# Checkpoints written by heed itself: a GAT, a deep GCN stack, a GATv2 with
+# its training state.
+heed="$build/tools/heed/heed"
+export ASAN_OPTIONS=detect_leaks=0
+"$heed" train --nodes 120 --features 8 --classes 3 --epochs 3 --heads 2 --hidden 4 \
+  --save "$corpus/checkpoint/gat.heed" >/dev/null 2>&1 || true
+"$heed" train --model gcn --layers 3 --residual --norm layer --nodes 120 --features 8 \
+  --classes 3 --epochs 3 --save "$corpus/checkpoint/gcn-stack.heed" >/dev/null 2>&1 || true
+"$heed" train --model gatv2 --nodes 120 --features 8 --classes 3 --epochs 4 --heads 2 --hidden 4 \
+  --checkpoint "$corpus/checkpoint/gatv2-state.heed" --checkpoint-every 2 >/dev/null 2>&1 || true
+unset ASAN_OPTIONS
+
+# Dataset files: the first byte picks the file (see dataset_fuzz.cpp): k for
+# file k's text, gzipped by the target; k + 6 for its compressed bytes.
+if [ -d "$data" ]; then
+  files=(meta.json edge.csv.gz node-feat.csv.gz node-label.csv.gz split/public/train.csv.gz
+         split/public/test.csv.gz)
+  for k in "${!files[@]}"; do
+    f="$data/${files[$k]}"
+    [ -f "$f" ] || continue
+    if [ "$k" = 0 ]; then
+      { printf "\\x00"; cat "$f"; } > "$corpus/dataset/meta"
+    else
+      { printf "\\x$(printf %02x "$k")"; head -n 40 < <(zcat "$f"); } > "$corpus/dataset/text-$k"
+      { printf "\\x$(printf %02x $((k + 6)))"; head -c 2000 "$f"; } > "$corpus/dataset/gzip-$k"
+    fi
+  done
+fi
+
+# Command lines from the README, arguments separated by NUL bytes.
+n=0
+grep -E '^heed ' README.md | sed 's/ *#.*//' | while read -r line; do
+  n=$((n + 1))
+  printf '%s' "${line#heed }" | tr ' ' '\0' > "$corpus/command_line/readme-$n"
+done
+
+status=0
+for target in checkpoint dataset command_line; do
+  log="$build/fuzz_$target.log"
+  if ! "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -print_final_stats=1 \
+      -artifact_prefix="$build/artifacts/$target-" -rss_limit_mb=4096 \
+      "$corpus/$target" >"$log" 2>&1; then
+    echo "fuzz_$target FAILED; its log:"
+    tail -n 60 "$log"
+    status=1
+  fi
+  runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo "?")
+  echo "fuzz_$target: $runs executions in $seconds s, corpus $(ls "$corpus/$target" | wc -l) inputs"
+done
+exit "$status"
