@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "heed/error.hpp"
+#include "heed/kernels/dot_product_attention.hpp"
 #include "heed/kernels/exp.hpp"
 #include "heed/kernels/gat_edge_attention.hpp"
 #include "heed/kernels/spmm.hpp"
@@ -601,6 +602,157 @@ Var<T> gat_edge_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, Var<T> s_edge, c
 }
 
 template <class T>
+Var<T> graph_dot_attention(Var<T> q, Var<T> k, Var<T> v, const Graph& graph,
+                           kernels::HeadShape shape, const KeyedDropout<T>& drop,
+                           Tensor<T>* alpha_out) {
+  require_same_tape(q, k, "graph_dot_attention");
+  require_same_tape(q, v, "graph_dot_attention");
+  Tape<T>& tape = q.tape();
+  const std::size_t n = std::size_t(graph.num_nodes()), w = std::size_t(shape.width());
+  require_shape(q.value(), n, w, "graph_dot_attention", "q");
+  require_shape(k.value(), n, w, "graph_dot_attention", "k");
+  require_shape(v.value(), n, w, "graph_dot_attention", "v");
+  if (!(drop.p >= T(0) && drop.p < T(1))) {
+    throw Error("graph_dot_attention: dropout must be in [0, 1), got " + std::to_string(drop.p));
+  }
+  Tensor<T> alpha(std::size_t(graph.num_edges()), std::size_t(shape.heads));
+  Tensor<T> out(n, w);
+  kernels::dot_product_attention_forward<T>(graph, shape, q.value().values(), k.value().values(),
+                                            v.value().values(), drop, alpha.values(), out.values());
+  if (alpha_out != nullptr) *alpha_out = alpha;
+  const bool needs = q.requires_grad() || k.requires_grad() || v.requires_grad();
+  const std::size_t iq = q.id(), ik = k.id(), iv = v.id(), iout = tape.size();
+  return tape.record(
+      std::move(out), needs,
+      [&tape, &graph, iq, ik, iv, iout, shape, drop, alpha = std::move(alpha)](const Tensor<T>& g) {
+        auto grad = [&tape](std::size_t i) {
+          return tape.requires_grad(i) ? tape.grad(i).values() : std::span<T>();
+        };
+        // q, k or v may be the same variable: gradients add up.
+        kernels::dot_product_attention_backward<T>(graph, shape, tape.value(iq).values(),
+                                                   tape.value(ik).values(), tape.value(iv).values(),
+                                                   drop, alpha.values(), tape.value(iout).values(),
+                                                   g.values(), grad(iq), grad(ik), grad(iv));
+      });
+}
+
+namespace {
+
+// Columns [h * d, (h + 1) * d) of x as a contiguous N x d matrix, and back.
+template <class T>
+Tensor<T> head_columns(const Tensor<T>& x, int h, std::size_t d) {
+  Tensor<T> out(x.rows(), d);
+  for (std::size_t r = 0; r < x.rows(); ++r) {
+    std::copy_n(x.data() + r * x.cols() + std::size_t(h) * d, d, out.data() + r * d);
+  }
+  return out;
+}
+template <class T>
+void add_head_columns(const Tensor<T>& part, int h, Tensor<T>& x) {
+  const std::size_t d = part.cols();
+  for (std::size_t r = 0; r < x.rows(); ++r) {
+    T* dst = x.data() + r * x.cols() + std::size_t(h) * d;
+    for (std::size_t c = 0; c < d; ++c) dst[c] += part(r, c);
+  }
+}
+
+}  // namespace
+
+template <class T>
+Var<T> dense_attention(Var<T> q, Var<T> k, Var<T> v, int heads,
+                       std::shared_ptr<const std::vector<std::uint8_t>> mask,
+                       Tensor<T>* attention_out) {
+  require_same_tape(q, k, "dense_attention");
+  require_same_tape(q, v, "dense_attention");
+  Tape<T>& tape = q.tape();
+  const std::size_t n = q.value().rows(), w = q.value().cols();
+  if (heads < 1 || w % std::size_t(heads) != 0) {
+    throw Error("dense_attention: " + std::to_string(w) + " columns do not split into " +
+                std::to_string(heads) + " heads");
+  }
+  require_shape(k.value(), n, w, "dense_attention", "k");
+  require_shape(v.value(), n, w, "dense_attention", "v");
+  if (mask && mask->size() != n * n) {
+    throw Error("dense_attention: the mask has " + std::to_string(mask->size()) + " entries, not " +
+                std::to_string(n) + " x " + std::to_string(n));
+  }
+  const std::size_t d = w / std::size_t(heads);
+  const T scale = T(1) / std::sqrt(T(d));
+  // The attention matrices of all heads, kept for backward.
+  auto attention = std::make_shared<Tensor<T>>(std::size_t(heads) * n, n);
+  Tensor<T> out(n, w);
+  for (int h = 0; h < heads; ++h) {
+    const Tensor<T> qh = head_columns(q.value(), h, d), kh = head_columns(k.value(), h, d),
+                    vh = head_columns(v.value(), h, d);
+    Tensor<T> s(n, n);
+    gemm(Transpose::kNo, Transpose::kYes, scale, qh, kh, T(0), s);
+    // Row softmax over the allowed keys; a row with none stays zero.
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < std::int64_t(n); ++i) {
+      T* row = s.data() + std::size_t(i) * n;
+      const std::uint8_t* allowed = mask ? mask->data() + std::size_t(i) * n : nullptr;
+      T m = -std::numeric_limits<T>::infinity();
+      for (std::size_t j = 0; j < n; ++j) {
+        if (!allowed || allowed[j]) m = std::max(m, row[j]);
+      }
+      T sum = 0;
+      for (std::size_t j = 0; j < n; ++j) {
+        row[j] = (!allowed || allowed[j]) ? std::exp(row[j] - m) : T(0);
+        sum += row[j];
+      }
+      const T inv = sum > T(0) ? T(1) / sum : T(0);
+      for (std::size_t j = 0; j < n; ++j) row[j] *= inv;
+    }
+    Tensor<T> oh(n, d);
+    gemm(Transpose::kNo, Transpose::kNo, T(1), s, vh, T(0), oh);
+    add_head_columns(oh, h, out);
+    std::copy_n(s.data(), n * n, attention->data() + std::size_t(h) * n * n);
+  }
+  if (attention_out != nullptr) *attention_out = *attention;
+  const bool needs = q.requires_grad() || k.requires_grad() || v.requires_grad();
+  const std::size_t iq = q.id(), ik = k.id(), iv = v.id();
+  return tape.record(std::move(out), needs,
+                     [&tape, iq, ik, iv, heads, n, d, scale, attention](const Tensor<T>& g) {
+                       for (int h = 0; h < heads; ++h) {
+                         Tensor<T> a(n, n);
+                         std::copy_n(attention->data() + std::size_t(h) * n * n, n * n, a.data());
+                         const Tensor<T> gh = head_columns(g, h, d);
+                         const Tensor<T> qh = head_columns(tape.value(iq), h, d),
+                                         kh = head_columns(tape.value(ik), h, d),
+                                         vh = head_columns(tape.value(iv), h, d);
+                         if (tape.requires_grad(iv)) {
+                           Tensor<T> gv(n, d);
+                           gemm(Transpose::kYes, Transpose::kNo, T(1), a, gh, T(0), gv);  // A^T G
+                           add_head_columns(gv, h, tape.grad(iv));
+                         }
+                         if (!tape.requires_grad(iq) && !tape.requires_grad(ik)) continue;
+                         // dS = A .* (G V^T - rowsum(A .* G V^T)) * scale
+                         Tensor<T> ds(n, n);
+                         gemm(Transpose::kNo, Transpose::kYes, T(1), gh, vh, T(0), ds);
+#pragma omp parallel for schedule(static)
+                         for (std::int64_t i = 0; i < std::int64_t(n); ++i) {
+                           T* row = ds.data() + std::size_t(i) * n;
+                           const T* ar = a.data() + std::size_t(i) * n;
+                           T c = 0;
+                           for (std::size_t j = 0; j < n; ++j) c += ar[j] * row[j];
+                           for (std::size_t j = 0; j < n; ++j)
+                             row[j] = ar[j] * (row[j] - c) * scale;
+                         }
+                         if (tape.requires_grad(iq)) {
+                           Tensor<T> gq(n, d);
+                           gemm(Transpose::kNo, Transpose::kNo, T(1), ds, kh, T(0), gq);
+                           add_head_columns(gq, h, tape.grad(iq));
+                         }
+                         if (tape.requires_grad(ik)) {
+                           Tensor<T> gk(n, d);
+                           gemm(Transpose::kYes, Transpose::kNo, T(1), ds, qh, T(0), gk);
+                           add_head_columns(gk, h, tape.grad(ik));
+                         }
+                       }
+                     });
+}
+
+template <class T>
 Var<T> row_means(Var<T> x, std::shared_ptr<const RowMeans> plan) {
   Tape<T>& tape = x.tape();
   const Tensor<T>& xv = x.value();
@@ -847,37 +999,41 @@ Var<T> nll_loss(Var<T> log_probs, std::span<const std::int32_t> labels,
       });
 }
 
-#define HEED_INSTANTIATE(T)                                                                       \
-  template Var<T> matmul<T>(Var<T>, Var<T>);                                                      \
-  template Var<T> head_dropout_matmul<T>(Var<T>, Var<T>, int, const KeyedDropout<T>&);            \
-  template Var<T> head_dropout_matmul<T>(std::shared_ptr<const kernels::SparseMatrix<T>>, Var<T>, \
-                                         int, const KeyedDropout<T>&);                            \
-  template bool mostly_zero<T>(const Tensor<T>&);                                                 \
-  template Var<T> add_bias<T>(Var<T>, Var<T>);                                                    \
-  template Var<T> add<T>(Var<T>, Var<T>);                                                         \
-  template Var<T> relu<T>(Var<T>);                                                                \
-  template Var<T> elu<T>(Var<T>, T);                                                              \
-  template Var<T> dropout<T>(Var<T>, const KeyedDropout<T>&);                                     \
-  template Var<T> gat_node_scores<T>(Var<T>, Var<T>, kernels::HeadShape);                         \
-  template Var<T> gat_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T,   \
-                                   const KeyedDropout<T>&, Tensor<T>*);                           \
-  template Var<T> gat_attention<T>(Var<T>, Var<T>, Var<T>, Var<T>, const Graph&,                  \
-                                   kernels::HeadShape, T, const KeyedDropout<T>&, Tensor<T>*,     \
-                                   const std::shared_ptr<TensorPool<T>>&);                        \
-  template Var<T> gatv2_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T, \
-                                     const KeyedDropout<T>&, Tensor<T>*);                         \
-  template Var<T> gatv2_edge_attention<T>(Var<T>, Var<T>, Var<T>, Var<T>, const Graph&,           \
-                                          kernels::HeadShape, T, const KeyedDropout<T>&,          \
-                                          Tensor<T>*);                                            \
-  template Var<T> gat_edge_attention<T>(Var<T>, Var<T>, Var<T>, Var<T>, const Graph&,             \
-                                        kernels::HeadShape, T, const KeyedDropout<T>&,            \
-                                        Tensor<T>*);                                              \
-  template Var<T> row_means<T>(Var<T>, std::shared_ptr<const RowMeans>);                          \
-  template Var<T> weighted_aggregate<T>(Var<T>, const Graph&,                                     \
-                                        std::shared_ptr<const std::vector<T>>);                   \
-  template Var<T> head_mean<T>(Var<T>, int);                                                      \
-  template Var<T> layer_norm<T>(Var<T>, Var<T>, Var<T>, T);                                       \
-  template Var<T> log_softmax<T>(Var<T>);                                                         \
+#define HEED_INSTANTIATE(T)                                                                        \
+  template Var<T> matmul<T>(Var<T>, Var<T>);                                                       \
+  template Var<T> head_dropout_matmul<T>(Var<T>, Var<T>, int, const KeyedDropout<T>&);             \
+  template Var<T> head_dropout_matmul<T>(std::shared_ptr<const kernels::SparseMatrix<T>>, Var<T>,  \
+                                         int, const KeyedDropout<T>&);                             \
+  template bool mostly_zero<T>(const Tensor<T>&);                                                  \
+  template Var<T> add_bias<T>(Var<T>, Var<T>);                                                     \
+  template Var<T> add<T>(Var<T>, Var<T>);                                                          \
+  template Var<T> relu<T>(Var<T>);                                                                 \
+  template Var<T> elu<T>(Var<T>, T);                                                               \
+  template Var<T> dropout<T>(Var<T>, const KeyedDropout<T>&);                                      \
+  template Var<T> gat_node_scores<T>(Var<T>, Var<T>, kernels::HeadShape);                          \
+  template Var<T> gat_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T,    \
+                                   const KeyedDropout<T>&, Tensor<T>*);                            \
+  template Var<T> gat_attention<T>(Var<T>, Var<T>, Var<T>, Var<T>, const Graph&,                   \
+                                   kernels::HeadShape, T, const KeyedDropout<T>&, Tensor<T>*,      \
+                                   const std::shared_ptr<TensorPool<T>>&);                         \
+  template Var<T> gatv2_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T,  \
+                                     const KeyedDropout<T>&, Tensor<T>*);                          \
+  template Var<T> gatv2_edge_attention<T>(Var<T>, Var<T>, Var<T>, Var<T>, const Graph&,            \
+                                          kernels::HeadShape, T, const KeyedDropout<T>&,           \
+                                          Tensor<T>*);                                             \
+  template Var<T> gat_edge_attention<T>(Var<T>, Var<T>, Var<T>, Var<T>, const Graph&,              \
+                                        kernels::HeadShape, T, const KeyedDropout<T>&,             \
+                                        Tensor<T>*);                                               \
+  template Var<T> row_means<T>(Var<T>, std::shared_ptr<const RowMeans>);                           \
+  template Var<T> graph_dot_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, \
+                                         const KeyedDropout<T>&, Tensor<T>*);                      \
+  template Var<T> dense_attention<T>(                                                              \
+      Var<T>, Var<T>, Var<T>, int, std::shared_ptr<const std::vector<std::uint8_t>>, Tensor<T>*);  \
+  template Var<T> weighted_aggregate<T>(Var<T>, const Graph&,                                      \
+                                        std::shared_ptr<const std::vector<T>>);                    \
+  template Var<T> head_mean<T>(Var<T>, int);                                                       \
+  template Var<T> layer_norm<T>(Var<T>, Var<T>, Var<T>, T);                                        \
+  template Var<T> log_softmax<T>(Var<T>);                                                          \
   template Var<T> nll_loss<T>(Var<T>, std::span<const std::int32_t>, std::span<const NodeId>);
 HEED_INSTANTIATE(float)
 HEED_INSTANTIATE(double)

@@ -97,6 +97,23 @@ template <class T>
 Var<T> gat_edge_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, Var<T> s_edge, const Graph& graph,
                           kernels::HeadShape shape, T negative_slope,
                           const KeyedDropout<T>& dropout, Tensor<T>* alpha_out = nullptr);
+/// Scaled dot-product attention on the graph's in-edges, per head (q, k, v
+/// are N x (H * d)): alpha_ij = softmax_j(q_i . k_j / sqrt(d)), out_i =
+/// sum_j alpha_ij v_j. `alpha_out` receives the coefficients (E x H, before
+/// dropout). `graph` must outlive the tape.
+template <class T>
+Var<T> graph_dot_attention(Var<T> q, Var<T> k, Var<T> v, const Graph& graph,
+                           kernels::HeadShape shape, const KeyedDropout<T>& dropout = {},
+                           Tensor<T>* alpha_out = nullptr);
+/// The same on dense N x N score matrices through BLAS, as a transformer
+/// computes it. `mask` (N * N, row i = query i, column j = key j; nonzero:
+/// allowed), if set, hides the other pairs; a row with nothing allowed gets
+/// zeros. `attention_out` receives the (H * N) x N attention matrices, head
+/// by head.
+template <class T>
+Var<T> dense_attention(Var<T> q, Var<T> k, Var<T> v, int heads,
+                       std::shared_ptr<const std::vector<std::uint8_t>> mask = nullptr,
+                       Tensor<T>* attention_out = nullptr);
 /// Which input rows each output row averages: rows[offsets[r] .. offsets[r+1]).
 /// An empty list gives a zero row.
 struct RowMeans {
