@@ -11,7 +11,7 @@ build=build-fuzz
 data="${HEED_FUZZ_DATA:-../shared/data/cora}"
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DHEED_FUZZ=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" >/dev/null
 cmake --build "$build"
 
 corpus="$build/corpus"

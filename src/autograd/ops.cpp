@@ -695,9 +695,13 @@ Var<T> dense_attention(Var<T> q, Var<T> k, Var<T> v, int heads,
       for (std::size_t j = 0; j < n; ++j) {
         if (!allowed || allowed[j]) m = std::max(m, row[j]);
       }
+      // exp over the whole row with the vectorised exp, then the mask.
+      for (std::size_t j = 0; j < n; ++j)
+        row[j] = m == -std::numeric_limits<T>::infinity() ? T(0) : row[j] - m;
+      kernels::exp_in_place(row, std::int64_t(n));
       T sum = 0;
       for (std::size_t j = 0; j < n; ++j) {
-        row[j] = (!allowed || allowed[j]) ? std::exp(row[j] - m) : T(0);
+        if (allowed && !allowed[j]) row[j] = T(0);
         sum += row[j];
       }
       const T inv = sum > T(0) ? T(1) / sum : T(0);

@@ -93,7 +93,7 @@ template <class T>
   using V = Lanes<T>;
   if constexpr (kLanes == 8) {
     using Index = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
-    using M [[gnu::vector_size(kLanes * sizeof(Index))]] = Index;
+    using M [[gnu::vector_size(kLanes * sizeof(Index)), maybe_unused]] = Index;
     auto level1 = [](V x, V y) {
       return HEED_SHUFFLE(M, x, y, 0, 8, 2, 10, 4, 12, 6, 14) +
              HEED_SHUFFLE(M, x, y, 1, 9, 3, 11, 5, 13, 7, 15);

@@ -16,15 +16,18 @@ const char* conv_kind_name(ConvKind kind) {
       return "gcn";
     case ConvKind::kSAGE:
       return "sage";
+    case ConvKind::kTransformer:
+      return "transformer";
   }
   return "?";
 }
 
 ConvKind parse_conv_kind(const std::string& name) {
-  for (ConvKind k : {ConvKind::kGAT, ConvKind::kGATv2, ConvKind::kGCN, ConvKind::kSAGE}) {
+  for (ConvKind k : {ConvKind::kGAT, ConvKind::kGATv2, ConvKind::kGCN, ConvKind::kSAGE,
+                     ConvKind::kTransformer}) {
     if (name == conv_kind_name(k)) return k;
   }
-  throw Error("unknown model '" + name + "' (expected gat, gatv2, gcn or sage)");
+  throw Error("unknown model '" + name + "' (expected gat, gatv2, gcn, sage or transformer)");
 }
 
 namespace {
@@ -89,6 +92,8 @@ typename GNNStack<T>::Conv GNNStack<T>::make_conv(int layer, Rng& rng) const {
       return Conv(std::in_place_index<2>, GCNConvOptions{in, out}, rng);
     case ConvKind::kSAGE:
       return Conv(std::in_place_index<3>, SAGEConvOptions{in, out}, rng);
+    case ConvKind::kTransformer:
+      break;
   }
   throw Error("GNN stack: unknown layer kind");
 }
@@ -96,6 +101,9 @@ typename GNNStack<T>::Conv GNNStack<T>::make_conv(int layer, Rng& rng) const {
 template <class T>
 GNNStack<T>::GNNStack(const GNNStackOptions& options, Rng& rng) : options_(options) {
   validate(options_);
+  if (options_.conv == ConvKind::kTransformer) {
+    throw Error("GNN stack: transformer layers are built by GraphTransformer, not stacked here");
+  }
   convs_.reserve(std::size_t(options_.layers));
   for (int l = 0; l < options_.layers; ++l) convs_.push_back(make_conv(l, rng));
   if (options_.norm == Normalisation::kLayer) {

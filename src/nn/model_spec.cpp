@@ -11,6 +11,19 @@ namespace heed::nn {
 
 std::unique_ptr<NodeModel<float>> make_model(const ModelSpec& spec, Rng& rng) {
   const GATOptions& o = spec.sizes;
+  if (spec.kind == ConvKind::kTransformer) {
+    GraphTransformerOptions t;
+    t.in_channels = o.in_channels;
+    t.out_channels = o.out_channels;
+    t.heads = o.heads;
+    t.hidden = o.heads * o.hidden_channels;
+    t.ffn_hidden = spec.ffn_hidden > 0 ? spec.ffn_hidden : 2 * t.hidden;
+    t.layers = spec.layers;
+    t.dropout = o.dropout;
+    t.attention_dropout = o.attention_dropout;
+    t.attention = spec.attention;
+    return std::make_unique<GraphTransformer<float>>(t, rng);
+  }
   if (spec.is_stack()) {
     GNNStackOptions s;
     s.conv = spec.kind;
@@ -38,6 +51,8 @@ std::unique_ptr<NodeModel<float>> make_model(const ModelSpec& spec, Rng& rng) {
     case ConvKind::kSAGE:
       return std::make_unique<GraphSAGE<float>>(
           GraphSAGEOptions{o.in_channels, o.hidden_channels, o.out_channels, o.dropout}, rng);
+    case ConvKind::kTransformer:
+      break;
   }
   throw Error("make_model: unknown model kind");
 }
@@ -57,7 +72,9 @@ std::string to_json_text(const ModelSpec& spec) {
                        o.feature_dropout == FeatureDropout::kPerHead ? "per-head" : "layer-input"},
                       {"layers", spec.layers},
                       {"residual", spec.residual},
-                      {"norm", spec.norm == Normalisation::kLayer ? "layer" : "none"}};
+                      {"norm", spec.norm == Normalisation::kLayer ? "layer" : "none"},
+                      {"attention", attention_mode_name(spec.attention)},
+                      {"ffn_hidden", spec.ffn_hidden}};
   return j.dump();
 }
 
@@ -107,6 +124,20 @@ ModelSpec model_spec_from_json_text(const std::string& text, const std::string& 
     throw Error(context + ": model field 'norm' is '" + norm + "' (expected none or layer)");
   }
   s.norm = norm == "layer" ? Normalisation::kLayer : Normalisation::kNone;
+  // Transformer fields, with their defaults where absent.
+  if (j.contains("attention")) {
+    try {
+      s.attention = parse_attention_mode(field<std::string>(j, "attention", context));
+    } catch (const Error& e) {
+      throw Error(context + ": model field 'attention': " + e.what());
+    }
+  }
+  if (j.contains("ffn_hidden")) {
+    s.ffn_hidden = field<int>(j, "ffn_hidden", context);
+    if (s.ffn_hidden < 0 || s.ffn_hidden > (1 << 24)) {
+      throw Error(context + ": model field 'ffn_hidden' is " + std::to_string(s.ffn_hidden));
+    }
+  }
   for (auto [v, name] : {std::pair{o.in_channels, "in_channels"},
                          {o.hidden_channels, "hidden_channels"},
                          {o.heads, "heads"},

@@ -59,19 +59,27 @@ TEST(HeedCli, TrainWritesJsonWithTheRequiredFields) {
 }
 
 TEST(HeedCli, TrainsEachModel) {
-  for (const char* model : {"gatv2", "gcn", "sage"}) {
+  for (const char* model : {"gatv2", "gcn", "sage", "transformer"}) {
     const Result r = run(
         std::string("train --model ") + model + " --nodes 400 --epochs 10 --heads 2 --json", false);
     ASSERT_EQ(r.status, 0) << model << ": " << r.out;
     const nlohmann::json j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["model"], model);
     EXPECT_EQ(j["runs"][0]["epochs"], 10);
-    if (std::string(model) != "gatv2") {
+    if (std::string(model) == "gcn" || std::string(model) == "sage") {
       EXPECT_EQ(j["config"]["hidden"], 16);  // the GCN paper's setting
       EXPECT_EQ(j["config"]["lr"], 0.01);
     }
   }
-  EXPECT_NE(run("train --model transformer").status, 0);
+  EXPECT_NE(run("train --model graphormer").status, 0);
+  // The transformer's attention on the edges and as a masked dense product.
+  for (const char* attention : {"graph", "dense-masked", "graph+dense"}) {
+    const Result r = run(std::string("train --model transformer --attention ") + attention +
+                             " --nodes 300 --epochs 5 --heads 2 --hidden 4 --json",
+                         false);
+    ASSERT_EQ(r.status, 0) << attention << ": " << r.out;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["config"]["attention"], attention);
+  }
 }
 
 TEST(HeedCli, QuietInAPipeAndPrintsASummary) {
@@ -105,7 +113,7 @@ TEST(HeedCli, FlagsOutOfRangeAreNamed) {
       {"train --weight-decay -1", "--weight-decay: must be a number of at least 0, got '-1'"},
       {"train --layers 0", "--layers: Value 0 not in range 1 to 1024"},
       {"train --norm batch", "--norm: batch not in {none,layer}"},
-      {"train --model transformer", "--model: transformer not in {gat,gatv2,gcn,sage}"},
+      {"train --model graphormer", "--model: graphormer not in {gat,gatv2,gcn,sage,transformer}"},
       {"train --runs 0", "--runs: Value 0 not in range 1 to"},
       {"explain --model m.heed --node -3 --out n.svg",
        "--node: must be a number of at least 0, got '-3'"},

@@ -60,10 +60,11 @@ TEST(Checkpoint, RoundTripRestoresTheSamePredictions) {
   const data::Dataset d = data::make_csbm(s);
   const Graph graph = d.graph.with_self_loops();
   Scratch scratch;
-  for (nn::ConvKind kind :
-       {nn::ConvKind::kGAT, nn::ConvKind::kGATv2, nn::ConvKind::kGCN, nn::ConvKind::kSAGE}) {
+  for (nn::ConvKind kind : {nn::ConvKind::kGAT, nn::ConvKind::kGATv2, nn::ConvKind::kGCN,
+                            nn::ConvKind::kSAGE, nn::ConvKind::kTransformer}) {
     for (int layers : {2, 3}) {
-      const nn::ModelSpec spec = small_spec(kind, layers);
+      nn::ModelSpec spec = small_spec(kind, layers);
+      if (layers == 3) spec.attention = nn::AttentionMode::kGraphAndDense;
       Rng rng(7);
       auto model = nn::make_model(spec, rng);
       const fs::path path = scratch.dir / "model.heed";

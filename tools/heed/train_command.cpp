@@ -57,11 +57,12 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
                 "(over-smoothing)");
 
   cmd->add_option("--model", c.model_name,
-                  "gat (Velickovic et al.), gatv2 (Brody et al.), gcn (Kipf and Welling) or sage "
-                  "(GraphSAGE-mean); gcn and sage default to the GCN paper's hidden 16, dropout "
-                  "0.5, lr 0.01, 200 epochs")
+                  "gat (Velickovic et al.), gatv2 (Brody et al.), gcn (Kipf and Welling), sage "
+                  "(GraphSAGE-mean) or transformer (post-norm blocks, width heads x hidden, "
+                  "attention as --attention says); gcn and sage default to the GCN paper's hidden "
+                  "16, dropout 0.5, lr 0.01, 200 epochs")
       ->capture_default_str()
-      ->check(CLI::IsMember({"gat", "gatv2", "gcn", "sage"}))
+      ->check(CLI::IsMember({"gat", "gatv2", "gcn", "sage", "transformer"}))
       ->group("Model");
   auto positive = CLI::Range(1, 1 << 20);
   auto probability = CLI::Range(0.0, 0.999);
@@ -108,6 +109,17 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
   cmd->add_option("--norm", c.norm, "Normalisation after each hidden layer: none or layer")
       ->capture_default_str()
       ->check(CLI::IsMember({"none", "layer"}))
+      ->group("Model");
+  cmd->add_option("--attention", c.attention,
+                  "transformer: graph (on the edges, sparse), dense-masked (N x N, masked by the "
+                  "adjacency), dense (all pairs) or graph+dense (both, summed: GraphGPS)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"graph", "dense-masked", "dense", "graph+dense"}))
+      ->group("Model");
+  cmd->add_option("--ffn-hidden", c.ffn_hidden,
+                  "transformer: feed-forward width (0: twice the model width)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 20))
       ->group("Model");
   cmd->add_option("--negative-slope", c.model.negative_slope, "LeakyReLU slope")
       ->capture_default_str()
@@ -252,6 +264,8 @@ nlohmann::json to_json(const data::Dataset& d, const TrainConfig& c,
       {"layers", c.layers},
       {"residual", c.residual},
       {"norm", c.norm},
+      {"attention", c.attention},
+      {"ffn_hidden", c.ffn_hidden},
       {"lr", c.training.adam.lr},
       {"weight_decay", c.training.adam.weight_decay},
       {"max_epochs", c.training.max_epochs},
@@ -301,6 +315,8 @@ nn::ModelSpec model_spec(const TrainConfig& c, const data::Dataset& dataset) {
   spec.layers = c.layers;
   spec.residual = c.residual;
   spec.norm = c.norm == "layer" ? nn::Normalisation::kLayer : nn::Normalisation::kNone;
+  spec.attention = nn::parse_attention_mode(c.attention);
+  spec.ffn_hidden = c.ffn_hidden;
   return spec;
 }
 
@@ -351,6 +367,8 @@ train::Checkpoint resume_settings(const std::string& path, TrainConfig& c,
   c.layers = spec.layers;
   c.residual = spec.residual;
   c.norm = spec.norm == nn::Normalisation::kLayer ? "layer" : "none";
+  c.attention = nn::attention_mode_name(spec.attention);
+  c.ffn_hidden = spec.ffn_hidden;
   c.runs = 1;
   if (!c.checkpoint) c.checkpoint = path;
   return saved;

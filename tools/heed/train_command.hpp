@@ -16,7 +16,9 @@ struct TrainConfig {
   nn::GATOptions model;            // sizes and dropouts; gcn and sage use hidden and dropout
   int layers = 2;
   bool residual = false;
-  std::string norm = "none";  // none | layer
+  std::string norm = "none";        // none | layer
+  std::string attention = "graph";  // transformer: graph | dense-masked | dense | graph+dense
+  int ffn_hidden = 0;               // transformer: 0 = twice the model width
   train::TrainOptions training;
   std::optional<std::string> save;        // checkpoint of the run with the best validation accuracy
   std::optional<std::string> checkpoint;  // the run's training state, every checkpoint_every epochs

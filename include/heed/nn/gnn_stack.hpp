@@ -23,10 +23,12 @@
 
 namespace heed::nn {
 
-enum class ConvKind { kGAT, kGATv2, kGCN, kSAGE };
+/// The models heed builds: message-passing layers of one kind, or the graph
+/// transformer (graph_transformer.hpp), which GNNStack does not stack.
+enum class ConvKind { kGAT, kGATv2, kGCN, kSAGE, kTransformer };
 enum class Normalisation { kNone, kLayer };
 
-/// "gat", "gatv2", "gcn" or "sage".
+/// "gat", "gatv2", "gcn", "sage" or "transformer".
 const char* conv_kind_name(ConvKind kind);
 /// The kind named so; heed::Error for any other name.
 ConvKind parse_conv_kind(const std::string& name);

@@ -7,6 +7,7 @@
 
 #include "heed/nn/gat.hpp"
 #include "heed/nn/gnn_stack.hpp"
+#include "heed/nn/graph_transformer.hpp"
 #include "heed/nn/node_model.hpp"
 
 namespace heed::nn {
@@ -18,6 +19,10 @@ struct ModelSpec {
   int layers = 2;
   bool residual = false;
   Normalisation norm = Normalisation::kNone;
+  /// Transformer only: how attention runs, and the feed-forward width
+  /// (0: twice the model width, heads * hidden_channels).
+  AttentionMode attention = AttentionMode::kGraph;
+  int ffn_hidden = 0;
 
   /// Two layers without residuals or normalisation are the papers' models
   /// (GAT, GATv2, GCN, GraphSAGE); anything else is a GNNStack.

@@ -1,0 +1,79 @@
+#pragma once
+// A transformer for node classification whose attention runs one of three
+// ways over the same parameters (issue #5):
+//   kGraph       scaled dot-product attention on the graph's edges (with self
+//                loops): a stack of PyG's TransformerConv, sparse
+//   kDenseMasked dense N x N attention (BLAS) masked by the same adjacency:
+//                the same numbers, computed as a transformer would
+//   kDense       dense attention over all pairs: a plain transformer
+// and optionally both local (graph) and global (dense) attention summed, as
+// GraphGPS does. Each block (post-norm, as Vaswani et al.):
+//   h = LN(h + W_O attention(h W_Q, h W_K, h W_V));  h = LN(h + FFN(h))
+// between an input projection (features, with Laplacian encodings appended
+// when given) and an output projection to the classes.
+#include <memory>
+#include <vector>
+
+#include "heed/nn/graph_identity.hpp"
+#include "heed/nn/linear.hpp"
+#include "heed/nn/node_model.hpp"
+
+namespace heed::nn {
+
+enum class AttentionMode { kGraph, kDenseMasked, kDense, kGraphAndDense };
+
+/// "graph", "dense-masked", "dense" or "graph+dense"; and back (heed::Error).
+const char* attention_mode_name(AttentionMode mode);
+AttentionMode parse_attention_mode(const std::string& name);
+
+struct GraphTransformerOptions {
+  int in_channels = 0;
+  int out_channels = 0;  // classes
+  int hidden = 64;       // model width, split across heads
+  int heads = 8;
+  int ffn_hidden = 128;
+  int layers = 2;
+  double dropout = 0.5;            // on the input, after attention and in the FFN
+  double attention_dropout = 0.1;  // on the coefficients (graph attention only)
+  AttentionMode attention = AttentionMode::kGraph;
+};
+
+template <class T>
+class GraphTransformer final : public NodeModel<T> {
+ public:
+  GraphTransformer(const GraphTransformerOptions& options, Rng& rng);
+
+  /// `graph` should carry self loops (the trainer's does). In the dense
+  /// modes the attention matrices are N x N per head.
+  Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
+                 const ForwardContext& context, const Inspection<T>& inspect = {}) override;
+  std::vector<Parameter<T>*> parameters() override;
+  const char* name() const override { return "transformer"; }
+  const GraphTransformerOptions& options() const { return options_; }
+  /// Runs the same parameters another way (the weight-transfer experiment):
+  /// graph, dense-masked and dense share them; graph+dense has its own.
+  void set_attention(AttentionMode mode);
+
+ private:
+  struct Block {
+    Linear<T> query, key, value, output;
+    Linear<T> global_query, global_key, global_value, global_output;  // graph+dense only
+    Linear<T> ffn_in, ffn_out;
+    Parameter<T> norm1_scale, norm1_shift, norm2_scale, norm2_shift;
+  };
+  Var<T> attend(Block& b, Var<T> h, const Graph& graph, const ForwardContext& context,
+                std::uint64_t key, Attention<T>* attention);
+
+  GraphTransformerOptions options_;
+  Linear<T> input_;
+  std::vector<Block> blocks_;
+  Linear<T> classifier_;
+  // The adjacency as a dense mask, for kDenseMasked, and which graph it is of.
+  std::shared_ptr<const std::vector<std::uint8_t>> mask_;
+  GraphIdentity mask_graph_;
+};
+
+extern template class GraphTransformer<float>;
+extern template class GraphTransformer<double>;
+
+}  // namespace heed::nn

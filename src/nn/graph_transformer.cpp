@@ -1,0 +1,219 @@
+#include "heed/nn/graph_transformer.hpp"
+
+#include <string>
+
+#include "heed/error.hpp"
+
+namespace heed::nn {
+
+const char* attention_mode_name(AttentionMode mode) {
+  switch (mode) {
+    case AttentionMode::kGraph:
+      return "graph";
+    case AttentionMode::kDenseMasked:
+      return "dense-masked";
+    case AttentionMode::kDense:
+      return "dense";
+    case AttentionMode::kGraphAndDense:
+      return "graph+dense";
+  }
+  return "?";
+}
+
+AttentionMode parse_attention_mode(const std::string& name) {
+  for (AttentionMode m : {AttentionMode::kGraph, AttentionMode::kDenseMasked, AttentionMode::kDense,
+                          AttentionMode::kGraphAndDense}) {
+    if (name == attention_mode_name(m)) return m;
+  }
+  throw Error("unknown attention '" + name +
+              "' (expected graph, dense-masked, dense or graph+dense)");
+}
+
+namespace {
+
+void validate(const GraphTransformerOptions& o) {
+  auto positive = [](int v, const char* what) {
+    if (v < 1) {
+      throw Error(std::string("graph transformer: ") + what + " must be >= 1, got " +
+                  std::to_string(v));
+    }
+  };
+  positive(o.in_channels, "in_channels");
+  positive(o.out_channels, "out_channels");
+  positive(o.hidden, "hidden");
+  positive(o.heads, "heads");
+  positive(o.ffn_hidden, "ffn_hidden");
+  positive(o.layers, "layers");
+  if (o.hidden % o.heads != 0) {
+    throw Error("graph transformer: hidden " + std::to_string(o.hidden) + " does not split into " +
+                std::to_string(o.heads) + " heads");
+  }
+  for (double p : {o.dropout, o.attention_dropout}) {
+    if (!(p >= 0.0 && p < 1.0)) {
+      throw Error("graph transformer: dropout must be in [0, 1), got " + std::to_string(p));
+    }
+  }
+}
+
+template <class T>
+Parameter<T> filled(const std::string& name, std::size_t width, T value) {
+  Tensor<T> t(1, width);
+  t.fill(value);
+  return Parameter<T>(name, std::move(t), false);
+}
+
+}  // namespace
+
+template <class T>
+GraphTransformer<T>::GraphTransformer(const GraphTransformerOptions& options, Rng& rng)
+    : options_(options) {
+  validate(options_);
+  const int d = options_.hidden;
+  const std::size_t w = std::size_t(d);
+  input_ = Linear<T>(options_.in_channels, d, rng, "input");
+  const bool global = options_.attention == AttentionMode::kGraphAndDense;
+  blocks_.reserve(std::size_t(options_.layers));
+  for (int l = 0; l < options_.layers; ++l) {
+    const std::string p = "block" + std::to_string(l) + ".";
+    Block b;
+    b.query = Linear<T>(d, d, rng, p + "query");
+    b.key = Linear<T>(d, d, rng, p + "key");
+    b.value = Linear<T>(d, d, rng, p + "value");
+    b.output = Linear<T>(d, d, rng, p + "output");
+    if (global) {
+      b.global_query = Linear<T>(d, d, rng, p + "global_query");
+      b.global_key = Linear<T>(d, d, rng, p + "global_key");
+      b.global_value = Linear<T>(d, d, rng, p + "global_value");
+      b.global_output = Linear<T>(d, d, rng, p + "global_output");
+    }
+    b.ffn_in = Linear<T>(d, options_.ffn_hidden, rng, p + "ffn_in");
+    b.ffn_out = Linear<T>(options_.ffn_hidden, d, rng, p + "ffn_out");
+    b.norm1_scale = filled<T>(p + "norm1_scale", w, T(1));
+    b.norm1_shift = filled<T>(p + "norm1_shift", w, T(0));
+    b.norm2_scale = filled<T>(p + "norm2_scale", w, T(1));
+    b.norm2_shift = filled<T>(p + "norm2_shift", w, T(0));
+    blocks_.push_back(std::move(b));
+  }
+  classifier_ = Linear<T>(d, options_.out_channels, rng, "classifier");
+}
+
+template <class T>
+void GraphTransformer<T>::set_attention(AttentionMode mode) {
+  if ((mode == AttentionMode::kGraphAndDense) !=
+      (options_.attention == AttentionMode::kGraphAndDense)) {
+    throw Error(std::string("graph transformer: cannot switch from ") +
+                attention_mode_name(options_.attention) + " to " + attention_mode_name(mode) +
+                " attention: they have different parameters");
+  }
+  options_.attention = mode;
+}
+
+template <class T>
+Var<T> GraphTransformer<T>::attend(Block& b, Var<T> h, const Graph& graph,
+                                   const ForwardContext& context, std::uint64_t key,
+                                   Attention<T>* attention) {
+  const int heads = options_.heads;
+  const kernels::HeadShape shape{heads, options_.hidden / heads};
+  const T p = context.training ? T(options_.attention_dropout) : T(0);
+  switch (options_.attention) {
+    case AttentionMode::kGraph: {
+      Tensor<T>* alpha = attention ? &attention->alpha : nullptr;
+      Var<T> a = ops::graph_dot_attention(b.query.forward(h), b.key.forward(h), b.value.forward(h),
+                                          graph, shape, KeyedDropout<T>{p, key}, alpha);
+      if (attention) attention->graph = graph;
+      return b.output.forward(a);
+    }
+    case AttentionMode::kDenseMasked:
+    case AttentionMode::kDense: {
+      std::shared_ptr<const std::vector<std::uint8_t>> mask;
+      if (options_.attention == AttentionMode::kDenseMasked) {
+        if (!mask_graph_.same(graph)) {
+          const std::size_t n = std::size_t(graph.num_nodes());
+          auto m = std::make_shared<std::vector<std::uint8_t>>(n * n, 0);
+          const std::vector<NodeId> dst = graph.edge_dst();
+          for (std::size_t e = 0; e < dst.size(); ++e) {
+            (*m)[std::size_t(dst[e]) * n + std::size_t(graph.edge_src()[e])] = 1;
+          }
+          mask_ = std::move(m);
+          mask_graph_.remember(graph);
+        }
+        mask = mask_;
+      }
+      // Dense attention has no attention dropout: it would need a mask per
+      // pair, and the equivalence with the graph path holds without it.
+      return b.output.forward(ops::dense_attention(b.query.forward(h), b.key.forward(h),
+                                                   b.value.forward(h), heads, mask));
+    }
+    case AttentionMode::kGraphAndDense: {
+      Var<T> local = ops::graph_dot_attention(
+          b.query.forward(h), b.key.forward(h), b.value.forward(h), graph, shape,
+          KeyedDropout<T>{p, key}, attention ? &attention->alpha : nullptr);
+      if (attention) attention->graph = graph;
+      Var<T> global = ops::dense_attention(b.global_query.forward(h), b.global_key.forward(h),
+                                           b.global_value.forward(h), heads);
+      return ops::add(b.output.forward(local), b.global_output.forward(global));
+    }
+  }
+  throw Error("graph transformer: unknown attention mode");
+}
+
+template <class T>
+Var<T> GraphTransformer<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
+                                    const ForwardContext& context, const Inspection<T>& inspect) {
+  const T p = context.training ? T(options_.dropout) : T(0);
+  const std::uint64_t key = context.dropout_key;
+  std::uint64_t next = 0;
+  auto drop = [&](Var<T> v) {
+    return ops::dropout(v, KeyedDropout<T>{p, derive_key(key, ++next)});
+  };
+  const bool attends_edges = options_.attention == AttentionMode::kGraph ||
+                             options_.attention == AttentionMode::kGraphAndDense;
+  if (inspect.attention) {
+    inspect.attention->clear();
+    if (attends_edges) inspect.attention->resize(blocks_.size());
+  }
+  Var<T> h = input_.forward(drop(tape.view(x.dense())));
+  for (std::size_t l = 0; l < blocks_.size(); ++l) {
+    Block& b = blocks_[l];
+    Attention<T>* att = inspect.attention && attends_edges ? &(*inspect.attention)[l] : nullptr;
+    Var<T> a = attend(b, h, graph, context, derive_key(key, ++next), att);
+    h = ops::layer_norm(ops::add(h, drop(a)), tape.parameter(b.norm1_scale),
+                        tape.parameter(b.norm1_shift));
+    Var<T> f = b.ffn_out.forward(drop(ops::relu(b.ffn_in.forward(h))));
+    h = ops::layer_norm(ops::add(h, drop(f)), tape.parameter(b.norm2_scale),
+                        tape.parameter(b.norm2_shift));
+  }
+  if (inspect.last_hidden) *inspect.last_hidden = h.value();
+  return ops::log_softmax(classifier_.forward(h));
+}
+
+template <class T>
+std::vector<Parameter<T>*> GraphTransformer<T>::parameters() {
+  std::vector<Parameter<T>*> p;
+  input_.collect(p);
+  const bool global = options_.attention == AttentionMode::kGraphAndDense;
+  for (Block& b : blocks_) {
+    b.query.collect(p);
+    b.key.collect(p);
+    b.value.collect(p);
+    b.output.collect(p);
+    if (global) {
+      b.global_query.collect(p);
+      b.global_key.collect(p);
+      b.global_value.collect(p);
+      b.global_output.collect(p);
+    }
+    b.ffn_in.collect(p);
+    b.ffn_out.collect(p);
+    for (Parameter<T>* q : {&b.norm1_scale, &b.norm1_shift, &b.norm2_scale, &b.norm2_shift}) {
+      p.push_back(q);
+    }
+  }
+  classifier_.collect(p);
+  return p;
+}
+
+template class GraphTransformer<float>;
+template class GraphTransformer<double>;
+
+}  // namespace heed::nn
