@@ -2,8 +2,9 @@
 # Builds heed's libFuzzer targets with clang, makes their seed corpora from
 # real files (heed's own checkpoints, the head of each file of a shared
 # dataset, the README's command lines) and runs each target for
-# HEED_FUZZ_SECONDS seconds (default 60). A crash, leak or sanitizer report
-# fails the script; the input that caused it is left in build-fuzz/artifacts.
+# HEED_FUZZ_SECONDS seconds (default 60), the three side by side. A crash,
+# leak or sanitizer report fails the script; the input that caused it is
+# left in build-fuzz/artifacts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${HEED_FUZZ_SECONDS:-60}"
@@ -54,12 +55,21 @@ grep -E '^heed ' README.md | sed 's/ *#.*//' | while read -r line; do
   printf '%s' "${line#heed }" | tr ' ' '\0' > "$corpus/command_line/readme-$n"
 done
 
-status=0
+# The three targets run side by side (each for the full time) to keep CI
+# short; each has its own log.
+pids=()
 for target in checkpoint dataset command_line; do
+  "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -print_final_stats=1 \
+    -artifact_prefix="$build/artifacts/$target-" -rss_limit_mb=4096 \
+    "$corpus/$target" >"$build/fuzz_$target.log" 2>&1 &
+  pids+=($!)
+done
+status=0
+targets=(checkpoint dataset command_line)
+for k in 0 1 2; do
+  target="${targets[$k]}"
   log="$build/fuzz_$target.log"
-  if ! "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -print_final_stats=1 \
-      -artifact_prefix="$build/artifacts/$target-" -rss_limit_mb=4096 \
-      "$corpus/$target" >"$log" 2>&1; then
+  if ! wait "${pids[$k]}"; then
     echo "fuzz_$target FAILED; its log:"
     tail -n 60 "$log"
     status=1
