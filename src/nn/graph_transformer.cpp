@@ -68,6 +68,8 @@ template <class T>
 GraphTransformer<T>::GraphTransformer(const GraphTransformerOptions& options, Rng& rng)
     : options_(options) {
   validate(options_);
+  // Every block's attention matrices live until backward, plus one scratch.
+  pool_ = std::make_shared<TensorPool<T>>(std::size_t(options_.layers) + 1);
   const int d = options_.hidden;
   const std::size_t w = std::size_t(d);
   input_ = Linear<T>(options_.in_channels, d, rng, "input");
@@ -141,16 +143,18 @@ Var<T> GraphTransformer<T>::attend(Block& b, Var<T> h, const Graph& graph,
       }
       // Dense attention has no attention dropout: it would need a mask per
       // pair, and the equivalence with the graph path holds without it.
-      return b.output.forward(ops::dense_attention(b.query.forward(h), b.key.forward(h),
-                                                   b.value.forward(h), heads, mask));
+      return b.output.forward(ops::dense_attention<T>(b.query.forward(h), b.key.forward(h),
+                                                   b.value.forward(h), heads, mask, nullptr,
+                                                   pool_));
     }
     case AttentionMode::kGraphAndDense: {
       Var<T> local = ops::graph_dot_attention(
           b.query.forward(h), b.key.forward(h), b.value.forward(h), graph, shape,
           KeyedDropout<T>{p, key}, attention ? &attention->alpha : nullptr);
       if (attention) attention->graph = graph;
-      Var<T> global = ops::dense_attention(b.global_query.forward(h), b.global_key.forward(h),
-                                           b.global_value.forward(h), heads);
+      Var<T> global = ops::dense_attention<T>(b.global_query.forward(h), b.global_key.forward(h),
+                                           b.global_value.forward(h), heads, nullptr, nullptr,
+                                           pool_);
       return ops::add(b.output.forward(local), b.global_output.forward(global));
     }
   }

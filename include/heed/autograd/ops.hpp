@@ -109,11 +109,13 @@ Var<T> graph_dot_attention(Var<T> q, Var<T> k, Var<T> v, const Graph& graph,
 /// computes it. `mask` (N * N, row i = query i, column j = key j; nonzero:
 /// allowed), if set, hides the other pairs; a row with nothing allowed gets
 /// zeros. `attention_out` receives the (H * N) x N attention matrices, head
-/// by head.
+/// by head. `pool`, if set, lends the N x N buffers (kept for backward, and
+/// scratch), so that a model reuses them from step to step.
 template <class T>
 Var<T> dense_attention(Var<T> q, Var<T> k, Var<T> v, int heads,
                        std::shared_ptr<const std::vector<std::uint8_t>> mask = nullptr,
-                       Tensor<T>* attention_out = nullptr);
+                       Tensor<T>* attention_out = nullptr,
+                       std::shared_ptr<TensorPool<T>> pool = nullptr);
 /// Which input rows each output row averages: rows[offsets[r] .. offsets[r+1]).
 /// An empty list gives a zero row.
 struct RowMeans {

@@ -17,6 +17,7 @@
 #include "heed/nn/graph_identity.hpp"
 #include "heed/nn/linear.hpp"
 #include "heed/nn/node_model.hpp"
+#include "heed/tensor/tensor_pool.hpp"
 
 namespace heed::nn {
 
@@ -71,6 +72,8 @@ class GraphTransformer final : public NodeModel<T> {
   // The adjacency as a dense mask, for kDenseMasked, and which graph it is of.
   std::shared_ptr<const std::vector<std::uint8_t>> mask_;
   GraphIdentity mask_graph_;
+  // Lends the dense modes their N x N buffers from one step to the next.
+  std::shared_ptr<TensorPool<T>> pool_;
 };
 
 extern template class GraphTransformer<float>;

@@ -14,6 +14,20 @@ template <class T>
 void gemm(Transpose trans_a, Transpose trans_b, T alpha, const Tensor<T>& a, const Tensor<T>& b,
           T beta, Tensor<T>& c);
 
+/// A row-major matrix inside a larger buffer: `rows` x `cols` values whose
+/// rows start `stride` apart (one head's columns of an N x (H * d) matrix,
+/// one head's block of stacked attention matrices).
+template <class T>
+struct MatrixView {
+  T* data = nullptr;
+  std::size_t rows = 0, cols = 0, stride = 0;
+};
+
+/// The same product over views, so that heads need no copies.
+template <class T>
+void gemm(Transpose trans_a, Transpose trans_b, T alpha, MatrixView<const T> a,
+          MatrixView<const T> b, T beta, MatrixView<T> c);
+
 /// Sets the threads used by heed's kernels (OpenMP) and by BLAS. 0 keeps the
 /// runtime default.
 void set_num_threads(int threads);
