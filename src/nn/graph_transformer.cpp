@@ -3,6 +3,7 @@
 #include <string>
 
 #include "heed/error.hpp"
+#include "heed/graph/laplacian_encoding.hpp"
 
 namespace heed::nn {
 
@@ -44,6 +45,10 @@ void validate(const GraphTransformerOptions& o) {
   positive(o.heads, "heads");
   positive(o.ffn_hidden, "ffn_hidden");
   positive(o.layers, "layers");
+  if (o.laplacian_k < 0) {
+    throw Error("graph transformer: laplacian_k must be >= 0, got " +
+                std::to_string(o.laplacian_k));
+  }
   if (o.hidden % o.heads != 0) {
     throw Error("graph transformer: hidden " + std::to_string(o.hidden) + " does not split into " +
                 std::to_string(o.heads) + " heads");
@@ -73,6 +78,9 @@ GraphTransformer<T>::GraphTransformer(const GraphTransformerOptions& options, Rn
   const int d = options_.hidden;
   const std::size_t w = std::size_t(d);
   input_ = Linear<T>(options_.in_channels, d, rng, "input");
+  if (options_.laplacian_k > 0) {
+    positional_ = Linear<T>(options_.laplacian_k, d, rng, "positional", false);
+  }
   const bool global = options_.attention == AttentionMode::kGraphAndDense;
   blocks_.reserve(std::size_t(options_.layers));
   for (int l = 0; l < options_.layers; ++l) {
@@ -95,6 +103,10 @@ GraphTransformer<T>::GraphTransformer(const GraphTransformerOptions& options, Rn
     b.norm2_scale = filled<T>(p + "norm2_scale", w, T(1));
     b.norm2_shift = filled<T>(p + "norm2_shift", w, T(0));
     blocks_.push_back(std::move(b));
+  }
+  if (options_.norm_first) {
+    final_scale_ = filled<T>("final_norm_scale", w, T(1));
+    final_shift_ = filled<T>("final_norm_shift", w, T(0));
   }
   classifier_ = Linear<T>(d, options_.out_channels, rng, "classifier");
 }
@@ -162,6 +174,28 @@ Var<T> GraphTransformer<T>::attend(Block& b, Var<T> h, const Graph& graph,
 }
 
 template <class T>
+Tensor<T> GraphTransformer<T>::positional_input(const Graph& graph,
+                                                const ForwardContext& context) {
+  const std::size_t k = std::size_t(options_.laplacian_k);
+  if (!encoding_graph_.same(graph)) {
+    const LaplacianEncoding e = laplacian_encoding(graph, options_.laplacian_k);
+    encoding_ = Tensor<T>(std::size_t(graph.num_nodes()), k);
+    for (std::size_t i = 0; i < e.vectors.size(); ++i) encoding_.data()[i] = T(e.vectors[i]);
+    encoding_graph_.remember(graph);
+  }
+  Tensor<T> input = encoding_;
+  if (!context.training) return input;
+  // One coin per eigenvector and step, from the step's key (its own stream,
+  // apart from the dropout streams 1, 2, ...).
+  const std::uint64_t key = derive_key(context.dropout_key, 0x5167'4e5f'0000'0000ULL);
+  for (std::size_t c = 0; c < k; ++c) {
+    if ((counter_bits(key, c) & 1) == 0) continue;
+    for (std::size_t i = 0; i < input.rows(); ++i) input(i, c) = -input(i, c);
+  }
+  return input;
+}
+
+template <class T>
 Var<T> GraphTransformer<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
                                     const ForwardContext& context, const Inspection<T>& inspect) {
   const T p = context.training ? T(options_.dropout) : T(0);
@@ -177,15 +211,30 @@ Var<T> GraphTransformer<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, con
     if (attends_edges) inspect.attention->resize(blocks_.size());
   }
   Var<T> h = input_.forward(drop(tape.view(x.dense())));
+  if (options_.laplacian_k > 0) {
+    h = ops::add(h, positional_.forward(tape.constant(positional_input(graph, context))));
+  }
   for (std::size_t l = 0; l < blocks_.size(); ++l) {
     Block& b = blocks_[l];
     Attention<T>* att = inspect.attention && attends_edges ? &(*inspect.attention)[l] : nullptr;
-    Var<T> a = attend(b, h, graph, context, derive_key(key, ++next), att);
-    h = ops::layer_norm(ops::add(h, drop(a)), tape.parameter(b.norm1_scale),
-                        tape.parameter(b.norm1_shift));
-    Var<T> f = b.ffn_out.forward(drop(ops::relu(b.ffn_in.forward(h))));
-    h = ops::layer_norm(ops::add(h, drop(f)), tape.parameter(b.norm2_scale),
-                        tape.parameter(b.norm2_shift));
+    auto norm1 = [&](Var<T> v) {
+      return ops::layer_norm(v, tape.parameter(b.norm1_scale), tape.parameter(b.norm1_shift));
+    };
+    auto norm2 = [&](Var<T> v) {
+      return ops::layer_norm(v, tape.parameter(b.norm2_scale), tape.parameter(b.norm2_shift));
+    };
+    auto ffn = [&](Var<T> v) { return b.ffn_out.forward(drop(ops::relu(b.ffn_in.forward(v)))); };
+    const std::uint64_t attention_key = derive_key(key, ++next);
+    if (options_.norm_first) {
+      h = ops::add(h, drop(attend(b, norm1(h), graph, context, attention_key, att)));
+      h = ops::add(h, drop(ffn(norm2(h))));
+    } else {
+      h = norm1(ops::add(h, drop(attend(b, h, graph, context, attention_key, att))));
+      h = norm2(ops::add(h, drop(ffn(h))));
+    }
+  }
+  if (options_.norm_first) {
+    h = ops::layer_norm(h, tape.parameter(final_scale_), tape.parameter(final_shift_));
   }
   if (inspect.last_hidden) *inspect.last_hidden = h.value();
   return ops::log_softmax(classifier_.forward(h));
@@ -195,6 +244,7 @@ template <class T>
 std::vector<Parameter<T>*> GraphTransformer<T>::parameters() {
   std::vector<Parameter<T>*> p;
   input_.collect(p);
+  if (options_.laplacian_k > 0) positional_.collect(p);
   const bool global = options_.attention == AttentionMode::kGraphAndDense;
   for (Block& b : blocks_) {
     b.query.collect(p);
@@ -212,6 +262,10 @@ std::vector<Parameter<T>*> GraphTransformer<T>::parameters() {
     for (Parameter<T>* q : {&b.norm1_scale, &b.norm1_shift, &b.norm2_scale, &b.norm2_shift}) {
       p.push_back(q);
     }
+  }
+  if (options_.norm_first) {
+    p.push_back(&final_scale_);
+    p.push_back(&final_shift_);
   }
   classifier_.collect(p);
   return p;

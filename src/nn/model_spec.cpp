@@ -22,6 +22,8 @@ std::unique_ptr<NodeModel<float>> make_model(const ModelSpec& spec, Rng& rng) {
     t.dropout = o.dropout;
     t.attention_dropout = o.attention_dropout;
     t.attention = spec.attention;
+    t.laplacian_k = spec.laplacian_k;
+    t.norm_first = spec.norm_first;
     return std::make_unique<GraphTransformer<float>>(t, rng);
   }
   if (spec.is_stack()) {
@@ -74,7 +76,9 @@ std::string to_json_text(const ModelSpec& spec) {
                       {"residual", spec.residual},
                       {"norm", spec.norm == Normalisation::kLayer ? "layer" : "none"},
                       {"attention", attention_mode_name(spec.attention)},
-                      {"ffn_hidden", spec.ffn_hidden}};
+                      {"ffn_hidden", spec.ffn_hidden},
+                      {"laplacian_k", spec.laplacian_k},
+                      {"norm_first", spec.norm_first}};
   return j.dump();
 }
 
@@ -136,6 +140,13 @@ ModelSpec model_spec_from_json_text(const std::string& text, const std::string& 
     s.ffn_hidden = field<int>(j, "ffn_hidden", context);
     if (s.ffn_hidden < 0 || s.ffn_hidden > (1 << 24)) {
       throw Error(context + ": model field 'ffn_hidden' is " + std::to_string(s.ffn_hidden));
+    }
+  }
+  if (j.contains("norm_first")) s.norm_first = field<bool>(j, "norm_first", context);
+  if (j.contains("laplacian_k")) {
+    s.laplacian_k = field<int>(j, "laplacian_k", context);
+    if (s.laplacian_k < 0 || s.laplacian_k > (1 << 16)) {
+      throw Error(context + ": model field 'laplacian_k' is " + std::to_string(s.laplacian_k));
     }
   }
   for (auto [v, name] : {std::pair{o.in_channels, "in_channels"},

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "heed/error.hpp"
+#include "heed/nn/model_spec.hpp"
 #include "heed/tensor/blas.hpp"
 #include "heed/train/metrics.hpp"
 
@@ -66,6 +68,143 @@ int run_dictionary_lookup(const ExperimentConfig& c) {
   return 0;
 }
 
+// Trains each chosen row over the seeds and prints mean +- std of the test
+// accuracy, and for dense transformers the same weights' accuracy with the
+// adjacency as their mask.
+int run_transformer_study(const ExperimentConfig& c, const std::string& study) {
+  const data::Dataset dataset = load(c.source);
+  const bool seminar = study == "transformers-are-gnns";
+  std::vector<train::StudyModel> models = seminar
+                                              ? train::seminar_models(c.transformer, dataset)
+                                              : train::weight_transfer_models(c.transformer, dataset);
+  if (!c.rows.empty()) {
+    std::vector<train::StudyModel> chosen;
+    for (const std::string& key : c.rows) {
+      bool found = false;
+      for (const train::StudyModel& m : models) {
+        if (m.key == key) {
+          chosen.push_back(m);
+          found = true;
+        }
+      }
+      if (!found) {
+        std::string keys;
+        for (const train::StudyModel& m : models) keys += (keys.empty() ? "" : ", ") + m.key;
+        throw Error("experiment " + study + ": no row '" + key + "' (rows: " + keys + ")");
+      }
+    }
+    models = std::move(chosen);
+  }
+  if (!c.json) {
+    fmt::print("{} on {}: {} run(s) per row (seeds {}..{}), at most {} epochs, patience {}\n",
+               study, dataset.name, c.study_runs, c.seed, c.seed + std::uint64_t(c.study_runs) - 1,
+               c.transformer.training.max_epochs, c.transformer.training.patience);
+    fmt::print("{:<44} {:>16} {:>18} {:>7} {:>9}\n", "model", "test acc %", "masked test acc %",
+               "epochs", "s / run");
+  }
+  nlohmann::json rows = nlohmann::json::array();
+  for (const train::StudyModel& m : models) {
+    std::vector<double> test, masked, epochs, seconds;
+    nlohmann::json runs = nlohmann::json::array();
+    for (int r = 0; r < c.study_runs; ++r) {
+      const train::StudyRun run =
+          train::run_study_model(m, dataset, c.transformer.training, c.seed + std::uint64_t(r));
+      test.push_back(run.fit.test_accuracy);
+      epochs.push_back(run.fit.epochs_run);
+      seconds.push_back(run.fit.seconds);
+      nlohmann::json j = {{"seed", run.seed},
+                          {"test_accuracy", run.fit.test_accuracy},
+                          {"val_accuracy", run.fit.val_accuracy},
+                          {"epochs", run.fit.epochs_run},
+                          {"best_epoch", run.fit.best_epoch},
+                          {"seconds", run.fit.seconds}};
+      if (run.masked_test_accuracy) {
+        masked.push_back(*run.masked_test_accuracy);
+        j["masked_test_accuracy"] = *run.masked_test_accuracy;
+      }
+      runs.push_back(j);
+    }
+    const train::MeanStd t = train::mean_std(test);
+    nlohmann::json row = {{"key", m.key},
+                          {"model", m.label},
+                          {"spec", nlohmann::json::parse(nn::to_json_text(m.spec))},
+                          {"test_mean", t.mean},
+                          {"test_std", t.std},
+                          {"runs", runs}};
+    std::string masked_text = "-";
+    if (!masked.empty()) {
+      const train::MeanStd mm = train::mean_std(masked);
+      row["masked_test_mean"] = mm.mean;
+      row["masked_test_std"] = mm.std;
+      masked_text = fmt::format("{:.2f} +- {:.2f}", 100 * mm.mean, 100 * mm.std);
+    }
+    rows.push_back(row);
+    if (!c.json) {
+      fmt::print("{:<44} {:>7.2f} +- {:<5.2f} {:>18} {:>7.0f} {:>9.1f}\n", m.label, 100 * t.mean,
+                 100 * t.std, masked_text, train::mean_std(epochs).mean,
+                 train::mean_std(seconds).mean);
+      std::fflush(stdout);
+    }
+  }
+  if (c.json) {
+    const nlohmann::json j = {{"experiment", study},
+                              {"dataset", dataset.name},
+                              {"runs", c.study_runs},
+                              {"seed", c.seed},
+                              {"max_epochs", c.transformer.training.max_epochs},
+                              {"patience", c.transformer.training.patience},
+                              {"lr", c.transformer.training.adam.lr},
+                              {"weight_decay", c.transformer.training.adam.weight_decay},
+                              {"threads", num_threads()},
+                              {"results", rows}};
+    std::puts(j.dump(2).c_str());
+  }
+  return 0;
+}
+
+void add_transformer_study_options(CLI::App& cmd, ExperimentConfig& c, int default_runs) {
+  add_dataset_options(cmd, c.source);
+  c.study_runs = default_runs;
+  cmd.add_option("--rows", c.rows, "Rows to run, by key, comma-separated (default: all)")
+      ->delimiter(',');
+  cmd.add_option("--runs", c.study_runs, "Runs per row (seed, seed + 1, ...)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  cmd.add_option("--seed", c.seed, "Seed of the first run")->capture_default_str();
+  cmd.add_option("--layers", c.transformer.layers, "Layers of every model")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  cmd.add_option("--heads", c.transformer.heads, "Transformer heads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  cmd.add_option("--width", c.transformer.width, "Transformer width (heads x features per head)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  cmd.add_option("--lpe", c.transformer.laplacian_k, "Laplacian encodings of the + LPE rows")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  cmd.add_option("--norm-first", c.transformer.norm_first,
+                 "Transformer blocks pre-norm (true) or post-norm (false)")
+      ->capture_default_str();
+  cmd.add_option("--dropout", c.transformer.dropout, "Transformer dropout")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.999));
+  cmd.add_option("--lr", c.transformer.training.adam.lr, "Adam learning rate")
+      ->capture_default_str()
+      ->check(positive_number());
+  cmd.add_option("--epochs", c.transformer.training.max_epochs, "Most epochs per run")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  cmd.add_option("--patience", c.transformer.training.patience,
+                 "Stop after this many epochs without a better validation loss or accuracy")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  cmd.add_option("--threads", c.threads, "Threads (0: all cores)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
+  cmd.add_flag("--json", c.json, "Write results as JSON to stdout");
+}
+
 }  // namespace
 
 CLI::App* add_experiment_command(CLI::App& app, ExperimentConfig& c) {
@@ -104,12 +243,27 @@ CLI::App* add_experiment_command(CLI::App& app, ExperimentConfig& c) {
       ->capture_default_str()
       ->check(CLI::Range(0, 4096));
   lookup->add_flag("--json", c.json, "Write results as JSON to stdout");
+
+  CLI::App* seminar = cmd->add_subcommand(
+      "transformers-are-gnns",
+      "The seminar's study: a deep GAT against transformers on all pairs with and without "
+      "Laplacian encodings and a GraphGPS-style graph transformer; test accuracy over seeds "
+      "(rows: gat, gat-res-ln, transformer-lpe, transformer, graphgps-lpe, edges-lpe)");
+  add_transformer_study_options(*seminar, c, 10);
+  CLI::App* transfer = cmd->add_subcommand(
+      "weight-transfer",
+      "Transformers trained on all pairs, scored as trained and again with the same weights "
+      "and the adjacency as the attention mask (rows: transformer, transformer-lpe)");
+  add_transformer_study_options(*transfer, c, 3);
   return cmd;
 }
 
 int run_experiment(const CLI::App& command, const ExperimentConfig& c) {
   if (c.threads > 0) set_num_threads(c.threads);
   if (command.got_subcommand("dictionary-lookup")) return run_dictionary_lookup(c);
+  for (const char* study : {"transformers-are-gnns", "weight-transfer"}) {
+    if (command.got_subcommand(study)) return run_transformer_study(c, study);
+  }
   return 1;
 }
 

@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "dataset_source.hpp"
 #include "heed/train/dictionary_lookup_study.hpp"
+#include "heed/train/transformer_study.hpp"
 
 namespace heed::cli {
 
@@ -15,6 +17,17 @@ struct ExperimentConfig {
   int runs = 3;
   int threads = 0;
   bool json = false;
+  // The transformer studies (transformers-are-gnns, weight-transfer).
+  DatasetSource source = cora();
+  static DatasetSource cora() {
+    DatasetSource s;
+    s.data = "cora";
+    return s;
+  }
+  train::TransformerStudyOptions transformer;
+  std::vector<std::string> rows;  // keys; empty: all of the study's rows
+  int study_runs = 10;
+  std::uint64_t seed = 0;
 };
 
 /// Adds `experiment` and its subcommands; returns the `experiment` command.

@@ -121,6 +121,17 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 20))
       ->group("Model");
+  cmd->add_flag("--norm-first", c.norm_first,
+                "transformer: pre-norm blocks (LayerNorm before attention and FFN, one at the "
+                "end), which train at depth where post-norm ones collapse")
+      ->group("Model");
+  cmd->add_option("--lpe", c.laplacian_k,
+                  "transformer: Laplacian positional encodings, the K eigenvectors of the "
+                  "normalised Laplacian with the smallest non-zero eigenvalues, signs flipped at "
+                  "random in training (0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 16))
+      ->group("Model");
   cmd->add_option("--negative-slope", c.model.negative_slope, "LeakyReLU slope")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0))
@@ -177,6 +188,11 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
       if (cmd->count("--dropout") == 0) c.model.dropout = 0.5;
       if (cmd->count("--lr") == 0) c.training.adam.lr = 0.01;
       if (cmd->count("--epochs") == 0) c.training.max_epochs = 200;
+    }
+    for (const char* flag : {"--attention", "--ffn-hidden", "--lpe", "--norm-first"}) {
+      if (c.model_name != "transformer" && cmd->count(flag) > 0) {
+        throw CLI::ValidationError(flag, std::string("applies to --model transformer only"));
+      }
     }
     // The attention dropout follows --dropout unless given itself.
     if (cmd->count("--attention-dropout") == 0) c.model.attention_dropout = c.model.dropout;
@@ -266,6 +282,8 @@ nlohmann::json to_json(const data::Dataset& d, const TrainConfig& c,
       {"norm", c.norm},
       {"attention", c.attention},
       {"ffn_hidden", c.ffn_hidden},
+      {"lpe", c.laplacian_k},
+      {"norm_first", c.norm_first},
       {"lr", c.training.adam.lr},
       {"weight_decay", c.training.adam.weight_decay},
       {"max_epochs", c.training.max_epochs},
@@ -317,6 +335,8 @@ nn::ModelSpec model_spec(const TrainConfig& c, const data::Dataset& dataset) {
   spec.norm = c.norm == "layer" ? nn::Normalisation::kLayer : nn::Normalisation::kNone;
   spec.attention = nn::parse_attention_mode(c.attention);
   spec.ffn_hidden = c.ffn_hidden;
+  spec.laplacian_k = c.laplacian_k;
+  spec.norm_first = c.norm_first;
   return spec;
 }
 
@@ -369,6 +389,8 @@ train::Checkpoint resume_settings(const std::string& path, TrainConfig& c,
   c.norm = spec.norm == nn::Normalisation::kLayer ? "layer" : "none";
   c.attention = nn::attention_mode_name(spec.attention);
   c.ffn_hidden = spec.ffn_hidden;
+  c.laplacian_k = spec.laplacian_k;
+  c.norm_first = spec.norm_first;
   c.runs = 1;
   if (!c.checkpoint) c.checkpoint = path;
   return saved;

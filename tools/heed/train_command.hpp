@@ -19,6 +19,8 @@ struct TrainConfig {
   std::string norm = "none";        // none | layer
   std::string attention = "graph";  // transformer: graph | dense-masked | dense | graph+dense
   int ffn_hidden = 0;               // transformer: 0 = twice the model width
+  int laplacian_k = 0;              // transformer: Laplacian encodings (0: none)
+  bool norm_first = false;          // transformer: pre-norm blocks
   train::TrainOptions training;
   std::optional<std::string> save;        // checkpoint of the run with the best validation accuracy
   std::optional<std::string> checkpoint;  // the run's training state, every checkpoint_every epochs

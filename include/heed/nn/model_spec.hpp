@@ -23,6 +23,10 @@ struct ModelSpec {
   /// (0: twice the model width, heads * hidden_channels).
   AttentionMode attention = AttentionMode::kGraph;
   int ffn_hidden = 0;
+  /// Transformer only: Laplacian positional encodings of this size (0: none).
+  int laplacian_k = 0;
+  /// Transformer only: pre-norm blocks (see GraphTransformerOptions).
+  bool norm_first = false;
 
   /// Two layers without residuals or normalisation are the papers' models
   /// (GAT, GATv2, GCN, GraphSAGE); anything else is a GNNStack.

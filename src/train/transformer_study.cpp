@@ -1,0 +1,101 @@
+#include "heed/train/transformer_study.hpp"
+
+#include "heed/error.hpp"
+#include "heed/nn/graph_transformer.hpp"
+#include "heed/train/metrics.hpp"
+
+namespace heed::train {
+namespace {
+
+nn::ModelSpec gat_spec(const TransformerStudyOptions& o, const data::Dataset& d, bool deep_tricks) {
+  nn::ModelSpec s;
+  s.kind = nn::ConvKind::kGAT;
+  s.sizes.in_channels = d.num_features();
+  s.sizes.out_channels = d.num_classes;
+  s.sizes.heads = 8;
+  s.sizes.hidden_channels = 8;
+  s.sizes.dropout = 0.6;
+  s.sizes.attention_dropout = 0.6;
+  s.layers = o.layers;
+  s.residual = deep_tricks;
+  s.norm = deep_tricks ? nn::Normalisation::kLayer : nn::Normalisation::kNone;
+  return s;
+}
+
+nn::ModelSpec transformer_spec(const TransformerStudyOptions& o, const data::Dataset& d,
+                               nn::AttentionMode attention, int laplacian_k) {
+  if (o.width % o.heads != 0) {
+    throw Error("transformer study: width " + std::to_string(o.width) + " does not split into " +
+                std::to_string(o.heads) + " heads");
+  }
+  nn::ModelSpec s;
+  s.kind = nn::ConvKind::kTransformer;
+  s.sizes.in_channels = d.num_features();
+  s.sizes.out_channels = d.num_classes;
+  s.sizes.heads = o.heads;
+  s.sizes.hidden_channels = o.width / o.heads;
+  s.sizes.dropout = o.dropout;
+  s.sizes.attention_dropout = o.dropout;
+  s.layers = o.layers;
+  s.attention = attention;
+  s.laplacian_k = laplacian_k;
+  s.norm_first = o.norm_first;
+  return s;
+}
+
+}  // namespace
+
+std::vector<StudyModel> seminar_models(const TransformerStudyOptions& o,
+                                       const data::Dataset& d) {
+  using nn::AttentionMode;
+  const std::string l = std::to_string(o.layers) + "-layer ";
+  return {
+      {"gat", l + "GAT", gat_spec(o, d, false), false},
+      {"gat-res-ln", l + "GAT, residual + LayerNorm", gat_spec(o, d, true), false},
+      {"transformer-lpe", l + "transformer + LPE",
+       transformer_spec(o, d, AttentionMode::kDense, o.laplacian_k), true},
+      {"transformer", l + "transformer, no LPE", transformer_spec(o, d, AttentionMode::kDense, 0),
+       true},
+      {"graphgps-lpe", l + "graph transformer + LPE (GraphGPS)",
+       transformer_spec(o, d, AttentionMode::kGraphAndDense, o.laplacian_k), false},
+      {"edges-lpe", l + "transformer on edges only + LPE",
+       transformer_spec(o, d, AttentionMode::kGraph, o.laplacian_k), false},
+  };
+}
+
+std::vector<StudyModel> weight_transfer_models(const TransformerStudyOptions& o,
+                                               const data::Dataset& d) {
+  using nn::AttentionMode;
+  const std::string l = std::to_string(o.layers) + "-layer ";
+  return {
+      {"transformer", l + "transformer, no LPE", transformer_spec(o, d, AttentionMode::kDense, 0),
+       true},
+      {"transformer-lpe", l + "transformer + LPE",
+       transformer_spec(o, d, AttentionMode::kDense, o.laplacian_k), true},
+  };
+}
+
+StudyRun run_study_model(const StudyModel& model, const data::Dataset& dataset,
+                         const TrainOptions& training, std::uint64_t seed) {
+  Rng rng(seed);
+  std::unique_ptr<nn::NodeModel<float>> net = nn::make_model(model.spec, rng);
+  StudyRun run;
+  run.seed = seed;
+  run.fit = fit(*net, dataset, training, rng);
+  if (model.score_masked) {
+    auto* transformer = dynamic_cast<nn::GraphTransformer<float>*>(net.get());
+    if (transformer == nullptr) throw Error(model.label + ": only a transformer can be masked");
+    // The trainer runs on the graph with self loops; so does the mask.
+    const Graph graph = dataset.graph.with_self_loops();
+    transformer->set_attention(nn::AttentionMode::kDenseMasked);
+    Tape<float> tape;
+    const Tensor<float> log_probs =
+        net->forward(tape, dataset.x, graph, nn::ForwardContext{false, 0}).value();
+    const data::Split& split = dataset.split(training.split);
+    run.masked_test_accuracy = accuracy(log_probs, std::span<const std::int32_t>(dataset.y),
+                                        std::span<const NodeId>(split.test));
+  }
+  return run;
+}
+
+}  // namespace heed::train
