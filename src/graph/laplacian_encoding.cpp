@@ -1,9 +1,9 @@
 #include "heed/graph/laplacian_encoding.hpp"
 
+#include <Spectra/SymEigsSolver.h>
 #include <Eigen/Dense>
 #include <Eigen/SparseCholesky>
 #include <Eigen/SparseCore>
-#include <Spectra/SymEigsSolver.h>
 
 #include <algorithm>
 #include <cmath>
@@ -70,8 +70,10 @@ struct NullSpace {
   // x -= sum_c u_c (u_c . x)
   void project_out(double* x) const {
     std::vector<double> dots(std::size_t(count), 0.0);
-    for (std::size_t i = 0; i < entry.size(); ++i) dots[std::size_t(component[i])] += entry[i] * x[i];
-    for (std::size_t i = 0; i < entry.size(); ++i) x[i] -= entry[i] * dots[std::size_t(component[i])];
+    for (std::size_t i = 0; i < entry.size(); ++i)
+      dots[std::size_t(component[i])] += entry[i] * x[i];
+    for (std::size_t i = 0; i < entry.size(); ++i)
+      x[i] -= entry[i] * dots[std::size_t(component[i])];
   }
 };
 

@@ -45,8 +45,7 @@ nn::ModelSpec transformer_spec(const TransformerStudyOptions& o, const data::Dat
 
 }  // namespace
 
-std::vector<StudyModel> seminar_models(const TransformerStudyOptions& o,
-                                       const data::Dataset& d) {
+std::vector<StudyModel> seminar_models(const TransformerStudyOptions& o, const data::Dataset& d) {
   using nn::AttentionMode;
   const std::string l = std::to_string(o.layers) + "-layer ";
   return {

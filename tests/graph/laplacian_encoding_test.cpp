@@ -155,7 +155,8 @@ TEST(LaplacianEncoding, DirectionAndSelfLoopsDoNotMatter) {
   const LaplacianEncoding a = laplacian_encoding(Graph(n, one_way), 4);
   const LaplacianEncoding b = laplacian_encoding(undirected(n, cycle(0, n)), 4);
   ASSERT_EQ(a.found, 4);
-  for (int c = 0; c < 4; ++c) EXPECT_NEAR(a.eigenvalues[std::size_t(c)], b.eigenvalues[std::size_t(c)], 1e-12);
+  for (int c = 0; c < 4; ++c)
+    EXPECT_NEAR(a.eigenvalues[std::size_t(c)], b.eigenvalues[std::size_t(c)], 1e-12);
 }
 
 TEST(LaplacianEncoding, SmallGraphsArePaddedWithZeros) {

@@ -10,6 +10,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "heed/data/dataset.hpp"
 #include "heed/error.hpp"
@@ -79,12 +82,14 @@ TEST(GraphTransformer, OnTheCompleteGraphTheSparsePathIsAPlainTransformer) {
 }
 
 // Central differences through the whole model for every parameter entry.
-void check_gradients(nn::AttentionMode mode) {
+void check_gradients(nn::AttentionMode mode, int laplacian_k = 0, bool norm_first = false) {
   const Graph g = looped({{0, 1}, {1, 2}, {2, 0}, {3, 1}, {1, 3}}, 4);
   nn::GraphTransformerOptions o = small(mode);
   o.in_channels = 3;
   o.hidden = 4;
   o.ffn_hidden = 3;
+  o.laplacian_k = laplacian_k;
+  o.norm_first = norm_first;
   Rng rng(6);
   nn::GraphTransformer<double> model(o, rng);
   const Tensor<double> x = testing::random_tensor(4, 3, 3);
@@ -120,6 +125,114 @@ TEST(GraphTransformer, GradientsMatchFiniteDifferencesOnTheGraphPath) {
 }
 TEST(GraphTransformer, GradientsMatchFiniteDifferencesOnTheGraphAndDensePath) {
   check_gradients(nn::AttentionMode::kGraphAndDense);
+}
+TEST(GraphTransformer, GradientsMatchFiniteDifferencesWithLaplacianEncodingsAndPreNorm) {
+  check_gradients(nn::AttentionMode::kGraphAndDense, 2, true);
+  check_gradients(nn::AttentionMode::kDense, 3, false);
+}
+
+Parameter<double>& named(nn::GraphTransformer<double>& model, const std::string& name) {
+  for (Parameter<double>* p : model.parameters()) {
+    if (p->name == name) return *p;
+  }
+  throw Error("no parameter " + name);
+}
+
+// Pre-norm blocks, written out for one block with one head on a graph whose
+// every node attends to itself only: attention is then the identity on the
+// values, so block(h) = h + W_O V(LN(h)) ..., with LN and the FFN by hand.
+TEST(GraphTransformer, PreNormBlockMatchesAHandComputation) {
+  const int n = 3;
+  const Graph g = looped({}, n);  // self loops only
+  nn::GraphTransformerOptions o = small(nn::AttentionMode::kGraph);
+  o.in_channels = 2;
+  o.hidden = 2;
+  o.heads = 1;
+  o.ffn_hidden = 2;
+  o.layers = 1;
+  o.out_channels = 2;
+  o.norm_first = true;
+  Rng rng(9);
+  nn::GraphTransformer<double> model(o, rng);
+  const Tensor<double> x = testing::random_tensor(n, 2, 5);
+  auto linear = [&](const std::vector<double>& in, const std::string& name, bool bias) {
+    const Tensor<double>& wt = named(model, name + ".weight").value;
+    std::vector<double> out(wt.cols(), 0.0);
+    for (std::size_t c = 0; c < wt.cols(); ++c) {
+      for (std::size_t r = 0; r < wt.rows(); ++r) out[c] += in[r] * wt(r, c);
+      if (bias) out[c] += named(model, name + ".bias").value(0, c);
+    }
+    return out;
+  };
+  // LayerNorm over 2 features with unit scale and zero shift: (a - m) / s.
+  auto layer_norm = [](std::vector<double> v) {
+    const double m = (v[0] + v[1]) / 2;
+    const double var = ((v[0] - m) * (v[0] - m) + (v[1] - m) * (v[1] - m)) / 2;
+    for (double& e : v) e = (e - m) / std::sqrt(var + 1e-5);
+    return v;
+  };
+  const Tensor<double> got = run(model, x, g);
+  for (int i = 0; i < n; ++i) {
+    std::vector<double> h = linear({x(std::size_t(i), 0), x(std::size_t(i), 1)}, "input", true);
+    const std::vector<double> a =
+        linear(linear(layer_norm(h), "block0.value", true), "block0.output", true);
+    for (int c = 0; c < 2; ++c) h[std::size_t(c)] += a[std::size_t(c)];
+    std::vector<double> f = linear(layer_norm(h), "block0.ffn_in", true);
+    for (double& e : f) e = std::max(e, 0.0);
+    f = linear(f, "block0.ffn_out", true);
+    for (int c = 0; c < 2; ++c) h[std::size_t(c)] += f[std::size_t(c)];
+    const std::vector<double> logits = linear(layer_norm(h), "classifier", true);
+    const double lse = std::log(std::exp(logits[0]) + std::exp(logits[1]));
+    for (int c = 0; c < 2; ++c) {
+      EXPECT_NEAR(got(std::size_t(i), std::size_t(c)), logits[std::size_t(c)] - lse, 1e-10)
+          << "node " << i;
+    }
+  }
+}
+
+// In training, each eigenvector's sign is flipped at random per step: every
+// training output (dropout off) must be the eval output of the model with
+// some rows of the encodings' projection negated, and over a few steps more
+// than one pattern must appear. Eval mode never flips.
+TEST(GraphTransformer, LaplacianEncodingSignsAreFlippedAtRandomInTrainingOnly) {
+  const Graph g = looped({{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}, {5, 0}, {1, 4}}, 6);
+  nn::GraphTransformerOptions o = small(nn::AttentionMode::kGraph);
+  o.dropout = 0;
+  o.attention_dropout = 0;
+  o.laplacian_k = 2;
+  Rng rng(11);
+  nn::GraphTransformer<double> model(o, rng);
+  const Tensor<double> x = testing::random_tensor(6, 5, 6);
+  Tensor<double>& w = named(model, "positional.weight").value;
+  const Tensor<double> original = w;
+  std::vector<Tensor<double>> patterns;  // eval outputs for sign patterns 00, 01, 10, 11
+  for (int p = 0; p < 4; ++p) {
+    w = original;
+    for (int c = 0; c < 2; ++c) {
+      if ((p >> c) & 1) {
+        for (std::size_t j = 0; j < w.cols(); ++j) w(std::size_t(c), j) = -w(std::size_t(c), j);
+      }
+    }
+    patterns.push_back(run(model, x, g));
+  }
+  w = original;
+  std::set<int> seen;
+  for (std::uint64_t key = 1; key <= 16; ++key) {
+    Tape<double> tape;
+    const Tensor<double> y = model.forward(tape, x, g, nn::ForwardContext{true, key}).value();
+    int match = -1;
+    for (int p = 0; p < 4; ++p) {
+      double diff = 0;
+      for (std::size_t k = 0; k < y.size(); ++k)
+        diff += std::abs(y.data()[k] - patterns[std::size_t(p)].data()[k]);
+      if (diff < 1e-10) match = p;
+    }
+    ASSERT_GE(match, 0) << "key " << key << ": not a sign pattern of the encodings";
+    seen.insert(match);
+  }
+  EXPECT_GE(seen.size(), 3u);
+  const Tensor<double> eval = run(model, x, g);
+  for (std::size_t k = 0; k < eval.size(); ++k) EXPECT_EQ(eval.data()[k], patterns[0].data()[k]);
 }
 
 TEST(GraphTransformer, TrainedDenseMaskedRunsSparseWithTheSamePredictionsOnCora) {

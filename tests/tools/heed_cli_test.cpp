@@ -82,6 +82,56 @@ TEST(HeedCli, TrainsEachModel) {
   }
 }
 
+TEST(HeedCli, TransformerWithLaplacianEncodingsAndPreNorm) {
+  const Result r =
+      run("train --model transformer --attention graph+dense --lpe 4 --norm-first --layers 3 "
+          "--nodes 300 --epochs 5 --heads 2 --hidden 4 --json",
+          false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["config"]["lpe"], 4);
+  EXPECT_EQ(j["config"]["norm_first"], true);
+  // Transformer flags on another model are errors that say so.
+  for (const char* flag : {"--lpe 4", "--norm-first", "--attention dense", "--ffn-hidden 8"}) {
+    const Result bad = run(std::string("train --model gat ") + flag);
+    EXPECT_NE(bad.status, 0) << flag;
+    EXPECT_NE(bad.out.find("applies to --model transformer only"), std::string::npos)
+        << flag << "\n"
+        << bad.out;
+  }
+}
+
+TEST(HeedCli, TransformerExperimentsPrintTablesAndJson) {
+  const std::string cora = std::string(HEED_TEST_DATA_DIR) + "/cora";
+  if (!std::ifstream(cora + "/meta.json")) GTEST_SKIP() << "no " << cora;
+  // Tiny models and two epochs: the shape of the output, not the study.
+  const std::string small = " --data '" + cora +
+                            "' --runs 2 --layers 1 --width 8 --heads 2 --lpe 2 --epochs 2 "
+                            "--threads 1";
+  const Result r = run("experiment weight-transfer" + small + " --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["experiment"], "weight-transfer");
+  ASSERT_EQ(j["results"].size(), 2u);
+  for (const nlohmann::json& row : j["results"]) {
+    ASSERT_EQ(row["runs"].size(), 2u);
+    EXPECT_EQ(row["runs"][1]["seed"], 1);
+    for (const nlohmann::json& run : row["runs"]) {
+      EXPECT_GE(run["masked_test_accuracy"].get<double>(), 0.0);
+      EXPECT_LE(run["masked_test_accuracy"].get<double>(), 1.0);
+    }
+  }
+  EXPECT_EQ(j["results"][1]["spec"]["laplacian_k"], 2);
+  const Result table = run("experiment transformers-are-gnns --rows gat,edges-lpe" + small, true);
+  ASSERT_EQ(table.status, 0) << table.out;
+  EXPECT_NE(table.out.find("1-layer GAT"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("1-layer transformer on edges only + LPE"), std::string::npos)
+      << table.out;
+  const Result bad = run("experiment transformers-are-gnns --rows nope" + small);
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.out.find("no row 'nope'"), std::string::npos) << bad.out;
+}
+
 TEST(HeedCli, QuietInAPipeAndPrintsASummary) {
   const Result r = run("train --nodes 300 --epochs 5 --heads 2 --hidden 4");
   ASSERT_EQ(r.status, 0) << r.out;
@@ -178,6 +228,28 @@ TEST(HeedBench, EpochOnCora) {
   // depend on the machine's load.
   EXPECT_GT(j["fwd_ms"].get<double>(), 0.0);
   EXPECT_GT(j["fwd_bwd_ms"].get<double>(), 0.0);
+}
+
+TEST(HeedBench, AttentionCrossoverReportsBothPathsAndTheCrossover) {
+  const Result r =
+      run("bench --attention-crossover --crossover-nodes 200 --densities 0.01,1 --repeats 1 --json",
+          false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  std::istringstream lines(r.out);
+  std::vector<nlohmann::json> rows;
+  for (std::string line; std::getline(lines, line);) rows.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(rows.size(), 3u);            // two densities and the summary
+  EXPECT_EQ(rows[0]["edges"], 200 * 2);  // round(0.01 * 200) in-neighbours each
+  EXPECT_EQ(rows[1]["edges"], 200 * 200);
+  for (int i = 0; i < 2; ++i) {
+    for (const char* key :
+         {"sparse_fwd_ms", "dense_fwd_ms", "sparse_fwd_bwd_ms", "dense_fwd_bwd_ms"}) {
+      EXPECT_GT(rows[std::size_t(i)][key].get<double>(), 0.0) << key;
+    }
+  }
+  EXPECT_EQ(rows[2]["benchmark"], "attention_crossover_summary");
+  EXPECT_TRUE(rows[2].contains("dense_wins_from_density_fwd_bwd"));
+  EXPECT_NE(run("bench --attention-crossover --layer gat").status, 0);
 }
 
 TEST(HeedBench, BadArgumentsAreErrors) {

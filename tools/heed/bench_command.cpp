@@ -2,11 +2,13 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "attention_crossover.hpp"
 #include "epoch_benchmark.hpp"
 #include "heed/error.hpp"
 #include "heed/tensor/blas.hpp"
@@ -42,9 +44,22 @@ CLI::App* add_bench_command(CLI::App& app, BenchConfig& c) {
       ->capture_default_str()
       ->check(CLI::Range(0, 4096));
   cmd->add_option("--seed", c.seed, "Seed of the graph and the weights")->capture_default_str();
+  cmd->add_flag("--attention-crossover", c.crossover,
+                "The hardware lottery: sparse graph attention against dense masked attention "
+                "(BLAS) as the edge density grows, and the density from which dense wins");
+  cmd->add_option("--crossover-nodes", c.crossover_nodes, "Graph sizes of --attention-crossover")
+      ->capture_default_str()
+      ->delimiter(',')
+      ->check(CLI::Range(std::int64_t(2), std::int64_t(40000)));
+  cmd->add_option("--densities", c.densities, "Edge densities of --attention-crossover")
+      ->capture_default_str()
+      ->delimiter(',')
+      ->check(CLI::Range(1e-6, 1.0));
   cmd->add_flag("--json", c.json, "One JSON object per measurement, one per line");
   cmd->callback([cmd, &c] {
-    if (c.layer && c.epoch) throw CLI::ValidationError("--layer and --epoch exclude each other");
+    if (int(c.layer.has_value()) + int(c.epoch) + int(c.crossover) > 1) {
+      throw CLI::ValidationError("--layer, --epoch and --attention-crossover exclude each other");
+    }
   });
   return cmd;
 }
@@ -170,8 +185,68 @@ int run_suite(const BenchConfig& c, const std::string& self) {
 
 }  // namespace
 
+namespace {
+
+int run_crossover(const BenchConfig& c) {
+  std::vector<double> densities = c.densities;
+  std::sort(densities.begin(), densities.end());
+  if (!c.json) {
+    fmt::print(
+        "dense masked (BLAS) against sparse (CSR) scaled dot-product attention, width 64, "
+        "1 head, {} thread(s); medians in ms\n",
+        num_threads());
+    fmt::print("{:>6} {:>8} {:>10} {:>11} {:>11} {:>13} {:>13}  {}\n", "nodes", "density", "edges",
+               "sparse fwd", "dense fwd", "sparse f+b", "dense f+b", "faster (f+b)");
+  }
+  for (std::int64_t nodes : c.crossover_nodes) {
+    std::vector<nlohmann::json> results;
+    for (double density : densities) {
+      bench::CrossoverCase cc;
+      cc.nodes = nodes;
+      cc.density = density;
+      cc.seed = c.seed;
+      // The biggest cases take seconds each; the small ones need more runs
+      // for a steady median on this noisy machine.
+      cc.repeats = c.repeats > 0 ? c.repeats : nodes >= 10000 ? 1 : 3;
+      nlohmann::json r = bench::run_attention_crossover(cc);
+      if (c.json) {
+        std::puts(r.dump().c_str());
+      } else {
+        const double sf = r["sparse_fwd_ms"], df = r["dense_fwd_ms"], sb = r["sparse_fwd_bwd_ms"],
+                     db = r["dense_fwd_bwd_ms"];
+        fmt::print("{:>6} {:>7.1f}% {:>10} {:>11.2f} {:>11.2f} {:>13.2f} {:>13.2f}  {}\n", nodes,
+                   100 * density, r["edges"].get<std::int64_t>(), sf, df, sb, db,
+                   db <= sb ? "dense" : "sparse");
+      }
+      std::fflush(stdout);
+      results.push_back(std::move(r));
+    }
+    const double fwd = bench::crossover_density(results, "fwd");
+    const double fwd_bwd = bench::crossover_density(results, "fwd_bwd");
+    if (c.json) {
+      std::puts(nlohmann::json({{"benchmark", "attention_crossover_summary"},
+                                {"nodes", nodes},
+                                {"dense_wins_from_density_fwd", fwd},
+                                {"dense_wins_from_density_fwd_bwd", fwd_bwd}})
+                    .dump()
+                    .c_str());
+    } else {
+      auto text = [](double d) {
+        return d < 0 ? std::string("never, in this sweep") : fmt::format("{:.1f} %", 100 * d);
+      };
+      fmt::print("{:>6} nodes: dense wins from density {} (forward), {} (forward + backward)\n",
+                 nodes, text(fwd), text(fwd_bwd));
+    }
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace
+
 int run_bench(const BenchConfig& c, const std::string& self) {
   if (c.threads > 0) set_num_threads(c.threads);
+  if (c.crossover) return run_crossover(c);
   if (!c.layer && !c.epoch) return run_suite(c, self);
   nlohmann::json result = measure_one(c);
   if (c.json) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace heed::cli {
 
@@ -15,6 +16,10 @@ struct BenchConfig {
   std::int64_t nodes = 100'000;
   std::int64_t edges = 1'000'000;
   bool epoch = false;
+  // The hardware lottery: dense against sparse attention by edge density.
+  bool crossover = false;
+  std::vector<std::int64_t> crossover_nodes{1000, 4000, 16000};
+  std::vector<double> densities{0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0};
   std::string data = "cora";
   int repeats = 0;  // 0: 11; 5 from 200k nodes; 3 from 1M
   int threads = 0;

@@ -19,11 +19,11 @@ namespace heed::train {
 
 struct TransformerStudyOptions {
   int layers = 6;
-  int heads = 2;            // transformer heads; GAT uses 8, as its paper
-  int width = 64;           // transformer model width (heads x features per head)
-  int laplacian_k = 16;     // encodings for the rows that use them
-  double dropout = 0.5;     // transformer; GAT keeps its paper's 0.6
-  bool norm_first = true;   // pre-norm transformer blocks: deep post-norm ones collapse
+  int heads = 2;           // transformer heads; GAT uses 8, as its paper
+  int width = 64;          // transformer model width (heads x features per head)
+  int laplacian_k = 16;    // encodings for the rows that use them
+  double dropout = 0.5;    // transformer; GAT keeps its paper's 0.6
+  bool norm_first = true;  // pre-norm transformer blocks: deep post-norm ones collapse
   /// The same rules for every row: Adam (lr 0.005, weight decay 5e-4), at
   /// most 300 epochs, stop after 20 without a better validation loss or
   /// accuracy.
