@@ -91,6 +91,11 @@ TEST(TransformersAreGnns, CompleteGraphIsDenseSelfAttentionInDouble) {
 TEST(TransformersAreGnns, CompleteGraphIsDenseSelfAttentionInFloat) {
   expect_same<float>(complete_graph(9), nullptr, 3, 4, 1e-5);
 }
+// 37 nodes: rows longer than the softmax's 16 vector lanes, plus a tail.
+TEST(TransformersAreGnns, CompleteGraphIsDenseSelfAttentionPastTheVectorLanes) {
+  expect_same<double>(complete_graph(37), nullptr, 2, 3, 1e-10);
+  expect_same<float>(complete_graph(37), nullptr, 2, 3, 1e-5);
+}
 TEST(TransformersAreGnns, MaskedDenseAttentionIsGraphAttentionInDouble) {
   const Graph g = sparse_graph();
   expect_same<double>(g, adjacency_mask(g), 2, 3, 1e-10);
@@ -117,6 +122,11 @@ TEST(OpsGradient, GraphDotAttentionWithDropoutAndSharedInputs) {
 TEST(OpsGradient, DenseAttention) {
   expect_gradients_match(
       {random_tensor(5, 6, 9), random_tensor(5, 6, 10), random_tensor(5, 6, 11)},
+      [](Tape<double>&, const Vars& v) { return ops::dense_attention(v[0], v[1], v[2], 2); });
+}
+TEST(OpsGradient, DenseAttentionPastTheVectorLanes) {
+  expect_gradients_match(
+      {random_tensor(37, 4, 15), random_tensor(37, 4, 16), random_tensor(37, 4, 17)},
       [](Tape<double>&, const Vars& v) { return ops::dense_attention(v[0], v[1], v[2], 2); });
 }
 TEST(OpsGradient, DenseAttentionMasked) {

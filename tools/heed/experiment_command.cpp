@@ -71,12 +71,14 @@ int run_dictionary_lookup(const ExperimentConfig& c) {
 // Trains each chosen row over the seeds and prints mean +- std of the test
 // accuracy, and for dense transformers the same weights' accuracy with the
 // adjacency as their mask.
-int run_transformer_study(const ExperimentConfig& c, const std::string& study) {
-  const data::Dataset dataset = load(c.source);
+int run_transformer_study(const ExperimentConfig& config, const std::string& study) {
   const bool seminar = study == "transformers-are-gnns";
-  std::vector<train::StudyModel> models = seminar
-                                              ? train::seminar_models(c.transformer, dataset)
-                                              : train::weight_transfer_models(c.transformer, dataset);
+  ExperimentConfig c = config;
+  if (c.study_runs == 0) c.study_runs = seminar ? 10 : 3;
+  const data::Dataset dataset = load(c.source);
+  std::vector<train::StudyModel> models =
+      seminar ? train::seminar_models(c.transformer, dataset)
+              : train::weight_transfer_models(c.transformer, dataset);
   if (!c.rows.empty()) {
     std::vector<train::StudyModel> chosen;
     for (const std::string& key : c.rows) {
@@ -162,13 +164,14 @@ int run_transformer_study(const ExperimentConfig& c, const std::string& study) {
   return 0;
 }
 
+// Both studies share the config; the default of --runs differs, so it is
+// applied when the study runs (0: not given).
 void add_transformer_study_options(CLI::App& cmd, ExperimentConfig& c, int default_runs) {
   add_dataset_options(cmd, c.source);
-  c.study_runs = default_runs;
   cmd.add_option("--rows", c.rows, "Rows to run, by key, comma-separated (default: all)")
       ->delimiter(',');
-  cmd.add_option("--runs", c.study_runs, "Runs per row (seed, seed + 1, ...)")
-      ->capture_default_str()
+  cmd.add_option("--runs", c.study_runs,
+                 "Runs per row (seed, seed + 1, ...); default " + std::to_string(default_runs))
       ->check(CLI::Range(1, 1000));
   cmd.add_option("--seed", c.seed, "Seed of the first run")->capture_default_str();
   cmd.add_option("--layers", c.transformer.layers, "Layers of every model")

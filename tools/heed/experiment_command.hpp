@@ -26,7 +26,7 @@ struct ExperimentConfig {
   }
   train::TransformerStudyOptions transformer;
   std::vector<std::string> rows;  // keys; empty: all of the study's rows
-  int study_runs = 10;
+  int study_runs = 0;             // 0: the study's default (10 seminar, 3 weight transfer)
   std::uint64_t seed = 0;
 };
 
