@@ -105,6 +105,8 @@ GraphTransformer<T>::GraphTransformer(const GraphTransformerOptions& options, Rn
     blocks_.push_back(std::move(b));
   }
   if (options_.norm_first) {
+    embedding_scale_ = filled<T>("embedding_norm_scale", w, T(1));
+    embedding_shift_ = filled<T>("embedding_norm_shift", w, T(0));
     final_scale_ = filled<T>("final_norm_scale", w, T(1));
     final_shift_ = filled<T>("final_norm_shift", w, T(0));
   }
@@ -155,18 +157,17 @@ Var<T> GraphTransformer<T>::attend(Block& b, Var<T> h, const Graph& graph,
       }
       // Dense attention has no attention dropout: it would need a mask per
       // pair, and the equivalence with the graph path holds without it.
-      return b.output.forward(ops::dense_attention<T>(b.query.forward(h), b.key.forward(h),
-                                                   b.value.forward(h), heads, mask, nullptr,
-                                                   pool_));
+      return b.output.forward(ops::dense_attention<T>(
+          b.query.forward(h), b.key.forward(h), b.value.forward(h), heads, mask, nullptr, pool_));
     }
     case AttentionMode::kGraphAndDense: {
       Var<T> local = ops::graph_dot_attention(
           b.query.forward(h), b.key.forward(h), b.value.forward(h), graph, shape,
           KeyedDropout<T>{p, key}, attention ? &attention->alpha : nullptr);
       if (attention) attention->graph = graph;
-      Var<T> global = ops::dense_attention<T>(b.global_query.forward(h), b.global_key.forward(h),
-                                           b.global_value.forward(h), heads, nullptr, nullptr,
-                                           pool_);
+      Var<T> global =
+          ops::dense_attention<T>(b.global_query.forward(h), b.global_key.forward(h),
+                                  b.global_value.forward(h), heads, nullptr, nullptr, pool_);
       return ops::add(b.output.forward(local), b.global_output.forward(global));
     }
   }
@@ -174,8 +175,7 @@ Var<T> GraphTransformer<T>::attend(Block& b, Var<T> h, const Graph& graph,
 }
 
 template <class T>
-Tensor<T> GraphTransformer<T>::positional_input(const Graph& graph,
-                                                const ForwardContext& context) {
+Tensor<T> GraphTransformer<T>::positional_input(const Graph& graph, const ForwardContext& context) {
   const std::size_t k = std::size_t(options_.laplacian_k);
   if (!encoding_graph_.same(graph)) {
     const LaplacianEncoding e = laplacian_encoding(graph, options_.laplacian_k);
@@ -214,6 +214,9 @@ Var<T> GraphTransformer<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, con
   if (options_.laplacian_k > 0) {
     h = ops::add(h, positional_.forward(tape.constant(positional_input(graph, context))));
   }
+  if (options_.norm_first) {
+    h = ops::layer_norm(h, tape.parameter(embedding_scale_), tape.parameter(embedding_shift_));
+  }
   for (std::size_t l = 0; l < blocks_.size(); ++l) {
     Block& b = blocks_[l];
     Attention<T>* att = inspect.attention && attends_edges ? &(*inspect.attention)[l] : nullptr;
@@ -245,6 +248,10 @@ std::vector<Parameter<T>*> GraphTransformer<T>::parameters() {
   std::vector<Parameter<T>*> p;
   input_.collect(p);
   if (options_.laplacian_k > 0) positional_.collect(p);
+  if (options_.norm_first) {
+    p.push_back(&embedding_scale_);
+    p.push_back(&embedding_shift_);
+  }
   const bool global = options_.attention == AttentionMode::kGraphAndDense;
   for (Block& b : blocks_) {
     b.query.collect(p);

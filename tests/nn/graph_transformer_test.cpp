@@ -140,7 +140,8 @@ Parameter<double>& named(nn::GraphTransformer<double>& model, const std::string&
 
 // Pre-norm blocks, written out for one block with one head on a graph whose
 // every node attends to itself only: attention is then the identity on the
-// values, so block(h) = h + W_O V(LN(h)) ..., with LN and the FFN by hand.
+// values, so block(h) = h + W_O V(LN(h)) ..., with LN and the FFN by hand,
+// after the embedding's own LN.
 TEST(GraphTransformer, PreNormBlockMatchesAHandComputation) {
   const int n = 3;
   const Graph g = looped({}, n);  // self loops only
@@ -173,7 +174,9 @@ TEST(GraphTransformer, PreNormBlockMatchesAHandComputation) {
   };
   const Tensor<double> got = run(model, x, g);
   for (int i = 0; i < n; ++i) {
-    std::vector<double> h = linear({x(std::size_t(i), 0), x(std::size_t(i), 1)}, "input", true);
+    // The embedding is normalised first (BERT's embedding LayerNorm).
+    std::vector<double> h =
+        layer_norm(linear({x(std::size_t(i), 0), x(std::size_t(i), 1)}, "input", true));
     const std::vector<double> a =
         linear(linear(layer_norm(h), "block0.value", true), "block0.output", true);
     for (int c = 0; c < 2; ++c) h[std::size_t(c)] += a[std::size_t(c)];
