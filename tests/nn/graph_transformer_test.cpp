@@ -83,6 +83,7 @@ TEST(GraphTransformer, OnTheCompleteGraphTheSparsePathIsAPlainTransformer) {
 
 // Central differences through the whole model for every parameter entry.
 void check_gradients(nn::AttentionMode mode, int laplacian_k = 0, bool norm_first = false) {
+  const testing::SingleThread one_thread;
   const Graph g = looped({{0, 1}, {1, 2}, {2, 0}, {3, 1}, {1, 3}}, 4);
   nn::GraphTransformerOptions o = small(mode);
   o.in_channels = 3;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "heed/autograd/tape.hpp"
+#include "support/single_thread.hpp"
 
 namespace heed::testing {
 
@@ -44,6 +45,7 @@ inline Var<double> weighted_sum(Var<double> x, const Tensor<double>& r) {
 inline void expect_gradients_match(const std::vector<Tensor<double>>& inputs, const Build& build,
                                    std::vector<bool> differentiable = {}, double step = 1e-6,
                                    double tolerance = 1e-6) {
+  const SingleThread one_thread;
   if (differentiable.empty()) differentiable.assign(inputs.size(), true);
   auto value_and_output = [&](const std::vector<Tensor<double>>& xs, const Tensor<double>* r,
                               Tensor<double>* out_shape) {
