@@ -56,7 +56,7 @@ CLI::App* add_bench_command(CLI::App& app, BenchConfig& c) {
       ->delimiter(',')
       ->check(CLI::Range(1e-6, 1.0));
   cmd->add_flag("--json", c.json, "One JSON object per measurement, one per line");
-  cmd->callback([cmd, &c] {
+  cmd->callback([&c] {
     if (int(c.layer.has_value()) + int(c.epoch) + int(c.crossover) > 1) {
       throw CLI::ValidationError("--layer, --epoch and --attention-crossover exclude each other");
     }
