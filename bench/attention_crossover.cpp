@@ -60,10 +60,7 @@ nlohmann::json run_attention_crossover(const CrossoverCase& c) {
   const Graph graph = random_regular_in_degree(c.nodes, degree, c.seed);
   const std::size_t n = std::size_t(c.nodes), w = std::size_t(c.width);
   // The transformer's mask: row i allows i's in-neighbours.
-  auto mask = std::make_shared<std::vector<std::uint8_t>>(n * n, 0);
-  for (std::int64_t i = 0; i < c.nodes; ++i) {
-    for (NodeId j : graph.in().neighbours(i)) (*mask)[std::size_t(i) * n + std::size_t(j)] = 1;
-  }
+  const auto mask = std::make_shared<const std::vector<std::uint8_t>>(dense_adjacency(graph));
   const Tensor<float> q = uniform_matrix(n, w, derive_key(c.seed, 1));
   const Tensor<float> k = uniform_matrix(n, w, derive_key(c.seed, 2));
   const Tensor<float> v = uniform_matrix(n, w, derive_key(c.seed, 3));

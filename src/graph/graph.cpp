@@ -152,4 +152,13 @@ std::vector<std::int64_t> partition_rows_by_edges(std::span<const EdgeId> indptr
   return bounds;
 }
 
+std::vector<std::uint8_t> dense_adjacency(const Graph& graph) {
+  const std::size_t n = std::size_t(graph.num_nodes());
+  std::vector<std::uint8_t> mask(n * n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (NodeId j : graph.in().neighbours(std::int64_t(i))) mask[i * n + std::size_t(j)] = 1;
+  }
+  return mask;
+}
+
 }  // namespace heed

@@ -144,13 +144,7 @@ Var<T> GraphTransformer<T>::attend(Block& b, Var<T> h, const Graph& graph,
       std::shared_ptr<const std::vector<std::uint8_t>> mask;
       if (options_.attention == AttentionMode::kDenseMasked) {
         if (!mask_graph_.same(graph)) {
-          const std::size_t n = std::size_t(graph.num_nodes());
-          auto m = std::make_shared<std::vector<std::uint8_t>>(n * n, 0);
-          const std::vector<NodeId> dst = graph.edge_dst();
-          for (std::size_t e = 0; e < dst.size(); ++e) {
-            (*m)[std::size_t(dst[e]) * n + std::size_t(graph.edge_src()[e])] = 1;
-          }
-          mask_ = std::move(m);
+          mask_ = std::make_shared<const std::vector<std::uint8_t>>(dense_adjacency(graph));
           mask_graph_.remember(graph);
         }
         mask = mask_;

@@ -83,6 +83,11 @@ class Graph {
   bool self_loop_everywhere_ = false;
 };
 
+/// The adjacency as a dense N x N byte matrix, row-major: entry (i, j) is 1
+/// when j -> i is an edge (i attends to j), else 0. A transformer's
+/// attention mask; N^2 bytes, so for graphs that dense attention can hold.
+std::vector<std::uint8_t> dense_adjacency(const Graph& graph);
+
 /// Splits rows [0, rows) into `parts` contiguous ranges with about the same
 /// number of edges each (plus one unit per row, so empty rows still cost
 /// something). Returns parts + 1 boundaries. Power-law graphs need this:
