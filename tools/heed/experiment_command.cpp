@@ -27,12 +27,12 @@ int run_dictionary_lookup(const ExperimentConfig& c) {
     for (int heads : c.heads) {
       std::vector<double> train, test, epochs, seconds;
       for (int r = 0; r < c.runs; ++r) {
-        train::DictionaryLookupStudy s = c.lookup;
+        studies::DictionaryLookupStudy s = c.lookup;
         s.conv = nn::parse_conv_kind(model);
         s.heads = heads;
         s.seed = c.lookup.seed + std::uint64_t(r);
         s.data.seed = c.lookup.data.seed + std::uint64_t(r);
-        const train::DictionaryLookupResult res = train::run_dictionary_lookup(s);
+        const studies::DictionaryLookupResult res = studies::run_dictionary_lookup(s);
         train.push_back(res.train_accuracy);
         test.push_back(res.test_accuracy);
         epochs.push_back(res.epochs);
@@ -76,14 +76,14 @@ int run_transformer_study(const ExperimentConfig& config, const std::string& stu
   ExperimentConfig c = config;
   if (c.study_runs == 0) c.study_runs = seminar ? 10 : 3;
   const data::Dataset dataset = load(c.source);
-  std::vector<train::StudyModel> models =
-      seminar ? train::seminar_models(c.transformer, dataset)
-              : train::weight_transfer_models(c.transformer, dataset);
+  std::vector<studies::StudyModel> models =
+      seminar ? studies::seminar_models(c.transformer, dataset)
+              : studies::weight_transfer_models(c.transformer, dataset);
   if (!c.rows.empty()) {
-    std::vector<train::StudyModel> chosen;
+    std::vector<studies::StudyModel> chosen;
     for (const std::string& key : c.rows) {
       bool found = false;
-      for (const train::StudyModel& m : models) {
+      for (const studies::StudyModel& m : models) {
         if (m.key == key) {
           chosen.push_back(m);
           found = true;
@@ -91,7 +91,7 @@ int run_transformer_study(const ExperimentConfig& config, const std::string& stu
       }
       if (!found) {
         std::string keys;
-        for (const train::StudyModel& m : models) keys += (keys.empty() ? "" : ", ") + m.key;
+        for (const studies::StudyModel& m : models) keys += (keys.empty() ? "" : ", ") + m.key;
         throw Error("experiment " + study + ": no row '" + key + "' (rows: " + keys + ")");
       }
     }
@@ -105,12 +105,12 @@ int run_transformer_study(const ExperimentConfig& config, const std::string& stu
                "epochs", "s / run");
   }
   nlohmann::json rows = nlohmann::json::array();
-  for (const train::StudyModel& m : models) {
+  for (const studies::StudyModel& m : models) {
     std::vector<double> test, masked, epochs, seconds;
     nlohmann::json runs = nlohmann::json::array();
     for (int r = 0; r < c.study_runs; ++r) {
-      const train::StudyRun run =
-          train::run_study_model(m, dataset, c.transformer.training, c.seed + std::uint64_t(r));
+      const studies::StudyRun run =
+          studies::run_study_model(m, dataset, c.transformer.training, c.seed + std::uint64_t(r));
       test.push_back(run.fit.test_accuracy);
       epochs.push_back(run.fit.epochs_run);
       seconds.push_back(run.fit.seconds);

@@ -5,13 +5,13 @@
 #include <vector>
 
 #include "dataset_source.hpp"
-#include "heed/train/dictionary_lookup_study.hpp"
-#include "heed/train/transformer_study.hpp"
+#include "heed/studies/dictionary_lookup_study.hpp"
+#include "heed/studies/transformer_study.hpp"
 
 namespace heed::cli {
 
 struct ExperimentConfig {
-  train::DictionaryLookupStudy lookup;
+  studies::DictionaryLookupStudy lookup;
   std::vector<std::string> models{"gat", "gatv2"};
   std::vector<int> heads{1, 8};
   int runs = 3;
@@ -24,7 +24,7 @@ struct ExperimentConfig {
     s.data = "cora";
     return s;
   }
-  train::TransformerStudyOptions transformer;
+  studies::TransformerStudyOptions transformer;
   std::vector<std::string> rows;  // keys; empty: all of the study's rows
   int study_runs = 0;             // 0: the study's default (10 seminar, 3 weight transfer)
   std::uint64_t seed = 0;

@@ -1,10 +1,10 @@
-#include "heed/train/transformer_study.hpp"
+#include "heed/studies/transformer_study.hpp"
 
 #include "heed/error.hpp"
 #include "heed/nn/graph_transformer.hpp"
 #include "heed/train/metrics.hpp"
 
-namespace heed::train {
+namespace heed::studies {
 namespace {
 
 nn::ModelSpec gat_spec(const TransformerStudyOptions& o, const data::Dataset& d, bool deep_tricks) {
@@ -75,12 +75,12 @@ std::vector<StudyModel> weight_transfer_models(const TransformerStudyOptions& o,
 }
 
 StudyRun run_study_model(const StudyModel& model, const data::Dataset& dataset,
-                         const TrainOptions& training, std::uint64_t seed) {
+                         const train::TrainOptions& training, std::uint64_t seed) {
   Rng rng(seed);
   std::unique_ptr<nn::NodeModel<float>> net = nn::make_model(model.spec, rng);
   StudyRun run;
   run.seed = seed;
-  run.fit = fit(*net, dataset, training, rng);
+  run.fit = train::fit(*net, dataset, training, rng);
   if (model.score_masked) {
     auto* transformer = dynamic_cast<nn::GraphTransformer<float>*>(net.get());
     if (transformer == nullptr) throw Error(model.label + ": only a transformer can be masked");
@@ -91,10 +91,10 @@ StudyRun run_study_model(const StudyModel& model, const data::Dataset& dataset,
     const Tensor<float> log_probs =
         net->forward(tape, dataset.x, graph, nn::ForwardContext{false, 0}).value();
     const data::Split& split = dataset.split(training.split);
-    run.masked_test_accuracy = accuracy(log_probs, std::span<const std::int32_t>(dataset.y),
+    run.masked_test_accuracy = train::accuracy(log_probs, std::span<const std::int32_t>(dataset.y),
                                         std::span<const NodeId>(split.test));
   }
   return run;
 }
 
-}  // namespace heed::train
+}  // namespace heed::studies

@@ -8,7 +8,7 @@
 #include "heed/data/dictionary_lookup.hpp"
 #include "heed/nn/gnn_stack.hpp"
 
-namespace heed::train {
+namespace heed::studies {
 
 struct DictionaryLookupStudy {
   data::DictionaryLookupOptions data;
@@ -33,4 +33,4 @@ struct DictionaryLookupResult {
 
 DictionaryLookupResult run_dictionary_lookup(const DictionaryLookupStudy& study);
 
-}  // namespace heed::train
+}  // namespace heed::studies

@@ -1,7 +1,7 @@
 // Dynamic against static attention on the GATv2 paper's DictionaryLookup
 // problem: with one head, GATv2 fits every training query and GAT cannot,
 // because its ranking of the keys is the same for every query.
-#include "heed/train/dictionary_lookup_study.hpp"
+#include "heed/studies/dictionary_lookup_study.hpp"
 
 #include <gtest/gtest.h>
 
@@ -51,16 +51,16 @@ TEST(DictionaryLookup, EachQueryHasExactlyOneMatchingKey) {
 }
 
 TEST(DictionaryLookup, Gatv2FitsTheTrainingGraphsAndGatCannot) {
-  train::DictionaryLookupStudy s;
+  studies::DictionaryLookupStudy s;
   s.data.keys = 10;
   s.data.graphs = 200;
   s.hidden = 32;
   s.max_epochs = 400;
   s.conv = nn::ConvKind::kGATv2;
-  const train::DictionaryLookupResult v2 = train::run_dictionary_lookup(s);
+  const studies::DictionaryLookupResult v2 = studies::run_dictionary_lookup(s);
   s.conv = nn::ConvKind::kGAT;
   s.max_epochs = 200;
-  const train::DictionaryLookupResult v1 = train::run_dictionary_lookup(s);
+  const studies::DictionaryLookupResult v1 = studies::run_dictionary_lookup(s);
   std::printf("train accuracy: GATv2 %.4f after %d epochs, GAT %.4f after %d\n", v2.train_accuracy,
               v2.epochs, v1.train_accuracy, v1.epochs);
   EXPECT_GE(v2.train_accuracy, 0.99);

@@ -1,4 +1,4 @@
-#include "heed/train/dictionary_lookup_study.hpp"
+#include "heed/studies/dictionary_lookup_study.hpp"
 
 #include <chrono>
 #include <memory>
@@ -12,7 +12,7 @@
 #include "heed/optim/adam.hpp"
 #include "heed/train/metrics.hpp"
 
-namespace heed::train {
+namespace heed::studies {
 namespace {
 
 // One attention layer (no self loops: a query learns only from the keys),
@@ -80,7 +80,7 @@ DictionaryLookupResult run_dictionary_lookup(const DictionaryLookupStudy& s) {
   std::vector<Parameter<float>*> params = model.parameters();
   optim::Adam<float> adam(params, optim::AdamOptions{.lr = s.lr, .weight_decay = 0});
   const std::span<const std::int32_t> labels(d.y);
-  const std::span<const NodeId> train(split.train), test(split.test);
+  const std::span<const NodeId> train_rows(split.train), test_rows(split.test);
 
   DictionaryLookupResult r;
   bool reached = false;
@@ -88,9 +88,9 @@ DictionaryLookupResult run_dictionary_lookup(const DictionaryLookupStudy& s) {
     adam.zero_grad();
     Tape<float> tape;
     Var<float> logp = model.forward(tape, d.x, d.graph);
-    Var<float> loss = ops::nll_loss(logp, labels, train);
+    Var<float> loss = ops::nll_loss(logp, labels, train_rows);
     // The accuracy of the parameters this pass used, before the step.
-    const double acc = accuracy(logp.value(), labels, train);
+    const double acc = train::accuracy(logp.value(), labels, train_rows);
     r.best_train_accuracy = std::max(r.best_train_accuracy, acc);
     reached = acc >= s.stop_at;
     if (!reached) {
@@ -102,12 +102,12 @@ DictionaryLookupResult run_dictionary_lookup(const DictionaryLookupStudy& s) {
   // The final parameters, scored on the training and the unseen graphs.
   Tape<float> tape;
   Var<float> logp = model.forward(tape, d.x, d.graph);
-  r.final_loss = ops::nll_loss(logp, labels, train).value()(0, 0);
-  r.train_accuracy = accuracy(logp.value(), labels, train);
+  r.final_loss = ops::nll_loss(logp, labels, train_rows).value()(0, 0);
+  r.train_accuracy = train::accuracy(logp.value(), labels, train_rows);
   r.best_train_accuracy = std::max(r.best_train_accuracy, r.train_accuracy);
-  if (!test.empty()) r.test_accuracy = accuracy(logp.value(), labels, test);
+  if (!test_rows.empty()) r.test_accuracy = train::accuracy(logp.value(), labels, test_rows);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }
 
-}  // namespace heed::train
+}  // namespace heed::studies

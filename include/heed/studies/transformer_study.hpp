@@ -15,7 +15,7 @@
 #include "heed/nn/model_spec.hpp"
 #include "heed/train/trainer.hpp"
 
-namespace heed::train {
+namespace heed::studies {
 
 struct TransformerStudyOptions {
   int layers = 6;
@@ -27,10 +27,10 @@ struct TransformerStudyOptions {
   /// The same rules for every row: Adam (lr 0.005, weight decay 5e-4), at
   /// most 300 epochs, stop after 20 without a better validation loss or
   /// accuracy.
-  TrainOptions training = default_training();
+  train::TrainOptions training = default_training();
 
-  static TrainOptions default_training() {
-    TrainOptions t;
+  static train::TrainOptions default_training() {
+    train::TrainOptions t;
     t.adam.lr = 0.005;
     t.adam.weight_decay = 5e-4;
     t.max_epochs = 300;
@@ -59,7 +59,7 @@ std::vector<StudyModel> weight_transfer_models(const TransformerStudyOptions& op
 
 struct StudyRun {
   std::uint64_t seed = 0;
-  FitResult fit;
+  train::FitResult fit;
   /// With score_masked: test accuracy of the kept weights run as attention
   /// masked by the graph's adjacency (self loops included), i.e. exactly the
   /// graph attention of the same parameters.
@@ -68,6 +68,6 @@ struct StudyRun {
 
 /// Builds the model from `seed`, trains it and scores it.
 StudyRun run_study_model(const StudyModel& model, const data::Dataset& dataset,
-                         const TrainOptions& training, std::uint64_t seed);
+                         const train::TrainOptions& training, std::uint64_t seed);
 
-}  // namespace heed::train
+}  // namespace heed::studies
