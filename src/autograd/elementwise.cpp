@@ -1,0 +1,166 @@
+#include "heed/autograd/ops/elementwise.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "heed/error.hpp"
+#include "heed/kernels/exp.hpp"
+#include "op_checks.hpp"
+
+namespace heed::ops {
+
+template <class T>
+Var<T> add_bias(Var<T> x, Var<T> bias) {
+  require_same_tape(x, bias, "add_bias");
+  Tape<T>& tape = x.tape();
+  const Tensor<T>& xv = x.value();
+  require_shape(bias.value(), 1, xv.cols(), "add_bias", "bias");
+  Tensor<T> out = xv;
+  const T* b = bias.value().data();
+  const std::int64_t rows = std::int64_t(xv.rows()), cols = std::int64_t(xv.cols());
+#pragma omp parallel for schedule(guided)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    T* o = out.data() + r * cols;
+    for (std::int64_t c = 0; c < cols; ++c) o[c] += b[c];
+  }
+  const std::size_t ix = x.id(), ib = bias.id();
+  return tape.record(std::move(out), x.requires_grad() || bias.requires_grad(),
+                     [&tape, ix, ib, rows, cols](const Tensor<T>& g) {
+                       if (tape.requires_grad(ix)) {
+                         Tensor<T>& gx = tape.grad(ix);
+                         for (std::size_t k = 0; k < g.size(); ++k) gx.data()[k] += g.data()[k];
+                       }
+                       if (tape.requires_grad(ib)) {
+                         // Column sums in row order: same result on any thread count.
+                         T* gb = tape.grad(ib).data();
+                         for (std::int64_t r = 0; r < rows; ++r) {
+                           const T* gr = g.data() + r * cols;
+                           for (std::int64_t c = 0; c < cols; ++c) gb[c] += gr[c];
+                         }
+                       }
+                     });
+}
+
+template <class T>
+Var<T> add(Var<T> a, Var<T> b) {
+  require_same_tape(a, b, "add");
+  Tape<T>& tape = a.tape();
+  require_shape(b.value(), a.value().rows(), a.value().cols(), "add", "second operand");
+  Tensor<T> out = a.value();
+  for (std::size_t k = 0; k < out.size(); ++k) out.data()[k] += b.value().data()[k];
+  const std::size_t ia = a.id(), ib = b.id();
+  return tape.record(std::move(out), a.requires_grad() || b.requires_grad(),
+                     [&tape, ia, ib](const Tensor<T>& g) {
+                       for (std::size_t id : {ia, ib}) {
+                         if (!tape.requires_grad(id)) continue;
+                         Tensor<T>& gi = tape.grad(id);
+                         for (std::size_t k = 0; k < g.size(); ++k) gi.data()[k] += g.data()[k];
+                       }
+                     });
+}
+
+template <class T>
+Var<T> relu(Var<T> x) {
+  Tape<T>& tape = x.tape();
+  const Tensor<T>& xv = x.value();
+  Tensor<T> out(xv.rows(), xv.cols());
+  const std::int64_t n = std::int64_t(xv.size());
+  const T* __restrict in = xv.data();
+  T* __restrict o = out.data();
+#pragma omp parallel for simd schedule(guided)
+  for (std::int64_t k = 0; k < n; ++k) o[k] = in[k] > T(0) ? in[k] : T(0);
+  const std::size_t ix = x.id();
+  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, n](const Tensor<T>& g) {
+    const T* __restrict xv = tape.value(ix).data();
+    const T* __restrict gv = g.data();
+    T* __restrict gx = tape.grad(ix).data();
+#pragma omp parallel for simd schedule(guided)
+    for (std::int64_t k = 0; k < n; ++k) gx[k] += xv[k] > T(0) ? gv[k] : T(0);
+  });
+}
+
+template <class T>
+Var<T> elu(Var<T> x, T alpha) {
+  Tape<T>& tape = x.tape();
+  const Tensor<T>& xv = x.value();
+  Tensor<T> out(xv.rows(), xv.cols());
+  const std::int64_t n = std::int64_t(xv.size());
+  const T* in = xv.data();
+  T* o = out.data();
+  if constexpr (std::is_same_v<T, float>) {
+    // exp(v) - 1 with the vectorised exp, in blocks; near 0, where that
+    // difference would lose digits, a Taylor polynomial (error < 1e-7 relative).
+#pragma omp parallel for schedule(guided)
+    for (std::int64_t b = 0; b < n; b += 64) {
+      const int count = int(std::min<std::int64_t>(64, n - b));
+      float e[64];
+      for (int k = 0; k < count; ++k) e[k] = std::min(in[b + k], 0.0f);
+      kernels::exp_in_place(e, count);
+      for (int k = 0; k < count; ++k) {
+        const float v = in[b + k];
+        const float small = v * (1.0f + v * (0.5f + v * (1.0f / 6 + v * (1.0f / 24))));
+        const float expm1 = v > -0.0625f ? small : e[k] - 1.0f;
+        o[b + k] = v > 0.0f ? v : alpha * expm1;
+      }
+    }
+  } else {
+#pragma omp parallel for schedule(guided)
+    for (std::int64_t k = 0; k < n; ++k) o[k] = in[k] > T(0) ? in[k] : alpha * std::expm1(in[k]);
+  }
+  const std::size_t ix = x.id();
+  // Backward reads the output, recorded next: for v <= 0, alpha e^v = out + alpha.
+  const std::size_t iout = tape.size();
+  return tape.record(std::move(out), x.requires_grad(),
+                     [&tape, ix, iout, alpha, n](const Tensor<T>& g) {
+                       const T* __restrict xv = tape.value(ix).data();
+                       const T* __restrict ov = tape.value(iout).data();
+                       const T* __restrict gv = g.data();
+                       T* __restrict gx = tape.grad(ix).data();
+#pragma omp parallel for simd schedule(guided)
+                       for (std::int64_t k = 0; k < n; ++k) {
+                         gx[k] += xv[k] > T(0) ? gv[k] : gv[k] * (ov[k] + alpha);
+                       }
+                     });
+}
+
+template <class T>
+Var<T> dropout(Var<T> x, const KeyedDropout<T>& drop) {
+  Tape<T>& tape = x.tape();
+  if (!(drop.p >= T(0) && drop.p < T(1))) {
+    throw Error("dropout: probability must be in [0, 1), got " + std::to_string(drop.p));
+  }
+  if (!drop.active()) return x;
+  const Tensor<T>& xv = x.value();
+  Tensor<T> out(xv.rows(), xv.cols());
+  const std::int64_t n = std::int64_t(xv.size());
+  // In blocks of 64 consecutive counters: one draw per four elements.
+  auto apply = [n, drop](const T* in, T* result, bool accumulate) {
+#pragma omp parallel for schedule(guided)
+    for (std::int64_t b = 0; b < n; b += 64) {
+      T scale[64];
+      const int count = int(std::min<std::int64_t>(64, n - b));
+      drop.scales(std::uint64_t(b), count, scale);
+      for (int k = 0; k < count; ++k) {
+        const T v = in[b + k] * scale[k];
+        result[b + k] = accumulate ? result[b + k] + v : v;
+      }
+    }
+  };
+  apply(xv.data(), out.data(), false);
+  const std::size_t ix = x.id();
+  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, apply](const Tensor<T>& g) {
+    apply(g.data(), tape.grad(ix).data(), true);
+  });
+}
+
+#define HEED_INSTANTIATE(T)                    \
+  template Var<T> add_bias<T>(Var<T>, Var<T>); \
+  template Var<T> add<T>(Var<T>, Var<T>);      \
+  template Var<T> relu<T>(Var<T>);             \
+  template Var<T> elu<T>(Var<T>, T);           \
+  template Var<T> dropout<T>(Var<T>, const KeyedDropout<T>&);
+HEED_INSTANTIATE(float)
+HEED_INSTANTIATE(double)
+#undef HEED_INSTANTIATE
+
+}  // namespace heed::ops
