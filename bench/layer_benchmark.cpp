@@ -10,9 +10,7 @@
 #include "heed/kernels/aggregate.hpp"
 #include "heed/kernels/gat_attention.hpp"
 #include "heed/kernels/gatv2_attention.hpp"
-#include "heed/nn/gat_conv.hpp"
-#include "heed/nn/gatv2_conv.hpp"
-#include "heed/nn/gcn_conv.hpp"
+#include "heed/nn/conv_registry.hpp"
 #include "heed/tensor/blas.hpp"
 #include "heed/tensor/random.hpp"
 #include "process_memory.hpp"
@@ -50,6 +48,37 @@ struct LayerUnderTest {
   std::function<std::vector<KernelRun>()> make_kernels;
 };
 
+// A layer's parameter by name (its kernels are timed with the layer's own
+// weights).
+const Tensor<float>& parameter(nn::Conv<float>& layer, const std::string& name) {
+  for (Parameter<float>* p : layer.parameters()) {
+    if (p->name == name) return p->value;
+  }
+  throw Error("bench: the layer has no parameter '" + name + "'");
+}
+
+// The layer as heed bench builds it: in_channels inputs, `heads` heads of
+// out_channels for multi-head layers, heads x out_channels outputs otherwise.
+std::shared_ptr<nn::Conv<float>> make_layer(const LayerCase& c, Rng& rng) {
+  const nn::ConvTraits& t = nn::conv_info(c.layer).traits;
+  nn::LayerSpec s;
+  s.in_channels = c.in_channels;
+  s.heads = t.multi_head ? c.heads : 1;
+  s.out_channels = t.multi_head ? c.out_channels : c.heads * c.out_channels;
+  return nn::make_conv<float>(c.layer, s, rng);
+}
+
+// The layer as a model uses it, timed through the tape.
+LayerUnderTest plain_layer(const LayerCase& c, const Graph& graph, Rng& rng) {
+  std::shared_ptr<nn::Conv<float>> layer = make_layer(c, rng);
+  LayerUnderTest t;
+  t.forward = [layer, &graph](Tape<float>&, Var<float> in) {
+    return layer->forward(in, graph, nn::ForwardContext{true, 1});
+  };
+  t.make_kernels = [] { return std::vector<KernelRun>{}; };
+  return t;
+}
+
 // Sizes in bytes of the things the models count.
 struct Sizes {
   double n, e, h, w;  // nodes, edges, heads, output width
@@ -57,11 +86,7 @@ struct Sizes {
 };
 
 LayerUnderTest gat_layer(const LayerCase& c, const Graph& graph, const Tensor<float>& x, Rng& rng) {
-  nn::GATConvOptions o;
-  o.in_channels = c.in_channels;
-  o.out_channels = c.out_channels;
-  o.heads = c.heads;
-  auto layer = std::make_shared<nn::GATConv<float>>(o, rng);
+  std::shared_ptr<nn::Conv<float>> layer = make_layer(c, rng);
   LayerUnderTest t;
   t.forward = [layer, &graph](Tape<float>&, Var<float> in) {
     return layer->forward(in, graph, nn::ForwardContext{true, 1});
@@ -72,27 +97,29 @@ LayerUnderTest gat_layer(const LayerCase& c, const Graph& graph, const Tensor<fl
     const kernels::HeadShape shape{c.heads, c.out_channels};
     const std::size_t n = std::size_t(graph.num_nodes()), e = std::size_t(graph.num_edges());
     const std::size_t h = std::size_t(c.heads), w = std::size_t(shape.width());
-    auto params = layer->parameters();
+    const Tensor<float>& weight = parameter(*layer, "weight");
     auto z = std::make_shared<Tensor<float>>(n, w);
-    gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, params[0]->value, 0.0f, *z);
+    gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, weight, 0.0f, *z);
     auto s_src = std::make_shared<Tensor<float>>(n, h),
          s_dst = std::make_shared<Tensor<float>>(n, h);
-    kernels::gat_node_scores<float>(shape, z->values(), params[1]->value.values(), s_src->values());
-    kernels::gat_node_scores<float>(shape, z->values(), params[2]->value.values(), s_dst->values());
+    kernels::gat_node_scores<float>(shape, z->values(), parameter(*layer, "att_src").values(),
+                                    s_src->values());
+    kernels::gat_node_scores<float>(shape, z->values(), parameter(*layer, "att_dst").values(),
+                                    s_dst->values());
     auto alpha = std::make_shared<Tensor<float>>(e, h), out = std::make_shared<Tensor<float>>(n, w);
     auto grad_out = std::make_shared<Tensor<float>>(random_matrix(n, w, 7));
     auto grad_z = std::make_shared<Tensor<float>>(n, w);
     auto grad_s_src = std::make_shared<Tensor<float>>(n, h);
     auto grad_s_dst = std::make_shared<Tensor<float>>(n, h);
     auto work = std::make_shared<Tensor<float>>(e, h);
-    const float slope = float(layer->options().negative_slope);
+    const float slope = 0.2f;  // the layer's default negative_slope
     const KeyedDropout<float> no_dropout{};
 
     const Sizes s{double(n), double(e), double(h), double(w)};
     const double f = Sizes::f;
     std::vector<KernelRun> runs;
-    runs.push_back({"projection x W (BLAS)", 0, 2.0 * s.n * c.in_channels * s.w, [&x, params, z] {
-                      gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, params[0]->value, 0.0f, *z);
+    runs.push_back({"projection x W (BLAS)", 0, 2.0 * s.n * c.in_channels * s.w, [&x, &weight, z] {
+                      gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, weight, 0.0f, *z);
                     }});
     runs.push_back(
         {"gat_attention_forward",
@@ -125,11 +152,7 @@ LayerUnderTest gat_layer(const LayerCase& c, const Graph& graph, const Tensor<fl
 
 LayerUnderTest gatv2_layer(const LayerCase& c, const Graph& graph, const Tensor<float>& x,
                            Rng& rng) {
-  nn::GATv2ConvOptions o;
-  o.in_channels = c.in_channels;
-  o.out_channels = c.out_channels;
-  o.heads = c.heads;
-  auto layer = std::make_shared<nn::GATv2Conv<float>>(o, rng);
+  std::shared_ptr<nn::Conv<float>> layer = make_layer(c, rng);
   LayerUnderTest t;
   t.forward = [layer, &graph](Tape<float>&, Var<float> in) {
     return layer->forward(in, graph, nn::ForwardContext{true, 1});
@@ -138,33 +161,35 @@ LayerUnderTest gatv2_layer(const LayerCase& c, const Graph& graph, const Tensor<
     const kernels::HeadShape shape{c.heads, c.out_channels};
     const std::size_t n = std::size_t(graph.num_nodes()), e = std::size_t(graph.num_edges());
     const std::size_t h = std::size_t(c.heads), w = std::size_t(shape.width());
-    auto params = layer->parameters();  // weight_src, weight_dst, att, bias
+    const Tensor<float>& weight_src = parameter(*layer, "weight_src");
+    const Tensor<float>& weight_dst = parameter(*layer, "weight_dst");
+    const Tensor<float>& att = parameter(*layer, "att");
     auto xs = std::make_shared<Tensor<float>>(n, w), xd = std::make_shared<Tensor<float>>(n, w);
-    gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, params[0]->value, 0.0f, *xs);
-    gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, params[1]->value, 0.0f, *xd);
+    gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, weight_src, 0.0f, *xs);
+    gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, weight_dst, 0.0f, *xd);
     auto alpha = std::make_shared<Tensor<float>>(e, h), out = std::make_shared<Tensor<float>>(n, w);
     auto grad_out = std::make_shared<Tensor<float>>(random_matrix(n, w, 7));
     auto grad_xs = std::make_shared<Tensor<float>>(n, w),
          grad_xd = std::make_shared<Tensor<float>>(n, w);
     auto grad_att = std::make_shared<Tensor<float>>(1, w);
     auto work = std::make_shared<Tensor<float>>(e, h);
-    const float slope = float(layer->options().negative_slope);
+    const float slope = 0.2f;  // the layer's default negative_slope
     const Sizes s{double(n), double(e), double(h), double(w)};
     const double f = Sizes::f;
     std::vector<KernelRun> runs;
     runs.push_back({"projections x W_s, x W_d (BLAS)", 0, 4.0 * s.n * c.in_channels * s.w,
-                    [&x, params, xs, xd] {
-                      gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, params[0]->value, 0.0f, *xs);
-                      gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, params[1]->value, 0.0f, *xd);
+                    [&x, &weight_src, &weight_dst, xs, xd] {
+                      gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, weight_src, 0.0f, *xs);
+                      gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, weight_dst, 0.0f, *xd);
                     }});
     runs.push_back({"gatv2_attention_forward",
                     // per node x_dst_i and out_i; per edge x_src_j (read once:
                     // the aggregation walk finds it in cache) and alpha
                     s.n * (Sizes::ptr + 2 * s.w * f) + s.e * (Sizes::idx + s.w * f + s.h * f), 0,
-                    [&graph, shape, xs, xd, params, slope, alpha, out] {
-                      kernels::gatv2_attention_forward<float>(
-                          graph, shape, xs->values(), xd->values(), params[2]->value.values(),
-                          slope, {}, alpha->values(), out->values());
+                    [&graph, shape, xs, xd, &att, slope, alpha, out] {
+                      kernels::gatv2_attention_forward<float>(graph, shape, xs->values(),
+                                                              xd->values(), att.values(), slope, {},
+                                                              alpha->values(), out->values());
                     }});
     runs.push_back({"gatv2_attention_backward",
                     // <g_i, out_i>; by source: own x_src_j and grad rows, per edge
@@ -174,12 +199,12 @@ LayerUnderTest gatv2_layer(const LayerCase& c, const Graph& graph, const Tensor<
                         s.e * (Sizes::idx + Sizes::ptr + 2 * s.w * f + 3 * s.h * f) +
                         s.n * (Sizes::ptr + 3 * s.w * f) + s.e * (Sizes::idx + s.w * f + s.h * f),
                     0,
-                    [&graph, shape, xs, xd, params, slope, alpha, out, grad_out, grad_xs, grad_xd,
+                    [&graph, shape, xs, xd, &att, slope, alpha, out, grad_out, grad_xs, grad_xd,
                      grad_att, work] {
                       kernels::gatv2_attention_backward<float>(
-                          graph, shape, xs->values(), xd->values(), params[2]->value.values(),
-                          slope, {}, alpha->values(), out->values(), grad_out->values(),
-                          grad_xs->values(), grad_xd->values(), grad_att->values(), work->values());
+                          graph, shape, xs->values(), xd->values(), att.values(), slope, {},
+                          alpha->values(), out->values(), grad_out->values(), grad_xs->values(),
+                          grad_xd->values(), grad_att->values(), work->values());
                     }});
     return runs;
   };
@@ -188,22 +213,24 @@ LayerUnderTest gatv2_layer(const LayerCase& c, const Graph& graph, const Tensor<
 
 LayerUnderTest gcn_layer(const LayerCase& c, const Graph& graph, const Tensor<float>& x, Rng& rng) {
   const int width = c.heads * c.out_channels;
-  auto layer = std::make_shared<nn::GCNConv<float>>(nn::GCNConvOptions{c.in_channels, width}, rng);
+  std::shared_ptr<nn::Conv<float>> layer = make_layer(c, rng);
   LayerUnderTest t;
-  t.forward = [layer, &graph](Tape<float>&, Var<float> in) { return layer->forward(in, graph); };
+  t.forward = [layer, &graph](Tape<float>&, Var<float> in) {
+    return layer->forward(in, graph, nn::ForwardContext{true, 1});
+  };
   t.make_kernels = [c, layer, width, &graph, &x] {
     const std::size_t n = std::size_t(graph.num_nodes()), w = std::size_t(width);
-    auto params = layer->parameters();
+    const Tensor<float>& weight = parameter(*layer, "weight");
     auto z = std::make_shared<Tensor<float>>(n, w), out = std::make_shared<Tensor<float>>(n, w);
-    gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, params[0]->value, 0.0f, *z);
+    gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, weight, 0.0f, *z);
     auto grad_out = std::make_shared<Tensor<float>>(random_matrix(n, w, 7));
     auto grad_z = std::make_shared<Tensor<float>>(n, w);
     auto weights = std::make_shared<std::vector<float>>(kernels::gcn_edge_weights<float>(graph));
     const Sizes s{double(n), double(graph.num_edges()), 1, double(w)};
     const double f = Sizes::f;
     std::vector<KernelRun> runs;
-    runs.push_back({"projection x W (BLAS)", 0, 2.0 * s.n * c.in_channels * s.w, [&x, params, z] {
-                      gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, params[0]->value, 0.0f, *z);
+    runs.push_back({"projection x W (BLAS)", 0, 2.0 * s.n * c.in_channels * s.w, [&x, &weight, z] {
+                      gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, weight, 0.0f, *z);
                     }});
     runs.push_back(
         {"weighted_aggregate", s.n * (Sizes::ptr + s.w * f) + s.e * (Sizes::idx + f + s.w * f), 0,
@@ -245,7 +272,7 @@ nlohmann::json run_layer_benchmark(const LayerCase& c) {
   } else if (c.layer == "gcn") {
     layer = gcn_layer(c, graph, x, rng);
   } else {
-    throw Error("bench: unknown layer '" + c.layer + "' (gat, gatv2 or gcn)");
+    layer = plain_layer(c, graph, rng);  // any other registered conv, without a kernel table
   }
 
   // The input is data, as in a first layer: no gradient flows to it.
@@ -262,6 +289,7 @@ nlohmann::json run_layer_benchmark(const LayerCase& c) {
     tape.backward(out, seed_grad);
   });
   const double rss = peak_rss_mib();
+  const bool multi_head = nn::conv_info(c.layer).traits.multi_head;
 
   nlohmann::json kernels = nlohmann::json::array();
   for (KernelRun& k : layer.make_kernels()) {
@@ -281,8 +309,8 @@ nlohmann::json run_layer_benchmark(const LayerCase& c) {
           {"edges", c.edges},
           {"edges_with_self_loops", graph.num_edges()},
           {"in_channels", c.in_channels},
-          {"heads", c.layer == "gcn" ? 1 : c.heads},
-          {"out_channels", c.layer == "gcn" ? c.heads * c.out_channels : c.out_channels},
+          {"heads", multi_head ? c.heads : 1},
+          {"out_channels", multi_head ? c.out_channels : c.heads * c.out_channels},
           {"threads", num_threads()},
           {"blas_core", blas_core()},
           {"repeats", c.repeats},

@@ -19,8 +19,8 @@ void try_decode(std::string_view bytes) {
   try {
     const heed::train::Checkpoint c = heed::train::decode_checkpoint(bytes, "fuzz.heed");
     // Keep the models small enough to build: the fuzzer may ask for any size.
-    const heed::nn::GATOptions& s = c.spec.sizes;
-    if (std::int64_t(s.in_channels) * s.heads * s.hidden_channels * c.spec.layers < (1 << 22) &&
+    const heed::nn::ModelSpec& s = c.spec;
+    if (std::int64_t(s.in_channels) * s.heads * s.hidden_channels * s.layers < (1 << 22) &&
         std::int64_t(s.out_channels) * s.output_heads * s.heads * s.hidden_channels < (1 << 22)) {
       heed::train::restore_model(c, "fuzz.heed");
     }

@@ -5,10 +5,11 @@
 //
 // `dataset` is a folder or a name found in $HEED_DATA or ../shared/data
 // ("cora" by default); "synthetic" trains on a generated graph instead.
+#include <heed/autograd/ops.hpp>
 #include <heed/data/dataset.hpp>
 #include <heed/data/synthetic.hpp>
 #include <heed/error.hpp>
-#include <heed/nn/gat.hpp>
+#include <heed/nn/model.hpp>
 #include <heed/train/trainer.hpp>
 
 #include <algorithm>
@@ -28,17 +29,18 @@ int main(int argc, char** argv) {
                 static_cast<long long>(data.num_nodes()),
                 static_cast<long long>(data.graph.num_edges()), data.num_classes);
 
-    // 2. Model: 8 heads x 8 features, ELU, one output head; dropout 0.6.
-    heed::nn::GATOptions options;
-    options.in_channels = data.num_features();
-    options.out_channels = data.num_classes;
+    // 2. Model: the paper's GAT (a ModelSpec's defaults): 8 heads x 8
+    //    features, ELU, one output head; dropout 0.6.
+    heed::nn::ModelSpec spec;
+    spec.in_channels = data.num_features();
+    spec.out_channels = data.num_classes;
     heed::Rng rng(0);
-    heed::nn::GAT<float> gat(options, rng);
+    const auto gat = heed::nn::make_model<float>(spec, rng);
 
     // 3. Training: Adam (lr 0.005, L2 5e-4), early stopping with patience 100.
     heed::train::TrainOptions training;
     training.max_epochs = max_epochs;
-    const heed::train::FitResult result = heed::train::fit(gat, data, training, rng);
+    const heed::train::FitResult result = heed::train::fit(*gat, data, training, rng);
     std::printf("trained %d epochs (kept epoch %d): validation %.3f, test %.3f\n",
                 result.epochs_run, result.best_epoch, result.val_accuracy, result.test_accuracy);
 
@@ -46,18 +48,18 @@ int main(int argc, char** argv) {
     const heed::Graph graph = data.graph.with_self_loops();
     heed::Tape<float> tape;
     std::vector<heed::nn::Attention<float>> attention;
-    gat.forward(tape, data.x, graph, heed::nn::ForwardContext{}, {.attention = &attention});
+    gat->forward(tape, data.x, graph, heed::nn::ForwardContext{}, {.attention = &attention});
     std::printf("node %d (class %d) attends to, in layer 1 (mean over %d heads):\n", node,
-                data.y[std::size_t(node)], options.heads);
+                data.y[std::size_t(node)], spec.heads);
     std::vector<std::pair<heed::NodeId, float>> mean = attention[0].in_edges(node, 0);
-    for (int h = 1; h < options.heads; ++h) {
+    for (int h = 1; h < spec.heads; ++h) {
       const auto head = attention[0].in_edges(node, h);
       for (std::size_t k = 0; k < mean.size(); ++k) mean[k].second += head[k].second;
     }
     std::sort(mean.begin(), mean.end(), [](auto& a, auto& b) { return a.second > b.second; });
     float total = 0;
     for (auto [source, weight] : mean) {
-      weight /= float(options.heads);
+      weight /= float(spec.heads);
       total += weight;
       std::printf("  node %5d (class %d): %.3f\n", source, data.y[std::size_t(source)], weight);
     }

@@ -60,6 +60,32 @@ Var<T> add(Var<T> a, Var<T> b) {
 }
 
 template <class T>
+Var<T> scale(Var<T> x, Var<T> s) {
+  require_same_tape(x, s, "scale");
+  Tape<T>& tape = x.tape();
+  require_shape(s.value(), 1, 1, "scale", "the scalar");
+  const T factor = s.value()(0, 0);
+  Tensor<T> out = x.value();
+  for (T& v : out.values()) v *= factor;
+  const std::size_t ix = x.id(), is = s.id();
+  return tape.record(std::move(out), x.requires_grad() || s.requires_grad(),
+                     [&tape, ix, is](const Tensor<T>& g) {
+                       const T factor = tape.value(is)(0, 0);
+                       if (tape.requires_grad(ix)) {
+                         T* gx = tape.grad(ix).data();
+                         for (std::size_t k = 0; k < g.size(); ++k) gx[k] += factor * g.data()[k];
+                       }
+                       if (tape.requires_grad(is)) {
+                         // d/ds = sum g .* x, in element order (any thread count).
+                         const T* xv = tape.value(ix).data();
+                         T sum = 0;
+                         for (std::size_t k = 0; k < g.size(); ++k) sum += g.data()[k] * xv[k];
+                         tape.grad(is)(0, 0) += sum;
+                       }
+                     });
+}
+
+template <class T>
 Var<T> relu(Var<T> x) {
   Tape<T>& tape = x.tape();
   const Tensor<T>& xv = x.value();
@@ -123,6 +149,27 @@ Var<T> elu(Var<T> x, T alpha) {
                      });
 }
 
+namespace {
+
+// result (+)= in .* mask, in blocks of 64 consecutive counters: one draw per
+// four elements.
+template <class T>
+void apply_dropout(const KeyedDropout<T>& drop, const T* in, T* result, std::int64_t n,
+                   bool accumulate) {
+#pragma omp parallel for schedule(guided)
+  for (std::int64_t b = 0; b < n; b += 64) {
+    T scale[64];
+    const int count = int(std::min<std::int64_t>(64, n - b));
+    drop.scales(std::uint64_t(b), count, scale);
+    for (int k = 0; k < count; ++k) {
+      const T v = in[b + k] * scale[k];
+      result[b + k] = accumulate ? result[b + k] + v : v;
+    }
+  }
+}
+
+}  // namespace
+
 template <class T>
 Var<T> dropout(Var<T> x, const KeyedDropout<T>& drop) {
   Tape<T>& tape = x.tape();
@@ -130,32 +177,30 @@ Var<T> dropout(Var<T> x, const KeyedDropout<T>& drop) {
     throw Error("dropout: probability must be in [0, 1), got " + std::to_string(drop.p));
   }
   if (!drop.active()) return x;
+  const std::size_t ix = x.id();
+  // Sparse input features: the mask is drawn inside the product that reads
+  // them, and the dense value only if something else does.
+  if (!x.requires_grad() && tape.sparse_form(ix) && !tape.sparse_dropout(ix).active()) {
+    return tape.dropped_features(x, drop, [&tape, ix, drop] {
+      const Tensor<T>& xv = tape.value(ix);
+      Tensor<T> out(xv.rows(), xv.cols());
+      apply_dropout(drop, xv.data(), out.data(), std::int64_t(xv.size()), false);
+      return out;
+    });
+  }
   const Tensor<T>& xv = x.value();
   Tensor<T> out(xv.rows(), xv.cols());
   const std::int64_t n = std::int64_t(xv.size());
-  // In blocks of 64 consecutive counters: one draw per four elements.
-  auto apply = [n, drop](const T* in, T* result, bool accumulate) {
-#pragma omp parallel for schedule(guided)
-    for (std::int64_t b = 0; b < n; b += 64) {
-      T scale[64];
-      const int count = int(std::min<std::int64_t>(64, n - b));
-      drop.scales(std::uint64_t(b), count, scale);
-      for (int k = 0; k < count; ++k) {
-        const T v = in[b + k] * scale[k];
-        result[b + k] = accumulate ? result[b + k] + v : v;
-      }
-    }
-  };
-  apply(xv.data(), out.data(), false);
-  const std::size_t ix = x.id();
-  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, apply](const Tensor<T>& g) {
-    apply(g.data(), tape.grad(ix).data(), true);
+  apply_dropout(drop, xv.data(), out.data(), n, false);
+  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, drop, n](const Tensor<T>& g) {
+    apply_dropout(drop, g.data(), tape.grad(ix).data(), n, true);
   });
 }
 
 #define HEED_INSTANTIATE(T)                    \
   template Var<T> add_bias<T>(Var<T>, Var<T>); \
   template Var<T> add<T>(Var<T>, Var<T>);      \
+  template Var<T> scale<T>(Var<T>, Var<T>);    \
   template Var<T> relu<T>(Var<T>);             \
   template Var<T> elu<T>(Var<T>, T);           \
   template Var<T> dropout<T>(Var<T>, const KeyedDropout<T>&);

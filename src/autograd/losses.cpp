@@ -83,9 +83,135 @@ Var<T> nll_loss(Var<T> log_probs, std::span<const std::int32_t> labels,
       });
 }
 
-#define HEED_INSTANTIATE(T)               \
-  template Var<T> log_softmax<T>(Var<T>); \
-  template Var<T> nll_loss<T>(Var<T>, std::span<const std::int32_t>, std::span<const NodeId>);
+namespace {
+
+// mean_k -lp[rows[k], classes[k]]: nll_loss with the class of each chosen
+// row given beside it.
+template <class T>
+Var<T> picked_nll(Var<T> log_probs, std::span<const NodeId> rows,
+                  std::span<const std::int32_t> classes) {
+  Tape<T>& tape = log_probs.tape();
+  const Tensor<T>& lp = log_probs.value();
+  if (rows.empty()) throw Error("cross_entropy: no rows to average over");
+  if (classes.size() != rows.size()) {
+    throw Error("cross_entropy: " + std::to_string(classes.size()) + " classes for " +
+                std::to_string(rows.size()) + " rows");
+  }
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    if (rows[k] < 0 || std::size_t(rows[k]) >= lp.rows()) {
+      throw Error("cross_entropy: row " + std::to_string(rows[k]) + " outside [0, " +
+                  std::to_string(lp.rows()) + ")");
+    }
+    if (classes[k] < 0 || std::size_t(classes[k]) >= lp.cols()) {
+      throw Error("cross_entropy: row " + std::to_string(rows[k]) + " has class " +
+                  std::to_string(classes[k]) + " outside [0, " + std::to_string(lp.cols()) + ")");
+    }
+  }
+  T sum = 0;
+  for (std::size_t k = 0; k < rows.size(); ++k)
+    sum -= lp(std::size_t(rows[k]), std::size_t(classes[k]));
+  const T inv = T(1) / T(rows.size());
+  std::vector<NodeId> r(rows.begin(), rows.end());
+  std::vector<std::int32_t> c(classes.begin(), classes.end());
+  const std::size_t ix = log_probs.id();
+  return tape.record(Tensor<T>(1, 1, {sum * inv}), log_probs.requires_grad(),
+                     [&tape, ix, inv, r = std::move(r), c = std::move(c)](const Tensor<T>& g) {
+                       Tensor<T>& gx = tape.grad(ix);
+                       for (std::size_t k = 0; k < r.size(); ++k) {
+                         gx(std::size_t(r[k]), std::size_t(c[k])) -= g(0, 0) * inv;
+                       }
+                     });
+}
+
+// The chosen rows of x against targets of the same width: checks, then
+// loss = mean over (k, c) of f(x[rows[k], c], y[k, c]), with dL/dx from
+// df(x, y) / count.
+template <class T, class F, class D>
+Var<T> elementwise_loss(const char* op, Var<T> x, std::span<const NodeId> rows,
+                        const Tensor<T>& targets, F f, D df) {
+  Tape<T>& tape = x.tape();
+  const Tensor<T>& xv = x.value();
+  if (rows.empty()) throw Error(std::string(op) + ": no rows to average over");
+  if (targets.rows() != rows.size() || targets.cols() != xv.cols()) {
+    throw Error(std::string(op) + ": targets are " + targets.shape_string() + ", expected [" +
+                std::to_string(rows.size()) + " x " + std::to_string(xv.cols()) + "]");
+  }
+  for (NodeId r : rows) {
+    if (r < 0 || std::size_t(r) >= xv.rows()) {
+      throw Error(std::string(op) + ": row " + std::to_string(r) + " outside [0, " +
+                  std::to_string(xv.rows()) + ")");
+    }
+  }
+  for (T y : targets.values()) {
+    if (!std::isfinite(y)) throw Error(std::string(op) + ": a target is not finite");
+  }
+  const std::size_t cols = xv.cols();
+  T sum = 0;
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    for (std::size_t c = 0; c < cols; ++c) sum += f(xv(std::size_t(rows[k]), c), targets(k, c));
+  }
+  const T inv = T(1) / T(rows.size() * cols);
+  std::vector<NodeId> r(rows.begin(), rows.end());
+  const std::size_t ix = x.id();
+  return tape.record(Tensor<T>(1, 1, {sum * inv}), x.requires_grad(),
+                     [&tape, ix, inv, cols, targets, df, r = std::move(r)](const Tensor<T>& g) {
+                       const Tensor<T>& xv = tape.value(ix);
+                       Tensor<T>& gx = tape.grad(ix);
+                       const T scale = g(0, 0) * inv;
+                       for (std::size_t k = 0; k < r.size(); ++k) {
+                         const std::size_t row = std::size_t(r[k]);
+                         for (std::size_t c = 0; c < cols; ++c) {
+                           gx(row, c) += scale * df(xv(row, c), targets(k, c));
+                         }
+                       }
+                     });
+}
+
+}  // namespace
+
+template <class T>
+Var<T> cross_entropy(Var<T> logits, std::span<const NodeId> rows,
+                     std::span<const std::int32_t> classes) {
+  return picked_nll(log_softmax(logits), rows, classes);
+}
+
+template <class T>
+Var<T> bce_with_logits(Var<T> logits, std::span<const NodeId> rows, const Tensor<T>& targets) {
+  return elementwise_loss(
+      "bce_with_logits", logits, rows, targets,
+      [](T x, T y) { return std::max(x, T(0)) - x * y + std::log1p(std::exp(-std::abs(x))); },
+      // d/dx = sigmoid(x) - y, written so that exp never overflows.
+      [](T x, T y) {
+        const T e = std::exp(-std::abs(x));
+        const T sigmoid = x >= 0 ? T(1) / (T(1) + e) : e / (T(1) + e);
+        return sigmoid - y;
+      });
+}
+
+template <class T>
+Var<T> mse_loss(Var<T> x, std::span<const NodeId> rows, const Tensor<T>& targets) {
+  return elementwise_loss(
+      "mse_loss", x, rows, targets, [](T v, T y) { return (v - y) * (v - y); },
+      [](T v, T y) { return T(2) * (v - y); });
+}
+
+template <class T>
+Var<T> l1_loss(Var<T> x, std::span<const NodeId> rows, const Tensor<T>& targets) {
+  return elementwise_loss(
+      "l1_loss", x, rows, targets, [](T v, T y) { return std::abs(v - y); },
+      [](T v, T y) { return v > y   ? T(1)
+                            : v < y ? T(-1)
+                                    : T(0); });
+}
+
+#define HEED_INSTANTIATE(T)                                                                    \
+  template Var<T> log_softmax<T>(Var<T>);                                                      \
+  template Var<T> nll_loss<T>(Var<T>, std::span<const std::int32_t>, std::span<const NodeId>); \
+  template Var<T> cross_entropy<T>(Var<T>, std::span<const NodeId>,                            \
+                                   std::span<const std::int32_t>);                             \
+  template Var<T> bce_with_logits<T>(Var<T>, std::span<const NodeId>, const Tensor<T>&);       \
+  template Var<T> mse_loss<T>(Var<T>, std::span<const NodeId>, const Tensor<T>&);              \
+  template Var<T> l1_loss<T>(Var<T>, std::span<const NodeId>, const Tensor<T>&);
 HEED_INSTANTIATE(float)
 HEED_INSTANTIATE(double)
 #undef HEED_INSTANTIATE

@@ -13,13 +13,18 @@ template <class T>
 Var<T> matmul(Var<T> a, Var<T> b) {
   require_same_tape(a, b, "matmul");
   Tape<T>& tape = a.tape();
+  const std::size_t ia = a.id(), ib = b.id();
+  // Input features with a sparse form go through their nonzeros, with any
+  // deferred dropout drawn inside the product.
+  if (!a.requires_grad() && tape.sparse_form(ia)) {
+    return head_dropout_matmul(tape.sparse_form(ia), b, 1, tape.sparse_dropout(ia));
+  }
   const Tensor<T>& av = a.value();
   const Tensor<T>& bv = b.value();
   if (av.cols() != bv.rows()) {
     throw Error("matmul: " + av.shape_string() + " times " + bv.shape_string());
   }
   Tensor<T> out(av.rows(), bv.cols());
-  const std::size_t ia = a.id(), ib = b.id();
   // A mostly-zero constant left factor (bag-of-words features, after dropout)
   // goes through its nonzeros only; this is exact, not an approximation.
   if (!a.requires_grad() && mostly_zero(av)) {
@@ -98,6 +103,10 @@ Var<T> head_dropout_matmul(Var<T> x, Var<T> w, int heads, const KeyedDropout<T>&
   }
   if (!drop.active()) return matmul(x, w);
   Tape<T>& tape = x.tape();
+  // Sparse input features without a deferred dropout of their own.
+  if (!x.requires_grad() && tape.sparse_form(x.id()) && !tape.sparse_dropout(x.id()).active()) {
+    return head_dropout_matmul(tape.sparse_form(x.id()), w, heads, drop);
+  }
   const Tensor<T>& xv = x.value();
   const Tensor<T>& wv = w.value();
   if (xv.cols() != wv.rows() || heads < 1 || wv.cols() % std::size_t(heads) != 0) {

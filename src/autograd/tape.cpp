@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "heed/error.hpp"
+#include "heed/kernels/spmm.hpp"
 
 namespace heed {
 
@@ -11,6 +12,8 @@ Var<T> Tape<T>::constant(Tensor<T> value) {
   Node& node = nodes_.emplace_back();
   node.owned_value = std::move(value);
   node.value = &node.owned_value;
+  node.rows = node.value->rows();
+  node.cols = node.value->cols();
   return Var<T>(this, nodes_.size() - 1);
 }
 
@@ -18,6 +21,34 @@ template <class T>
 Var<T> Tape<T>::view(const Tensor<T>& value) {
   Node& node = nodes_.emplace_back();
   node.value = &value;
+  node.rows = value.rows();
+  node.cols = value.cols();
+  return Var<T>(this, nodes_.size() - 1);
+}
+
+template <class T>
+Var<T> Tape<T>::features(const Tensor<T>& dense,
+                         std::shared_ptr<const kernels::SparseMatrix<T>> sparse) {
+  Var<T> v = view(dense);
+  nodes_.back().sparse = std::move(sparse);
+  return v;
+}
+
+template <class T>
+Var<T> Tape<T>::dropped_features(Var<T> x, const KeyedDropout<T>& dropout,
+                                 std::function<Tensor<T>()> dense_value) {
+  if (&x.tape() != this) throw Error("autograd: features belong to another tape");
+  const Node& from = nodes_[x.id()];
+  if (!from.sparse || from.requires_grad || from.sparse_dropout.active()) {
+    throw Error("autograd: deferred dropout needs undropped constant features with a sparse form");
+  }
+  Node node;
+  node.rows = from.rows;
+  node.cols = from.cols;
+  node.sparse = from.sparse;
+  node.sparse_dropout = dropout;
+  node.deferred = std::move(dense_value);
+  nodes_.push_back(std::move(node));
   return Var<T>(this, nodes_.size() - 1);
 }
 
@@ -32,6 +63,8 @@ template <class T>
 Var<T> Tape<T>::parameter(Parameter<T>& parameter) {
   Node& node = nodes_.emplace_back();
   node.value = &parameter.value;
+  node.rows = parameter.value.rows();
+  node.cols = parameter.value.cols();
   if (!parameter.grad.same_shape(parameter.value)) {
     parameter.grad = Tensor<T>(parameter.value.rows(), parameter.value.cols());
   }
@@ -45,6 +78,8 @@ Var<T> Tape<T>::record(Tensor<T> value, bool requires_grad, Backward backward) {
   Node& node = nodes_.emplace_back();
   node.owned_value = std::move(value);
   node.value = &node.owned_value;
+  node.rows = node.value->rows();
+  node.cols = node.value->cols();
   node.requires_grad = requires_grad;
   if (requires_grad) node.backward = std::move(backward);
   return Var<T>(this, nodes_.size() - 1);
@@ -55,7 +90,7 @@ Tensor<T>& Tape<T>::grad(std::size_t id) {
   Node& node = nodes_[id];
   if (!node.requires_grad) throw Error("autograd: gradient requested for a constant");
   if (node.grad == nullptr) {
-    node.owned_grad = Tensor<T>(node.value->rows(), node.value->cols());
+    node.owned_grad = Tensor<T>(node.rows, node.cols);
     node.grad = &node.owned_grad;
   }
   return *node.grad;

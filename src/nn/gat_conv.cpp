@@ -29,21 +29,34 @@ void validate(const GATConvOptions& o) {
 }  // namespace
 
 template <class T>
-std::vector<std::pair<NodeId, T>> Attention<T>::in_edges(NodeId node, int head) const {
-  if (node < 0 || node >= graph.num_nodes()) {
-    throw Error("attention: node " + std::to_string(node) + " outside [0, " +
-                std::to_string(graph.num_nodes()) + ")");
-  }
-  if (head < 0 || std::size_t(head) >= alpha.cols()) {
-    throw Error("attention: head " + std::to_string(head) + " outside [0, " +
-                std::to_string(alpha.cols()) + ")");
-  }
-  std::vector<std::pair<NodeId, T>> edges;
-  const Csr& in = graph.in();
-  for (EdgeId e = in.indptr[std::size_t(node)]; e < in.indptr[std::size_t(node) + 1]; ++e) {
-    edges.emplace_back(in.indices[std::size_t(e)], alpha(std::size_t(e), std::size_t(head)));
-  }
-  return edges;
+ConvTraits GATConv<T>::traits() {
+  ConvTraits t;
+  t.name = "gat";
+  t.summary = "GATConv (Velickovic et al. 2018): attention from node terms";
+  t.multi_head = true;
+  t.attends = true;
+  t.per_head_input_dropout = true;
+  t.edge_features = true;
+  t.activation = Activation::kELU;
+  t.options = {{"add_self_loops", 1, "add a self loop to every node"},
+               {"bias", 1, "add a learned bias"}};
+  return t;
+}
+
+template <class T>
+GATConvOptions GATConv<T>::options_from(const LayerSpec& s) {
+  GATConvOptions o;
+  o.in_channels = s.in_channels;
+  o.out_channels = s.out_channels;
+  o.heads = s.heads;
+  o.concat = s.concat;
+  o.dropout = s.dropout;
+  o.feature_dropout = s.feature_dropout;
+  o.negative_slope = s.negative_slope;
+  o.edge_dim = s.edge_dim;
+  o.add_self_loops = s.option("add_self_loops", 1) != 0;
+  o.bias = s.option("bias", 1) != 0;
+  return o;
 }
 
 template <class T>
@@ -76,47 +89,13 @@ std::vector<Parameter<T>*> GATConv<T>::parameters() {
 }
 
 template <class T>
-void GATConv<T>::check_input(std::size_t rows, std::size_t cols, const Graph& graph) const {
-  if (cols != std::size_t(options_.in_channels)) {
-    throw Error(
-        "GATConv: input has " + std::to_string(cols) +
-        " features, the layer expects in_channels = " + std::to_string(options_.in_channels));
-  }
-  if (std::int64_t(rows) != graph.num_nodes()) {
-    throw Error("GATConv: input has " + std::to_string(rows) + " rows, the graph " +
-                std::to_string(graph.num_nodes()) + " nodes");
-  }
-}
-
-template <class T>
-Var<T> GATConv<T>::forward(Var<T> x, const Graph& graph, const ForwardContext& context,
-                           Attention<T>* attention) {
-  check_input(x.value().rows(), x.value().cols(), graph);
+Var<T> GATConv<T>::run(Var<T> x, const Graph& graph, const Var<T>* edge_attr,
+                       const ForwardContext& context, Attention<T>* attention) {
+  check_node_input(x, graph, options_.in_channels, "GATConv");
   const T p = context.training ? T(options_.feature_dropout) : T(0);
   Var<T> z = ops::head_dropout_matmul(x, x.tape().parameter(weight_), options_.heads,
                                       KeyedDropout<T>{p, derive_key(context.dropout_key, 1)});
-  return attend(z, graph, nullptr, context, attention);
-}
-
-template <class T>
-Var<T> GATConv<T>::forward(Var<T> x, const Graph& graph, Var<T> edge_attr,
-                           const ForwardContext& context, Attention<T>* attention) {
-  check_input(x.value().rows(), x.value().cols(), graph);
-  const T p = context.training ? T(options_.feature_dropout) : T(0);
-  Var<T> z = ops::head_dropout_matmul(x, x.tape().parameter(weight_), options_.heads,
-                                      KeyedDropout<T>{p, derive_key(context.dropout_key, 1)});
-  return attend(z, graph, &edge_attr, context, attention);
-}
-
-template <class T>
-Var<T> GATConv<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                           const ForwardContext& context, Attention<T>* attention) {
-  if (!x.sparse()) return forward(tape.view(x.dense()), graph, context, attention);
-  check_input(x.rows(), x.cols(), graph);
-  const T p = context.training ? T(options_.feature_dropout) : T(0);
-  Var<T> z = ops::head_dropout_matmul(x.sparse(), tape.parameter(weight_), options_.heads,
-                                      KeyedDropout<T>{p, derive_key(context.dropout_key, 1)});
-  return attend(z, graph, nullptr, context, attention);
+  return attend(z, graph, edge_attr, context, attention);
 }
 
 template <class T>
@@ -150,8 +129,6 @@ Var<T> GATConv<T>::attend(Var<T> z, const Graph& graph, const Var<T>* edge_attr,
   return h;
 }
 
-template struct Attention<float>;
-template struct Attention<double>;
 template class GATConv<float>;
 template class GATConv<double>;
 

@@ -23,18 +23,38 @@ void validate(const GATv2ConvOptions& o) {
   }
 }
 
-void check_input(std::size_t rows, std::size_t cols, const Graph& graph, int in_channels) {
-  if (cols != std::size_t(in_channels)) {
-    throw Error("GATv2Conv: input has " + std::to_string(cols) +
-                " features, the layer expects in_channels = " + std::to_string(in_channels));
-  }
-  if (std::int64_t(rows) != graph.num_nodes()) {
-    throw Error("GATv2Conv: input has " + std::to_string(rows) + " rows, the graph " +
-                std::to_string(graph.num_nodes()) + " nodes");
-  }
+}  // namespace
+
+template <class T>
+ConvTraits GATv2Conv<T>::traits() {
+  ConvTraits t;
+  t.name = "gatv2";
+  t.summary = "GATv2Conv (Brody et al. 2022): dynamic attention";
+  t.multi_head = true;
+  t.attends = true;
+  t.edge_features = true;
+  t.activation = Activation::kELU;
+  t.options = {{"add_self_loops", 1, "add a self loop to every node"},
+               {"bias", 1, "add a learned bias"},
+               {"share_weights", 0, "one projection for sources and destinations"}};
+  return t;
 }
 
-}  // namespace
+template <class T>
+GATv2ConvOptions GATv2Conv<T>::options_from(const LayerSpec& s) {
+  GATv2ConvOptions o;
+  o.in_channels = s.in_channels;
+  o.out_channels = s.out_channels;
+  o.heads = s.heads;
+  o.concat = s.concat;
+  o.dropout = s.dropout;
+  o.negative_slope = s.negative_slope;
+  o.edge_dim = s.edge_dim;
+  o.add_self_loops = s.option("add_self_loops", 1) != 0;
+  o.bias = s.option("bias", 1) != 0;
+  o.share_weights = s.option("share_weights", 0) != 0;
+  return o;
+}
 
 template <class T>
 GATv2Conv<T>::GATv2Conv(const GATv2ConvOptions& options, Rng& rng) : options_(options) {
@@ -65,36 +85,13 @@ std::vector<Parameter<T>*> GATv2Conv<T>::parameters() {
 }
 
 template <class T>
-Var<T> GATv2Conv<T>::forward(Var<T> x, const Graph& graph, const ForwardContext& context,
-                             Attention<T>* attention) {
-  check_input(x.value().rows(), x.value().cols(), graph, options_.in_channels);
+Var<T> GATv2Conv<T>::run(Var<T> x, const Graph& graph, const Var<T>* edge_attr,
+                         const ForwardContext& context, Attention<T>* attention) {
+  check_node_input(x, graph, options_.in_channels, "GATv2Conv");
   Tape<T>& tape = x.tape();
   Var<T> x_src = ops::matmul(x, tape.parameter(weight_src_));
   Var<T> x_dst = options_.share_weights ? x_src : ops::matmul(x, tape.parameter(weight_dst_));
-  return attend(x_src, x_dst, graph, nullptr, context, attention);
-}
-
-template <class T>
-Var<T> GATv2Conv<T>::forward(Var<T> x, const Graph& graph, Var<T> edge_attr,
-                             const ForwardContext& context, Attention<T>* attention) {
-  check_input(x.value().rows(), x.value().cols(), graph, options_.in_channels);
-  Tape<T>& tape = x.tape();
-  Var<T> x_src = ops::matmul(x, tape.parameter(weight_src_));
-  Var<T> x_dst = options_.share_weights ? x_src : ops::matmul(x, tape.parameter(weight_dst_));
-  return attend(x_src, x_dst, graph, &edge_attr, context, attention);
-}
-
-template <class T>
-Var<T> GATv2Conv<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                             const ForwardContext& context, Attention<T>* attention) {
-  if (!x.sparse()) return forward(tape.view(x.dense()), graph, context, attention);
-  check_input(x.rows(), x.cols(), graph, options_.in_channels);
-  const KeyedDropout<T> none{};
-  Var<T> x_src = ops::head_dropout_matmul(x.sparse(), tape.parameter(weight_src_), 1, none);
-  Var<T> x_dst = options_.share_weights
-                     ? x_src
-                     : ops::head_dropout_matmul(x.sparse(), tape.parameter(weight_dst_), 1, none);
-  return attend(x_src, x_dst, graph, nullptr, context, attention);
+  return attend(x_src, x_dst, graph, edge_attr, context, attention);
 }
 
 template <class T>

@@ -7,20 +7,28 @@
 #include "heed/nn/init.hpp"
 
 namespace heed::nn {
-namespace {
-
-void check_input(std::size_t rows, std::size_t cols, const Graph& graph, int in_channels) {
-  if (cols != std::size_t(in_channels)) {
-    throw Error("GCNConv: input has " + std::to_string(cols) +
-                " features, the layer expects in_channels = " + std::to_string(in_channels));
-  }
-  if (std::int64_t(rows) != graph.num_nodes()) {
-    throw Error("GCNConv: input has " + std::to_string(rows) + " rows, the graph " +
-                std::to_string(graph.num_nodes()) + " nodes");
-  }
+template <class T>
+ConvTraits GCNConv<T>::traits() {
+  ConvTraits t;
+  t.name = "gcn";
+  t.summary = "GCNConv (Kipf and Welling 2017): symmetric-normalised sum";
+  t.defaults = PaperDefaults{.hidden_channels = 16, .dropout = 0.5, .lr = 0.01, .max_epochs = 200};
+  t.options = {{"add_self_loops", 1, "add a self loop to every node"},
+               {"normalize", 1, "weight edges by 1 / sqrt(deg_i deg_j)"},
+               {"bias", 1, "add a learned bias"}};
+  return t;
 }
 
-}  // namespace
+template <class T>
+GCNConvOptions GCNConv<T>::options_from(const LayerSpec& s) {
+  GCNConvOptions o;
+  o.in_channels = s.in_channels;
+  o.out_channels = s.out_channels;
+  o.add_self_loops = s.option("add_self_loops", 1) != 0;
+  o.normalize = s.option("normalize", 1) != 0;
+  o.bias = s.option("bias", 1) != 0;
+  return o;
+}
 
 template <class T>
 GCNConv<T>::GCNConv(const GCNConvOptions& options, Rng& rng) : options_(options) {
@@ -44,24 +52,11 @@ std::vector<Parameter<T>*> GCNConv<T>::parameters() {
 }
 
 template <class T>
-Var<T> GCNConv<T>::forward(Var<T> x, const Graph& graph, const ForwardContext&) {
-  check_input(x.value().rows(), x.value().cols(), graph, options_.in_channels);
-  return propagate(ops::matmul(x, x.tape().parameter(weight_)), graph);
-}
-
-template <class T>
-Var<T> GCNConv<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                           const KeyedDropout<T>& input_dropout) {
-  if (!x.sparse()) {
-    return forward(ops::dropout(tape.view(x.dense()), input_dropout), graph, ForwardContext{});
-  }
-  check_input(x.rows(), x.cols(), graph, options_.in_channels);
-  return propagate(ops::head_dropout_matmul(x.sparse(), tape.parameter(weight_), 1, input_dropout),
-                   graph);
-}
-
-template <class T>
-Var<T> GCNConv<T>::propagate(Var<T> z, const Graph& graph) {
+Var<T> GCNConv<T>::run(Var<T> x, const Graph& graph, const Var<T>* edge_attr, const ForwardContext&,
+                       Attention<T>*) {
+  check_node_input(x, graph, options_.in_channels, "GCNConv");
+  reject_edge_input(edge_attr, "GCNConv");
+  const Var<T> z = ops::matmul(x, x.tape().parameter(weight_));
   const Graph& g = options_.add_self_loops ? self_loops_.looped(graph) : graph;
   if (!weight_graph_.same(g)) {
     edge_weight_ = std::make_shared<const std::vector<T>>(

@@ -7,57 +7,23 @@
 
 namespace heed::nn {
 
-const char* attention_mode_name(AttentionMode mode) {
-  switch (mode) {
-    case AttentionMode::kGraph:
-      return "graph";
-    case AttentionMode::kDenseMasked:
-      return "dense-masked";
-    case AttentionMode::kDense:
-      return "dense";
-    case AttentionMode::kGraphAndDense:
-      return "graph+dense";
-  }
-  return "?";
-}
-
-AttentionMode parse_attention_mode(const std::string& name) {
-  for (AttentionMode m : {AttentionMode::kGraph, AttentionMode::kDenseMasked, AttentionMode::kDense,
-                          AttentionMode::kGraphAndDense}) {
-    if (name == attention_mode_name(m)) return m;
-  }
-  throw Error("unknown attention '" + name +
-              "' (expected graph, dense-masked, dense or graph+dense)");
-}
-
 namespace {
 
-void validate(const GraphTransformerOptions& o) {
-  auto positive = [](int v, const char* what) {
-    if (v < 1) {
-      throw Error(std::string("graph transformer: ") + what + " must be >= 1, got " +
-                  std::to_string(v));
-    }
-  };
-  positive(o.in_channels, "in_channels");
-  positive(o.out_channels, "out_channels");
-  positive(o.hidden, "hidden");
-  positive(o.heads, "heads");
-  positive(o.ffn_hidden, "ffn_hidden");
-  positive(o.layers, "layers");
-  if (o.laplacian_k < 0) {
-    throw Error("graph transformer: laplacian_k must be >= 0, got " +
-                std::to_string(o.laplacian_k));
-  }
-  if (o.hidden % o.heads != 0) {
-    throw Error("graph transformer: hidden " + std::to_string(o.hidden) + " does not split into " +
-                std::to_string(o.heads) + " heads");
-  }
-  for (double p : {o.dropout, o.attention_dropout}) {
-    if (!(p >= 0.0 && p < 1.0)) {
-      throw Error("graph transformer: dropout must be in [0, 1), got " + std::to_string(p));
-    }
-  }
+// The sizes of a validated spec.
+template <class Sizes>
+Sizes sizes_of(const ModelSpec& s) {
+  const int width = s.heads * s.hidden_channels;
+  return Sizes{s.in_channels,
+               s.out_channels,
+               width,
+               s.heads,
+               s.ffn_hidden > 0 ? s.ffn_hidden : 2 * width,
+               s.layers,
+               s.dropout,
+               s.attention_dropout,
+               s.attention,
+               s.laplacian_k,
+               s.norm_first};
 }
 
 template <class T>
@@ -70,9 +36,12 @@ Parameter<T> filled(const std::string& name, std::size_t width, T value) {
 }  // namespace
 
 template <class T>
-GraphTransformer<T>::GraphTransformer(const GraphTransformerOptions& options, Rng& rng)
-    : options_(options) {
-  validate(options_);
+GraphTransformer<T>::GraphTransformer(const ModelSpec& spec, Rng& rng) : spec_(spec) {
+  spec_.validate();
+  if (!spec_.is_transformer()) {
+    throw Error("graph transformer: the spec describes a " + spec_.model + " model");
+  }
+  options_ = sizes_of<Sizes>(spec_);
   // Every block's attention matrices live until backward, plus one scratch.
   pool_ = std::make_shared<TensorPool<T>>(std::size_t(options_.layers) + 1);
   const int d = options_.hidden;
@@ -118,10 +87,11 @@ void GraphTransformer<T>::set_attention(AttentionMode mode) {
   if ((mode == AttentionMode::kGraphAndDense) !=
       (options_.attention == AttentionMode::kGraphAndDense)) {
     throw Error(std::string("graph transformer: cannot switch from ") +
-                attention_mode_name(options_.attention) + " to " + attention_mode_name(mode) +
+                name_of(options_.attention) + " to " + name_of(mode) +
                 " attention: they have different parameters");
   }
   options_.attention = mode;
+  spec_.attention = mode;
 }
 
 template <class T>
@@ -190,8 +160,9 @@ Tensor<T> GraphTransformer<T>::positional_input(const Graph& graph, const Forwar
 }
 
 template <class T>
-Var<T> GraphTransformer<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                                    const ForwardContext& context, const Inspection<T>& inspect) {
+Var<T> GraphTransformer<T>::run(Tape<T>& tape, const GraphInput<T>& input,
+                                const ForwardContext& context, const Inspection<T>& inspect) {
+  const Graph& graph = *input.graph;
   const T p = context.training ? T(options_.dropout) : T(0);
   const std::uint64_t key = context.dropout_key;
   std::uint64_t next = 0;
@@ -204,7 +175,7 @@ Var<T> GraphTransformer<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, con
     inspect.attention->clear();
     if (attends_edges) inspect.attention->resize(blocks_.size());
   }
-  Var<T> h = input_.forward(drop(tape.view(x.dense())));
+  Var<T> h = input_.forward(drop(input.x->on(tape)));
   if (options_.laplacian_k > 0) {
     h = ops::add(h, positional_.forward(tape.constant(positional_input(graph, context))));
   }
@@ -234,7 +205,7 @@ Var<T> GraphTransformer<T>::forward(Tape<T>& tape, const NodeFeatures<T>& x, con
     h = ops::layer_norm(h, tape.parameter(final_scale_), tape.parameter(final_shift_));
   }
   if (inspect.last_hidden) *inspect.last_hidden = h.value();
-  return ops::log_softmax(classifier_.forward(h));
+  return classifier_.forward(h);
 }
 
 template <class T>

@@ -1,85 +1,130 @@
 #include "heed/nn/model_spec.hpp"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "heed/error.hpp"
-#include "heed/nn/gatv2.hpp"
-#include "heed/nn/gcn.hpp"
-#include "heed/nn/graph_sage.hpp"
+#include "heed/nn/conv_registry.hpp"
 
 namespace heed::nn {
+namespace {
 
-std::unique_ptr<NodeModel<float>> make_model(const ModelSpec& spec, Rng& rng) {
-  const GATOptions& o = spec.sizes;
-  if (spec.kind == ConvKind::kTransformer) {
-    GraphTransformerOptions t;
-    t.in_channels = o.in_channels;
-    t.out_channels = o.out_channels;
-    t.heads = o.heads;
-    t.hidden = o.heads * o.hidden_channels;
-    t.ffn_hidden = spec.ffn_hidden > 0 ? spec.ffn_hidden : 2 * t.hidden;
-    t.layers = spec.layers;
-    t.dropout = o.dropout;
-    t.attention_dropout = o.attention_dropout;
-    t.attention = spec.attention;
-    t.laplacian_k = spec.laplacian_k;
-    t.norm_first = spec.norm_first;
-    return std::make_unique<GraphTransformer<float>>(t, rng);
-  }
-  if (spec.is_stack()) {
-    GNNStackOptions s;
-    s.conv = spec.kind;
-    s.in_channels = o.in_channels;
-    s.hidden_channels = o.hidden_channels;
-    s.heads = o.heads;
-    s.out_channels = o.out_channels;
-    s.output_heads = o.output_heads;
-    s.layers = spec.layers;
-    s.residual = spec.residual;
-    s.norm = spec.norm;
-    s.dropout = o.dropout;
-    s.attention_dropout = o.attention_dropout;
-    s.negative_slope = o.negative_slope;
-    return std::make_unique<GNNStack<float>>(s, rng);
-  }
-  switch (spec.kind) {
-    case ConvKind::kGAT:
-      return std::make_unique<GAT<float>>(o, rng);
-    case ConvKind::kGATv2:
-      return std::make_unique<GATv2<float>>(o, rng);
-    case ConvKind::kGCN:
-      return std::make_unique<GCN<float>>(
-          GCNOptions{o.in_channels, o.hidden_channels, o.out_channels, o.dropout}, rng);
-    case ConvKind::kSAGE:
-      return std::make_unique<GraphSAGE<float>>(
-          GraphSAGEOptions{o.in_channels, o.hidden_channels, o.out_channels, o.dropout}, rng);
-    case ConvKind::kTransformer:
-      break;
-  }
-  throw Error("make_model: unknown model kind");
+constexpr int kLargest = 1 << 24;
+
+[[noreturn]] void fail(const std::string& what) {
+  throw Error("model: " + what);
 }
 
-std::string to_json_text(const ModelSpec& spec) {
-  const GATOptions& o = spec.sizes;
-  nlohmann::json j = {{"model", conv_kind_name(spec.kind)},
-                      {"in_channels", o.in_channels},
-                      {"hidden_channels", o.hidden_channels},
-                      {"heads", o.heads},
-                      {"out_channels", o.out_channels},
-                      {"output_heads", o.output_heads},
-                      {"dropout", o.dropout},
-                      {"attention_dropout", o.attention_dropout},
-                      {"negative_slope", o.negative_slope},
-                      {"feature_dropout",
-                       o.feature_dropout == FeatureDropout::kPerHead ? "per-head" : "layer-input"},
-                      {"layers", spec.layers},
-                      {"residual", spec.residual},
-                      {"norm", spec.norm == Normalisation::kLayer ? "layer" : "none"},
-                      {"attention", attention_mode_name(spec.attention)},
-                      {"ffn_hidden", spec.ffn_hidden},
-                      {"laplacian_k", spec.laplacian_k},
-                      {"norm_first", spec.norm_first}};
-  return j.dump();
+void in_range(long long value, long long low, long long high, const char* setting) {
+  if (value < low || value > high) {
+    fail(std::string(setting) + " must be " + std::to_string(low) + " to " + std::to_string(high) +
+         ", got " + std::to_string(value));
+  }
+}
+
+void probability(double p, const char* setting) {
+  if (!(p >= 0.0 && p < 1.0))
+    fail(std::string(setting) + " must be in [0, 1), got " + std::to_string(p));
+}
+
+}  // namespace
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> names = conv_names();
+  names.emplace_back(kTransformerModel);
+  return names;
+}
+
+PaperDefaults paper_defaults(const std::string& model) {
+  if (model == kTransformerModel) return PaperDefaults{};
+  return conv_info(model).traits.defaults;
+}
+
+int ModelSpec::hidden_width() const {
+  if (is_transformer() || conv_info(model).traits.multi_head) return heads * hidden_channels;
+  return hidden_channels;
+}
+
+bool ModelSpec::per_head_dropout() const {
+  return !is_transformer() && feature_dropout == FeatureDropout::kPerHead && layers == 2 &&
+         !residual && norm == Normalisation::kNone &&
+         conv_info(model).traits.per_head_input_dropout;
+}
+
+void ModelSpec::validate() const {
+  if (!is_transformer()) {
+    bool known = false;
+    for (const std::string& n : conv_names()) known = known || n == model;
+    if (!known) fail("unknown model '" + model + "' (expected " + one_of(model_names()) + ")");
+  }
+  in_range(in_channels, 1, kLargest, "in_channels");
+  in_range(out_channels, 1, kLargest, "out_channels");
+  in_range(hidden_channels, 1, kLargest, "hidden_channels");
+  in_range(heads, 1, kLargest, "heads");
+  in_range(output_heads, 1, kLargest, "output_heads");
+  in_range(layers, 1, 1 << 16, "layers");
+  in_range(edge_dim, 0, kLargest, "edge_dim");
+  in_range(ffn_hidden, 0, kLargest, "ffn_hidden");
+  in_range(laplacian_k, 0, 1 << 16, "laplacian_k");
+  // The largest weights a model holds are about in x width and width x width:
+  // bound them before anything is allocated.
+  in_range((long long)heads * hidden_channels, 1, kLargest, "heads x hidden_channels");
+  in_range((long long)output_heads * out_channels, 1, kLargest, "output_heads x out_channels");
+  const long long width = (long long)heads * hidden_channels;
+  in_range((long long)in_channels * width, 1, 1LL << 30, "in_channels x heads x hidden_channels");
+  probability(dropout, "dropout");
+  probability(attention_dropout, "attention_dropout");
+  if (!(std::isfinite(negative_slope) && negative_slope >= 0)) {
+    fail("negative_slope must be a finite number >= 0, got " + std::to_string(negative_slope));
+  }
+  if (is_transformer()) {
+    if (!conv_options.empty()) fail("the transformer has no conv options");
+    if (edge_dim != 0) fail("edge_dim: the transformer takes no edge features");
+    return;
+  }
+  const ConvTraits& t = conv_info(model).traits;
+  if (edge_dim > 0 && !t.edge_features) fail("edge_dim: " + model + " takes no edge features");
+  for (const auto& [name, value] : conv_options) {
+    bool known = false;
+    std::vector<std::string> names;
+    for (const ConvOption& o : t.options) {
+      known = known || o.name == name;
+      names.push_back(o.name);
+    }
+    if (!known) {
+      fail("conv option '" + name + "' is not one of " + model + "'s" +
+           (names.empty() ? std::string(" (it has none)") : " (" + one_of(names) + ")"));
+    }
+    if (!std::isfinite(value)) fail("conv option '" + name + "' must be a finite number");
+  }
+  const char* only = nullptr;
+  if (attention != AttentionMode::kGraph) only = "attention";
+  if (ffn_hidden != 0) only = "ffn_hidden";
+  if (laplacian_k != 0) only = "laplacian_k";
+  if (norm_first) only = "norm_first";
+  if (only) fail(std::string(only) + " applies to the transformer only, not to " + model);
+}
+
+void to_json(nlohmann::json& j, const ModelSpec& s) {
+  j = {{"model", s.model},
+       {"in_channels", s.in_channels},
+       {"hidden_channels", s.hidden_channels},
+       {"heads", s.heads},
+       {"out_channels", s.out_channels},
+       {"output_heads", s.output_heads},
+       {"dropout", s.dropout},
+       {"attention_dropout", s.attention_dropout},
+       {"negative_slope", s.negative_slope},
+       {"feature_dropout", name_of(s.feature_dropout)},
+       {"layers", s.layers},
+       {"residual", s.residual},
+       {"norm", name_of(s.norm)},
+       {"edge_dim", s.edge_dim},
+       {"conv_options", s.conv_options},
+       {"attention", name_of(s.attention)},
+       {"ffn_hidden", s.ffn_hidden},
+       {"laplacian_k", s.laplacian_k},
+       {"norm_first", s.norm_first}};
 }
 
 namespace {
@@ -94,71 +139,54 @@ V field(const nlohmann::json& j, const char* name, const std::string& context) {
   }
 }
 
+// A field that older files lack: its default when absent.
+template <class V>
+V optional_field(const nlohmann::json& j, const char* name, V fallback,
+                 const std::string& context) {
+  return j.contains(name) ? field<V>(j, name, context) : fallback;
+}
+
+template <class E>
+E enum_field(const nlohmann::json& j, const char* name, E fallback, const std::string& context) {
+  if (!j.contains(name)) return fallback;
+  try {
+    return parse_name<E>(field<std::string>(j, name, context));
+  } catch (const Error& e) {
+    throw Error(context + ": model field '" + name + "': " + e.what());
+  }
+}
+
 }  // namespace
 
-ModelSpec model_spec_from_json_text(const std::string& text, const std::string& context) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(context + ": the model description is not valid JSON (" + e.what() + ")");
-  }
+ModelSpec model_spec_from_json(const nlohmann::json& j, const std::string& context) {
   if (!j.is_object()) throw Error(context + ": the model description is not a JSON object");
   ModelSpec s;
-  s.kind = parse_conv_kind(field<std::string>(j, "model", context));
-  GATOptions& o = s.sizes;
-  o.in_channels = field<int>(j, "in_channels", context);
-  o.hidden_channels = field<int>(j, "hidden_channels", context);
-  o.heads = field<int>(j, "heads", context);
-  o.out_channels = field<int>(j, "out_channels", context);
-  o.output_heads = field<int>(j, "output_heads", context);
-  o.dropout = field<double>(j, "dropout", context);
-  o.attention_dropout = field<double>(j, "attention_dropout", context);
-  o.negative_slope = field<double>(j, "negative_slope", context);
-  const std::string fd = field<std::string>(j, "feature_dropout", context);
-  if (fd != "per-head" && fd != "layer-input") {
-    throw Error(context + ": model field 'feature_dropout' is '" + fd +
-                "' (expected per-head or layer-input)");
-  }
-  o.feature_dropout = fd == "per-head" ? FeatureDropout::kPerHead : FeatureDropout::kLayerInput;
+  s.model = field<std::string>(j, "model", context);
+  s.in_channels = field<int>(j, "in_channels", context);
+  s.hidden_channels = field<int>(j, "hidden_channels", context);
+  s.heads = field<int>(j, "heads", context);
+  s.out_channels = field<int>(j, "out_channels", context);
+  s.output_heads = field<int>(j, "output_heads", context);
+  s.dropout = field<double>(j, "dropout", context);
+  s.attention_dropout = field<double>(j, "attention_dropout", context);
+  s.negative_slope = field<double>(j, "negative_slope", context);
+  if (!j.contains("feature_dropout"))
+    throw Error(context + ": model field 'feature_dropout' is missing");
+  s.feature_dropout = enum_field(j, "feature_dropout", s.feature_dropout, context);
   s.layers = field<int>(j, "layers", context);
   s.residual = field<bool>(j, "residual", context);
-  const std::string norm = field<std::string>(j, "norm", context);
-  if (norm != "none" && norm != "layer") {
-    throw Error(context + ": model field 'norm' is '" + norm + "' (expected none or layer)");
-  }
-  s.norm = norm == "layer" ? Normalisation::kLayer : Normalisation::kNone;
-  // Transformer fields, with their defaults where absent.
-  if (j.contains("attention")) {
-    try {
-      s.attention = parse_attention_mode(field<std::string>(j, "attention", context));
-    } catch (const Error& e) {
-      throw Error(context + ": model field 'attention': " + e.what());
-    }
-  }
-  if (j.contains("ffn_hidden")) {
-    s.ffn_hidden = field<int>(j, "ffn_hidden", context);
-    if (s.ffn_hidden < 0 || s.ffn_hidden > (1 << 24)) {
-      throw Error(context + ": model field 'ffn_hidden' is " + std::to_string(s.ffn_hidden));
-    }
-  }
-  if (j.contains("norm_first")) s.norm_first = field<bool>(j, "norm_first", context);
-  if (j.contains("laplacian_k")) {
-    s.laplacian_k = field<int>(j, "laplacian_k", context);
-    if (s.laplacian_k < 0 || s.laplacian_k > (1 << 16)) {
-      throw Error(context + ": model field 'laplacian_k' is " + std::to_string(s.laplacian_k));
-    }
-  }
-  for (auto [v, name] : {std::pair{o.in_channels, "in_channels"},
-                         {o.hidden_channels, "hidden_channels"},
-                         {o.heads, "heads"},
-                         {o.out_channels, "out_channels"},
-                         {o.output_heads, "output_heads"},
-                         {s.layers, "layers"}}) {
-    if (v < 1 || v > (1 << 24)) {
-      throw Error(context + ": model field '" + name + "' is " + std::to_string(v) +
-                  " (expected 1 to 16777216)");
-    }
+  if (!j.contains("norm")) throw Error(context + ": model field 'norm' is missing");
+  s.norm = enum_field(j, "norm", s.norm, context);
+  s.edge_dim = optional_field<int>(j, "edge_dim", 0, context);
+  s.conv_options = optional_field<std::map<std::string, double>>(j, "conv_options", {}, context);
+  s.attention = enum_field(j, "attention", s.attention, context);
+  s.ffn_hidden = optional_field<int>(j, "ffn_hidden", 0, context);
+  s.laplacian_k = optional_field<int>(j, "laplacian_k", 0, context);
+  s.norm_first = optional_field<bool>(j, "norm_first", false, context);
+  try {
+    s.validate();
+  } catch (const Error& e) {
+    throw Error(context + ": " + e.what());
   }
   return s;
 }

@@ -9,6 +9,27 @@
 namespace heed::nn {
 
 template <class T>
+ConvTraits SAGEConv<T>::traits() {
+  ConvTraits t;
+  t.name = "sage";
+  t.summary = "SAGEConv (Hamilton et al. 2017): mean of the neighbours";
+  t.defaults = PaperDefaults{.hidden_channels = 16, .dropout = 0.5, .lr = 0.01, .max_epochs = 200};
+  t.options = {{"root_weight", 1, "add the node's own projection W_root x_i"},
+               {"bias", 1, "add a learned bias"}};
+  return t;
+}
+
+template <class T>
+SAGEConvOptions SAGEConv<T>::options_from(const LayerSpec& s) {
+  SAGEConvOptions o;
+  o.in_channels = s.in_channels;
+  o.out_channels = s.out_channels;
+  o.root_weight = s.option("root_weight", 1) != 0;
+  o.bias = s.option("bias", 1) != 0;
+  return o;
+}
+
+template <class T>
 SAGEConv<T>::SAGEConv(const SAGEConvOptions& options, Rng& rng) : options_(options) {
   if (options_.in_channels < 1 || options_.out_channels < 1) {
     throw Error("SAGEConv: in_channels and out_channels must be >= 1, got " +
@@ -33,13 +54,10 @@ std::vector<Parameter<T>*> SAGEConv<T>::parameters() {
 }
 
 template <class T>
-Var<T> SAGEConv<T>::forward(Var<T> x, const Graph& graph) {
-  const Tensor<T>& xv = x.value();
-  if (xv.cols() != std::size_t(options_.in_channels) ||
-      std::int64_t(xv.rows()) != graph.num_nodes()) {
-    throw Error("SAGEConv: input is " + xv.shape_string() + ", expected " +
-                std::to_string(graph.num_nodes()) + " x " + std::to_string(options_.in_channels));
-  }
+Var<T> SAGEConv<T>::run(Var<T> x, const Graph& graph, const Var<T>* edge_attr,
+                        const ForwardContext&, Attention<T>*) {
+  check_node_input(x, graph, options_.in_channels, "SAGEConv");
+  reject_edge_input(edge_attr, "SAGEConv");
   if (!weight_graph_.same(graph)) {
     edge_weight_ = std::make_shared<const std::vector<T>>(kernels::mean_edge_weights<T>(graph));
     weight_graph_.remember(graph);

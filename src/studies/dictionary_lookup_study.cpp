@@ -6,8 +6,7 @@
 
 #include "heed/autograd/ops.hpp"
 #include "heed/error.hpp"
-#include "heed/nn/gat_conv.hpp"
-#include "heed/nn/gatv2_conv.hpp"
+#include "heed/nn/conv_registry.hpp"
 #include "heed/nn/init.hpp"
 #include "heed/optim/adam.hpp"
 #include "heed/train/metrics.hpp"
@@ -21,23 +20,16 @@ class LookupModel {
  public:
   LookupModel(const DictionaryLookupStudy& s, int features, int classes, Rng& rng) {
     const int width = s.heads * s.hidden;
-    if (s.conv == nn::ConvKind::kGAT) {
-      nn::GATConvOptions o;
-      o.in_channels = features;
-      o.out_channels = s.hidden;
-      o.heads = s.heads;
-      o.add_self_loops = false;
-      gat_ = std::make_unique<nn::GATConv<float>>(o, rng);
-    } else if (s.conv == nn::ConvKind::kGATv2) {
-      nn::GATv2ConvOptions o;
-      o.in_channels = features;
-      o.out_channels = s.hidden;
-      o.heads = s.heads;
-      o.add_self_loops = false;
-      gatv2_ = std::make_unique<nn::GATv2Conv<float>>(o, rng);
-    } else {
-      throw Error("dictionary lookup: the layer must be gat or gatv2");
+    if (!nn::conv_info(s.conv).traits.attends) {
+      throw Error("dictionary lookup: the layer must attend (gat or gatv2), not " + s.conv);
     }
+    nn::LayerSpec layer;
+    layer.in_channels = features;
+    layer.out_channels = s.hidden;
+    layer.heads = s.heads;
+    layer.dropout = 0.0;
+    layer.options = {{"add_self_loops", 0}};
+    conv_ = nn::make_conv<float>(s.conv, layer, rng);
     weight_ = Parameter<float>(
         "weight", nn::glorot_uniform<float>(std::size_t(width), std::size_t(classes),
                                             std::size_t(width), std::size_t(classes), rng));
@@ -45,23 +37,20 @@ class LookupModel {
   }
 
   Var<float> forward(Tape<float>& tape, const Tensor<float>& x, const Graph& graph) {
-    const Var<float> xv = tape.view(x);
-    Var<float> h = gat_ ? gat_->forward(xv, graph, {}) : gatv2_->forward(xv, graph, {});
-    h = ops::elu(h);
+    Var<float> h = ops::elu(conv_->forward(tape.view(x), graph, {}));
     h = ops::add_bias(ops::matmul(h, tape.parameter(weight_)), tape.parameter(bias_));
     return ops::log_softmax(h);
   }
 
   std::vector<Parameter<float>*> parameters() {
-    std::vector<Parameter<float>*> p = gat_ ? gat_->parameters() : gatv2_->parameters();
+    std::vector<Parameter<float>*> p = conv_->parameters();
     p.push_back(&weight_);
     p.push_back(&bias_);
     return p;
   }
 
  private:
-  std::unique_ptr<nn::GATConv<float>> gat_;
-  std::unique_ptr<nn::GATv2Conv<float>> gatv2_;
+  std::unique_ptr<nn::Conv<float>> conv_;
   Parameter<float> weight_;
   Parameter<float> bias_;
 };

@@ -1,5 +1,6 @@
 #include "heed/studies/transformer_study.hpp"
 
+#include "heed/autograd/ops.hpp"
 #include "heed/error.hpp"
 #include "heed/nn/graph_transformer.hpp"
 #include "heed/train/metrics.hpp"
@@ -9,13 +10,13 @@ namespace {
 
 nn::ModelSpec gat_spec(const TransformerStudyOptions& o, const data::Dataset& d, bool deep_tricks) {
   nn::ModelSpec s;
-  s.kind = nn::ConvKind::kGAT;
-  s.sizes.in_channels = d.num_features();
-  s.sizes.out_channels = d.num_classes;
-  s.sizes.heads = 8;
-  s.sizes.hidden_channels = 8;
-  s.sizes.dropout = 0.6;
-  s.sizes.attention_dropout = 0.6;
+  s.model = "gat";
+  s.in_channels = d.num_features();
+  s.out_channels = d.num_classes;
+  s.heads = 8;
+  s.hidden_channels = 8;
+  s.dropout = 0.6;
+  s.attention_dropout = 0.6;
   s.layers = o.layers;
   s.residual = deep_tricks;
   s.norm = deep_tricks ? nn::Normalisation::kLayer : nn::Normalisation::kNone;
@@ -29,13 +30,13 @@ nn::ModelSpec transformer_spec(const TransformerStudyOptions& o, const data::Dat
                 std::to_string(o.heads) + " heads");
   }
   nn::ModelSpec s;
-  s.kind = nn::ConvKind::kTransformer;
-  s.sizes.in_channels = d.num_features();
-  s.sizes.out_channels = d.num_classes;
-  s.sizes.heads = o.heads;
-  s.sizes.hidden_channels = o.width / o.heads;
-  s.sizes.dropout = o.dropout;
-  s.sizes.attention_dropout = o.dropout;
+  s.model = nn::kTransformerModel;
+  s.in_channels = d.num_features();
+  s.out_channels = d.num_classes;
+  s.heads = o.heads;
+  s.hidden_channels = o.width / o.heads;
+  s.dropout = o.dropout;
+  s.attention_dropout = o.dropout;
   s.layers = o.layers;
   s.attention = attention;
   s.laplacian_k = laplacian_k;
@@ -77,7 +78,7 @@ std::vector<StudyModel> weight_transfer_models(const TransformerStudyOptions& o,
 StudyRun run_study_model(const StudyModel& model, const data::Dataset& dataset,
                          const train::TrainOptions& training, std::uint64_t seed) {
   Rng rng(seed);
-  std::unique_ptr<nn::NodeModel<float>> net = nn::make_model(model.spec, rng);
+  std::unique_ptr<nn::Model<float>> net = nn::make_model<float>(model.spec, rng);
   StudyRun run;
   run.seed = seed;
   run.fit = train::fit(*net, dataset, training, rng);
@@ -89,10 +90,11 @@ StudyRun run_study_model(const StudyModel& model, const data::Dataset& dataset,
     transformer->set_attention(nn::AttentionMode::kDenseMasked);
     Tape<float> tape;
     const Tensor<float> log_probs =
-        net->forward(tape, dataset.x, graph, nn::ForwardContext{false, 0}).value();
+        ops::log_softmax(net->forward(tape, dataset.x, graph, nn::ForwardContext{false, 0}))
+            .value();
     const data::Split& split = dataset.split(training.split);
     run.masked_test_accuracy = train::accuracy(log_probs, std::span<const std::int32_t>(dataset.y),
-                                        std::span<const NodeId>(split.test));
+                                               std::span<const NodeId>(split.test));
   }
   return run;
 }

@@ -119,16 +119,15 @@ NamedTensors get_tensors(Reader& r, std::size_t body_size, const char* kind,
 
 }  // namespace
 
-Checkpoint make_checkpoint(const nn::ModelSpec& spec, nn::NodeModel<float>& model,
-                           std::string metadata) {
-  Checkpoint c{spec, std::move(metadata), {}, {}};
+Checkpoint make_checkpoint(nn::Model<float>& model, std::string metadata) {
+  Checkpoint c{model.spec(), std::move(metadata), {}, {}};
   for (Parameter<float>* p : model.parameters()) c.parameters.emplace_back(p->name, p->value);
   return c;
 }
 
 std::string encode_checkpoint(const Checkpoint& checkpoint) {
   nlohmann::json header;
-  header["model"] = nlohmann::json::parse(nn::to_json_text(checkpoint.spec));
+  header["model"] = checkpoint.spec;
   try {
     header["metadata"] = nlohmann::json::parse(checkpoint.metadata);
   } catch (const nlohmann::json::exception& e) {
@@ -186,7 +185,7 @@ Checkpoint decode_checkpoint(std::string_view bytes, const std::string& context)
     throw Error(context + ": the header lacks 'model' or 'metadata'");
   }
   Checkpoint c;
-  c.spec = nn::model_spec_from_json_text(header["model"].dump(), context);
+  c.spec = nn::model_spec_from_json(header["model"], context);
   c.metadata = header["metadata"].dump();
   c.parameters = get_tensors(r, body.size(), "parameter", context);
   c.state = get_tensors(r, body.size(), "state tensor", context);
@@ -203,10 +202,10 @@ void put_training_state(Checkpoint& checkpoint, const TrainingState& state) {
                                 {"adam_step", state.adam.step},
                                 {"epochs_without_improvement", state.epochs_without_improvement},
                                 {"best_loss", state.best_loss},
-                                {"best_accuracy", state.best_accuracy},
+                                {"best_score", state.best_score},
                                 {"best_epoch", state.best_epoch},
                                 {"kept_val_loss", state.kept_val_loss},
-                                {"kept_val_accuracy", state.kept_val_accuracy},
+                                {"kept_val_score", state.kept_val_score},
                                 {"rng", state.rng},
                                 {"seconds", state.seconds}};
   checkpoint.metadata = metadata.dump();
@@ -227,10 +226,14 @@ std::optional<TrainingState> training_state(const Checkpoint& checkpoint,
     s.adam.step = j.at("adam_step").get<long>();
     s.epochs_without_improvement = j.at("epochs_without_improvement").get<int>();
     s.best_loss = j.at("best_loss").get<double>();
-    s.best_accuracy = j.at("best_accuracy").get<double>();
+    // Files from before tasks had metrics other than accuracy call the
+    // selection score what it then always was.
+    s.best_score = j.contains("best_score") ? j.at("best_score").get<double>()
+                                            : j.at("best_accuracy").get<double>();
     s.best_epoch = j.at("best_epoch").get<int>();
     s.kept_val_loss = j.at("kept_val_loss").get<double>();
-    s.kept_val_accuracy = j.at("kept_val_accuracy").get<double>();
+    s.kept_val_score = j.contains("kept_val_score") ? j.at("kept_val_score").get<double>()
+                                                    : j.at("kept_val_accuracy").get<double>();
     s.rng = j.at("rng").get<std::string>();
     s.seconds = j.at("seconds").get<double>();
   } catch (const nlohmann::json::exception& e) {
@@ -266,12 +269,12 @@ Checkpoint load_checkpoint(const std::filesystem::path& path) {
   return decode_checkpoint(bytes.view(), path.string());
 }
 
-std::unique_ptr<nn::NodeModel<float>> restore_model(const Checkpoint& checkpoint,
-                                                    const std::string& context) {
+std::unique_ptr<nn::Model<float>> restore_model(const Checkpoint& checkpoint,
+                                                const std::string& context) {
   Rng rng(0);  // the initial values are all overwritten
-  std::unique_ptr<nn::NodeModel<float>> model;
+  std::unique_ptr<nn::Model<float>> model;
   try {
-    model = nn::make_model(checkpoint.spec, rng);
+    model = nn::make_model<float>(checkpoint.spec, rng);
   } catch (const Error& e) {
     throw Error(context + ": the model it describes is invalid: " + e.what());
   }

@@ -31,9 +31,9 @@ void ProgressLine::update(int run, const EpochReport& r) {
   const double this_run = per_epoch * double(epochs_left);
   const double per_run = runs_done_ > 0 ? seconds_done_ / runs_done_ : r.seconds + this_run;
   const double left = this_run + per_run * double(std::max(0, runs_ - run - 1));
-  std::fprintf(stream_,
-               "\r\033[Krun %d/%d  epoch %5d  loss %.4f  val loss %.4f  val acc %.4f  ~%.0fs left",
-               run + 1, runs_, r.epoch, r.train_loss, r.val_loss, r.val_accuracy, left);
+  std::fprintf(
+      stream_, "\r\033[Krun %d/%d  epoch %5d  loss %.4f  val loss %.4f  val %s %.4f  ~%.0fs left",
+      run + 1, runs_, r.epoch, r.train_loss, r.val_loss, r.metric.c_str(), r.val_metric, left);
   std::fflush(stream_);
   drawn_ = true;
 }

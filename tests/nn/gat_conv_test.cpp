@@ -9,8 +9,8 @@
 #include <string>
 
 #include "heed/error.hpp"
-#include "heed/nn/gat.hpp"
 #include "heed/nn/gat_conv.hpp"
+#include "heed/nn/model.hpp"
 #include "support/finite_difference.hpp"
 
 namespace heed {
@@ -233,7 +233,7 @@ TEST(GATConv, SparseFeaturesGiveTheSameLayer) {
   ASSERT_TRUE(features.sparse());
   for (bool training : {false, true}) {
     Tape<double> tape;
-    const Tensor<double> a = conv.forward(tape, features, hand_graph(), {training, 8}).value();
+    const Tensor<double> a = conv.forward(features.on(tape), hand_graph(), {training, 8}).value();
     const Tensor<double> b = conv.forward(tape.variable(x), hand_graph(), {training, 8}).value();
     for (std::size_t k = 0; k < a.size(); ++k) EXPECT_NEAR(a.data()[k], b.data()[k], 1e-12);
   }
@@ -252,31 +252,36 @@ TEST(GATConv, RejectsBadOptionsAndInputs) {
   EXPECT_THROW(conv.forward(tape.constant(Tensor<double>(kNodes + 1, 4)), hand_graph(), {}), Error);
 }
 
-TEST(GAT, ProducesLogProbabilitiesAndOneAttentionPerLayer) {
-  nn::GATOptions options;
-  options.in_channels = kIn;
-  options.out_channels = 3;
-  options.heads = 4;
-  options.hidden_channels = 2;
+TEST(GATModel, ThePapersModelFromASpecGivesLogitsAndOneAttentionPerLayer) {
+  nn::ModelSpec spec;  // the paper's model: 2 layers, concatenated then averaged heads
+  spec.in_channels = kIn;
+  spec.out_channels = 3;
+  spec.heads = 4;
+  spec.hidden_channels = 2;
   Rng rng(3);
-  nn::GAT<double> gat(options, rng);
-  EXPECT_EQ(gat.parameters().size(), 8u);
+  const std::unique_ptr<nn::Model<double>> gat = nn::make_model<double>(spec, rng);
+  EXPECT_EQ(gat->parameters().size(), 8u);
   const Graph graph = hand_graph().with_self_loops();
   const Tensor<double> x = testing::random_tensor(kNodes, kIn, 8);
   Tape<double> tape;
   std::vector<nn::Attention<double>> attention;
-  Var<double> logp = gat.forward(tape, x, graph, {true, 11}, {.attention = &attention});
-  ASSERT_EQ(logp.value().rows(), std::size_t(kNodes));
-  ASSERT_EQ(logp.value().cols(), 3u);
-  for (std::size_t i = 0; i < kNodes; ++i) {
-    double total = 0;
-    for (double v : logp.value().row(i)) total += std::exp(v);
-    EXPECT_NEAR(total, 1.0, 1e-12);
-  }
+  Var<double> out = gat->forward(tape, x, graph, {true, 11}, {.attention = &attention});
+  ASSERT_EQ(out.value().rows(), std::size_t(kNodes));
+  ASSERT_EQ(out.value().cols(), 3u);
   ASSERT_EQ(attention.size(), 2u);
   EXPECT_EQ(attention[0].alpha.cols(), 4u);
   EXPECT_EQ(attention[1].alpha.cols(), 1u);
   EXPECT_EQ(attention[0].alpha.rows(), std::size_t(graph.num_edges()));
+  // Each node's coefficients are a softmax over its in-edges, per head.
+  for (int layer = 0; layer < 2; ++layer) {
+    for (std::size_t h = 0; h < attention[std::size_t(layer)].alpha.cols(); ++h) {
+      for (NodeId i = 0; i < kNodes; ++i) {
+        double total = 0;
+        for (auto [j, a] : attention[std::size_t(layer)].in_edges(i, int(h))) total += a;
+        EXPECT_NEAR(total, 1.0, 1e-12) << "layer " << layer << " node " << i;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -55,7 +55,7 @@ void compare(bool normalize) {
   const Graph graph(kNodes, edges);
   Tape<double> tape;
   Var<double> xv = tape.variable(x);
-  Var<double> out = conv.forward(xv, graph);
+  Var<double> out = conv.forward(xv, graph, nn::ForwardContext{});
   const Tensor<double> expected = dense_gcn(x, w, b, normalize);
   for (std::size_t k = 0; k < expected.size(); ++k) {
     EXPECT_NEAR(out.value().data()[k], expected.data()[k], 1e-12) << k;
@@ -103,7 +103,8 @@ TEST(GCNConv, RejectsBadShapes) {
   nn::GCNConv<double> conv(nn::GCNConvOptions{4, 3}, rng);
   Tape<double> tape;
   const Graph graph(2, EdgeList{});
-  EXPECT_THROW(conv.forward(tape.constant(Tensor<double>(2, 5)), graph), Error);
+  EXPECT_THROW(conv.forward(tape.constant(Tensor<double>(2, 5)), graph, nn::ForwardContext{}),
+               Error);
 }
 
 }  // namespace

@@ -54,7 +54,7 @@ TEST(SAGEConv, MatchesDenseMeanAggregation) {
   const Graph graph(kNodes, edges);
   Tape<double> tape;
   Var<double> xv = tape.variable(x);
-  Var<double> out = conv.forward(xv, graph);
+  Var<double> out = conv.forward(xv, graph, nn::ForwardContext{});
   const Tensor<double> expected = dense_sage(x, wn, wr, b);
   for (std::size_t k = 0; k < expected.size(); ++k) {
     EXPECT_NEAR(out.value().data()[k], expected.data()[k], 1e-12) << k;
@@ -92,7 +92,8 @@ TEST(SAGEConv, RejectsBadShapes) {
   nn::SAGEConv<double> conv(nn::SAGEConvOptions{3, 2}, rng);
   Tape<double> tape;
   const Graph graph(4, EdgeList{});
-  EXPECT_THROW(conv.forward(tape.constant(Tensor<double>(4, 2)), graph), Error);
+  EXPECT_THROW(conv.forward(tape.constant(Tensor<double>(4, 2)), graph, nn::ForwardContext{}),
+               Error);
 }
 
 }  // namespace

@@ -56,9 +56,9 @@ TEST(DictionaryLookup, Gatv2FitsTheTrainingGraphsAndGatCannot) {
   s.data.graphs = 200;
   s.hidden = 32;
   s.max_epochs = 400;
-  s.conv = nn::ConvKind::kGATv2;
+  s.conv = "gatv2";
   const studies::DictionaryLookupResult v2 = studies::run_dictionary_lookup(s);
-  s.conv = nn::ConvKind::kGAT;
+  s.conv = "gat";
   s.max_epochs = 200;
   const studies::DictionaryLookupResult v1 = studies::run_dictionary_lookup(s);
   std::printf("train accuracy: GATv2 %.4f after %d epochs, GAT %.4f after %d\n", v2.train_accuracy,

@@ -58,8 +58,53 @@ TEST(HeedCli, TrainWritesJsonWithTheRequiredFields) {
   EXPECT_EQ(j["config"]["heads"], 8);
 }
 
+TEST(HeedCli, TrainJsonReportsEveryMetricOfEveryPart) {
+  const Result r = run("train --nodes 300 --runs 2 --epochs 5 --heads 2 --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  for (const char* part : {"train", "valid", "test"}) {
+    for (const char* metric : {"accuracy", "micro_f1", "macro_f1", "loss"}) {
+      const nlohmann::json& m = j["metrics"][part][metric];
+      ASSERT_EQ(m["runs"].size(), 2u) << part << " " << metric;
+      const double a = m["runs"][0], b = m["runs"][1];
+      EXPECT_NEAR(m["mean"].get<double>(), (a + b) / 2, 1e-12) << part << " " << metric;
+      EXPECT_GE(m["std"].get<double>(), 0.0);
+    }
+  }
+  // The old fields are the same numbers.
+  EXPECT_EQ(j["metrics"]["test"]["accuracy"]["runs"], j["test_accuracy"]);
+  EXPECT_EQ(j["runs"][1]["metrics"]["valid"]["accuracy"], j["runs"][1]["val_accuracy"]);
+}
+
+TEST(HeedCli, GinOnCoraAndConvOptions) {
+  const std::string cora = std::string(HEED_TEST_DATA_DIR) + "/cora";
+  if (!std::ifstream(cora + "/meta.json")) GTEST_SKIP() << "no " << cora;
+  const Result r =
+      run("train --model gin --data '" + cora + "' --epochs 30 --conv-option train_eps=true --json",
+          false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["model"], "gin");
+  EXPECT_EQ(j["config"]["hidden_channels"], 64);  // its paper's width
+  EXPECT_EQ(j["config"]["conv_options"]["train_eps"], 1.0);
+  EXPECT_GT(j["test_accuracy"][0].get<double>(), 0.5);  // chance is 1/7
+  const Result bad = run("train --model gcn --nodes 300 --conv-option share_weights=1");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.out.find("conv option 'share_weights' is not one of gcn's"), std::string::npos)
+      << bad.out;
+  EXPECT_NE(run("train --conv-option nonsense").status, 0);
+}
+
+TEST(HeedCli, VersionNamesTheBuild) {
+  const Result r = run("--version", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out.rfind("heed 0.", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("BLAS: OpenBLAS"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("OpenMP: "), std::string::npos) << r.out;
+}
+
 TEST(HeedCli, TrainsEachModel) {
-  for (const char* model : {"gatv2", "gcn", "sage", "transformer"}) {
+  for (const char* model : {"gatv2", "gcn", "sage", "gin", "transformer"}) {
     const Result r = run(
         std::string("train --model ") + model + " --nodes 400 --epochs 10 --heads 2 --json", false);
     ASSERT_EQ(r.status, 0) << model << ": " << r.out;
@@ -67,7 +112,7 @@ TEST(HeedCli, TrainsEachModel) {
     EXPECT_EQ(j["model"], model);
     EXPECT_EQ(j["runs"][0]["epochs"], 10);
     if (std::string(model) == "gcn" || std::string(model) == "sage") {
-      EXPECT_EQ(j["config"]["hidden"], 16);  // the GCN paper's setting
+      EXPECT_EQ(j["config"]["hidden_channels"], 16);  // the GCN paper's setting
       EXPECT_EQ(j["config"]["lr"], 0.01);
     }
   }
@@ -89,15 +134,14 @@ TEST(HeedCli, TransformerWithLaplacianEncodingsAndPreNorm) {
           false);
   ASSERT_EQ(r.status, 0) << r.out;
   const nlohmann::json j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["config"]["lpe"], 4);
+  EXPECT_EQ(j["config"]["laplacian_k"], 4);
   EXPECT_EQ(j["config"]["norm_first"], true);
   // Transformer flags on another model are errors that say so.
   for (const char* flag : {"--lpe 4", "--norm-first", "--attention dense", "--ffn-hidden 8"}) {
     const Result bad = run(std::string("train --model gat ") + flag);
     EXPECT_NE(bad.status, 0) << flag;
-    EXPECT_NE(bad.out.find("applies to --model transformer only"), std::string::npos)
-        << flag << "\n"
-        << bad.out;
+    EXPECT_NE(bad.out.find("applies to the transformer only"), std::string::npos) << flag << "\n"
+                                                                                  << bad.out;
   }
 }
 
@@ -163,7 +207,8 @@ TEST(HeedCli, FlagsOutOfRangeAreNamed) {
       {"train --weight-decay -1", "--weight-decay: must be a number of at least 0, got '-1'"},
       {"train --layers 0", "--layers: Value 0 not in range 1 to 1024"},
       {"train --norm batch", "--norm: batch not in {none,layer}"},
-      {"train --model graphormer", "--model: graphormer not in {gat,gatv2,gcn,sage,transformer}"},
+      {"train --model graphormer",
+       "--model: graphormer not in {gat,gatv2,gcn,sage,gin,transformer}"},
       {"train --runs 0", "--runs: Value 0 not in range 1 to"},
       {"explain --model m.heed --node -3 --out n.svg",
        "--node: must be a number of at least 0, got '-3'"},

@@ -96,8 +96,8 @@ Planted planted_graph(int targets, int classes, int features, unsigned seed) {
 // only way it has to keep noise out of a node's average.
 double attention_ratio(unsigned graph_seed, std::uint64_t init_seed, double* test_accuracy) {
   const Planted p = planted_graph(600, 3, 12, graph_seed);
-  nn::GNNStackOptions o;
-  o.conv = nn::ConvKind::kGAT;
+  nn::ModelSpec o;
+  o.model = "gat";
   o.in_channels = 12;
   o.out_channels = 3;
   o.output_heads = 4;

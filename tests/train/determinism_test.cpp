@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "heed/data/synthetic.hpp"
+#include "heed/nn/conv_registry.hpp"
 #include "heed/nn/model_spec.hpp"
 #include "heed/tensor/blas.hpp"
 #include "heed/train/trainer.hpp"
@@ -36,10 +37,10 @@ TrainedRun train_once(const nn::ModelSpec& base, int threads) {
   set_num_threads(threads);
   const data::Dataset& d = dataset();
   nn::ModelSpec spec = base;
-  spec.sizes.in_channels = d.num_features();
-  spec.sizes.out_channels = d.num_classes;
+  spec.in_channels = d.num_features();
+  spec.out_channels = d.num_classes;
   Rng rng(11);
-  auto model = nn::make_model(spec, rng);
+  auto model = nn::make_model<float>(spec, rng);
   train::TrainOptions o;
   o.max_epochs = 15;
   TrainedRun run;
@@ -54,10 +55,9 @@ TrainedRun train_once(const nn::ModelSpec& base, int threads) {
 
 std::vector<nn::ModelSpec> specs() {
   std::vector<nn::ModelSpec> all;
-  for (nn::ConvKind k :
-       {nn::ConvKind::kGAT, nn::ConvKind::kGATv2, nn::ConvKind::kGCN, nn::ConvKind::kSAGE}) {
+  for (const std::string& k : nn::conv_names()) {
     nn::ModelSpec s;
-    s.kind = k;
+    s.model = k;
     all.push_back(s);
   }
   nn::ModelSpec deep;  // a stack with residuals and LayerNorm
@@ -71,11 +71,11 @@ std::vector<nn::ModelSpec> specs() {
 TEST(Determinism, SameSeedAndThreadsGiveBitwiseTheSameRun) {
   for (const nn::ModelSpec& spec : specs()) {
     const TrainedRun a = train_once(spec, 2), b = train_once(spec, 2);
-    EXPECT_EQ(a.losses, b.losses) << nn::conv_kind_name(spec.kind) << " " << spec.layers;
+    EXPECT_EQ(a.losses, b.losses) << spec.model << " " << spec.layers;
     ASSERT_EQ(a.log_probs.size(), b.log_probs.size());
     EXPECT_EQ(
         std::memcmp(a.log_probs.data(), b.log_probs.data(), a.log_probs.size() * sizeof(float)), 0)
-        << nn::conv_kind_name(spec.kind) << " " << spec.layers;
+        << spec.model << " " << spec.layers;
   }
 }
 
@@ -87,12 +87,11 @@ TEST(Determinism, ThreadCountsAgreeToOneInAHundredThousand) {
       ASSERT_EQ(one.losses.size(), many.losses.size());
       for (std::size_t k = 0; k < one.losses.size(); ++k) {
         EXPECT_NEAR(one.losses[k], many.losses[k], 1e-5 * std::max(1.0, std::abs(one.losses[k])))
-            << nn::conv_kind_name(spec.kind) << ", epoch " << k + 1 << ", " << threads
-            << " threads";
+            << spec.model << ", epoch " << k + 1 << ", " << threads << " threads";
       }
       for (std::size_t k = 0; k < one.log_probs.size(); ++k) {
         ASSERT_NEAR(one.log_probs.data()[k], many.log_probs.data()[k], 1e-5)
-            << nn::conv_kind_name(spec.kind) << ", element " << k << ", " << threads << " threads";
+            << spec.model << ", element " << k << ", " << threads << " threads";
       }
     }
   }

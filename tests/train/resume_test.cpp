@@ -25,8 +25,8 @@ TEST(Resume, AnInterruptedRunResumedFromItsCheckpointEndsTheSame) {
   so.test = 300;
   const data::Dataset d = data::make_csbm(so);
   nn::ModelSpec spec;
-  spec.sizes.in_channels = d.num_features();
-  spec.sizes.out_channels = d.num_classes;
+  spec.in_channels = d.num_features();
+  spec.out_channels = d.num_classes;
   spec.layers = 3;  // a stack with residuals and LayerNorm: every kind of state
   spec.residual = true;
   spec.norm = nn::Normalisation::kLayer;
@@ -35,7 +35,7 @@ TEST(Resume, AnInterruptedRunResumedFromItsCheckpointEndsTheSame) {
   options.patience = 5;
 
   Rng rng_whole(21);
-  auto whole = nn::make_model(spec, rng_whole);
+  auto whole = nn::make_model<float>(spec, rng_whole);
   std::vector<double> whole_losses;
   const train::FitResult a =
       train::fit(*whole, d, options, rng_whole,
@@ -48,9 +48,9 @@ TEST(Resume, AnInterruptedRunResumedFromItsCheckpointEndsTheSame) {
   train::TrainOptions saving = options;
   saving.checkpoint_every = 7;
   Rng rng_first(21);
-  auto first = nn::make_model(spec, rng_first);
+  auto first = nn::make_model<float>(spec, rng_first);
   saving.on_checkpoint = [&](const train::TrainingState& s) {
-    train::Checkpoint c = train::make_checkpoint(spec, *first);
+    train::Checkpoint c = train::make_checkpoint(*first);
     train::put_training_state(c, s);
     train::save_checkpoint(file, c);
   };

@@ -22,7 +22,7 @@ int run_attention(const AttentionConfig& c) {
   std::vector<nn::Attention<float>> layers;
   trained.infer(&layers);
   if (layers.empty()) {
-    throw Error(c.model.path + ": a " + nn::conv_kind_name(trained.checkpoint().spec.kind) +
+    throw Error(c.model.path + ": a " + trained.checkpoint().spec.model +
                 " model has no attention layers");
   }
   data::AtomicFile file(c.out);

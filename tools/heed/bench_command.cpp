@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "attention_crossover.hpp"
+#include "enum_options.hpp"
 #include "epoch_benchmark.hpp"
 #include "heed/error.hpp"
+#include "heed/nn/conv_registry.hpp"
 #include "heed/tensor/blas.hpp"
 #include "layer_benchmark.hpp"
 #include "memory_bandwidth.hpp"
@@ -22,8 +24,8 @@ CLI::App* add_bench_command(CLI::App& app, BenchConfig& c) {
       "bench",
       "Time layers (forward, forward+backward), a training epoch, peak memory and bandwidth; "
       "with no --layer or --epoch, the whole suite, one process per case");
-  cmd->add_option("--layer", c.layer, "Measure one layer")
-      ->check(CLI::IsMember({"gat", "gatv2", "gcn"}));
+  cmd->add_option("--layer", c.layer, "Measure one layer (a registered conv)")
+      ->check(one_of_names(nn::conv_names()));
   cmd->add_option("--graph", c.graph,
                   "Random graph: uniform (as torch.randint) or powerlaw (R-MAT)")
       ->capture_default_str()
@@ -145,7 +147,7 @@ std::vector<std::string> suite_arguments(const BenchConfig& c) {
                         {"uniform", 100'000, 1'000'000},
                         {"uniform", 200'000, 4'000'000},
                         {"powerlaw", 1'000'000, 10'000'000}};
-  for (const char* layer : {"gat", "gatv2", "gcn"}) {
+  for (const std::string& layer : nn::conv_names()) {
     for (const Size& s : sizes) {
       cases.push_back(fmt::format("--layer {} --graph {} --nodes {} --edges {}", layer, s.graph,
                                   s.nodes, s.edges) +

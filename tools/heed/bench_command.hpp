@@ -11,7 +11,7 @@
 namespace heed::cli {
 
 struct BenchConfig {
-  std::optional<std::string> layer;  // gat | gatv2 | gcn
+  std::optional<std::string> layer;  // a registered conv
   std::string graph = "uniform";
   std::int64_t nodes = 100'000;
   std::int64_t edges = 1'000'000;

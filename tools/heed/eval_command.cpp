@@ -34,15 +34,14 @@ int run_eval(const EvalConfig& c) {
                test_acc = score(split.test);
   const nlohmann::json metadata = nlohmann::json::parse(trained.checkpoint().metadata);
   if (c.json) {
-    nlohmann::json j = {
-        {"model", c.model.path},       {"kind", nn::conv_kind_name(trained.checkpoint().spec.kind)},
-        {"dataset", d.name},           {"split", split_name},
-        {"train_accuracy", train_acc}, {"val_accuracy", val_acc},
-        {"test_accuracy", test_acc},   {"trained", metadata}};
+    nlohmann::json j = {{"model", c.model.path},       {"kind", trained.checkpoint().spec.model},
+                        {"dataset", d.name},           {"split", split_name},
+                        {"train_accuracy", train_acc}, {"val_accuracy", val_acc},
+                        {"test_accuracy", test_acc},   {"trained", metadata}};
     std::puts(j.dump(2).c_str());
   } else {
-    fmt::print("{} ({}) on {}, split {}\n", c.model.path,
-               nn::conv_kind_name(trained.checkpoint().spec.kind), d.name, split_name);
+    fmt::print("{} ({}) on {}, split {}\n", c.model.path, trained.checkpoint().spec.model, d.name,
+               split_name);
     fmt::print("train accuracy: {:.4f}\nval accuracy:   {:.4f}\ntest accuracy:  {:.4f}\n",
                train_acc, val_acc, test_acc);
   }

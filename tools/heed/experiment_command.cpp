@@ -2,18 +2,30 @@
 
 #include <fmt/core.h>
 
+#include "dataset_options.hpp"
+#include "enum_options.hpp"
 #include "flag_checks.hpp"
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "heed/error.hpp"
+#include "heed/nn/conv_registry.hpp"
 #include "heed/nn/model_spec.hpp"
 #include "heed/tensor/blas.hpp"
 #include "heed/train/metrics.hpp"
 
 namespace heed::cli {
 namespace {
+
+// The registered convs that attend: what DictionaryLookup compares.
+std::vector<std::string> attention_convs() {
+  std::vector<std::string> names;
+  for (const nn::ConvInfo& c : nn::registered_convs()) {
+    if (c.traits.attends) names.push_back(c.traits.name);
+  }
+  return names;
+}
 
 int run_dictionary_lookup(const ExperimentConfig& c) {
   nlohmann::json rows = nlohmann::json::array();
@@ -28,7 +40,7 @@ int run_dictionary_lookup(const ExperimentConfig& c) {
       std::vector<double> train, test, epochs, seconds;
       for (int r = 0; r < c.runs; ++r) {
         studies::DictionaryLookupStudy s = c.lookup;
-        s.conv = nn::parse_conv_kind(model);
+        s.conv = model;
         s.heads = heads;
         s.seed = c.lookup.seed + std::uint64_t(r);
         s.data.seed = c.lookup.data.seed + std::uint64_t(r);
@@ -75,7 +87,7 @@ int run_transformer_study(const ExperimentConfig& config, const std::string& stu
   const bool seminar = study == "transformers-are-gnns";
   ExperimentConfig c = config;
   if (c.study_runs == 0) c.study_runs = seminar ? 10 : 3;
-  const data::Dataset dataset = load(c.source);
+  const data::Dataset dataset = data::load(c.source);
   std::vector<studies::StudyModel> models =
       seminar ? studies::seminar_models(c.transformer, dataset)
               : studies::weight_transfer_models(c.transformer, dataset);
@@ -127,12 +139,8 @@ int run_transformer_study(const ExperimentConfig& config, const std::string& stu
       runs.push_back(j);
     }
     const train::MeanStd t = train::mean_std(test);
-    nlohmann::json row = {{"key", m.key},
-                          {"model", m.label},
-                          {"spec", nlohmann::json::parse(nn::to_json_text(m.spec))},
-                          {"test_mean", t.mean},
-                          {"test_std", t.std},
-                          {"runs", runs}};
+    nlohmann::json row = {{"key", m.key},        {"model", m.label},  {"spec", m.spec},
+                          {"test_mean", t.mean}, {"test_std", t.std}, {"runs", runs}};
     std::string masked_text = "-";
     if (!masked.empty()) {
       const train::MeanStd mm = train::mean_std(masked);
@@ -225,7 +233,7 @@ CLI::App* add_experiment_command(CLI::App& app, ExperimentConfig& c) {
       ->check(CLI::Range(1, 1000000));
   lookup->add_option("--models", c.models, "Attention layers to compare")
       ->capture_default_str()
-      ->check(CLI::IsMember({"gat", "gatv2"}));
+      ->check(one_of_names(attention_convs()));
   lookup->add_option("--heads", c.heads, "Head counts to try")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "dataset_source.hpp"
+#include "heed/data/dataset_source.hpp"
 #include "heed/studies/dictionary_lookup_study.hpp"
 #include "heed/studies/transformer_study.hpp"
 
@@ -18,9 +18,9 @@ struct ExperimentConfig {
   int threads = 0;
   bool json = false;
   // The transformer studies (transformers-are-gnns, weight-transfer).
-  DatasetSource source = cora();
-  static DatasetSource cora() {
-    DatasetSource s;
+  data::DatasetSource source = cora();
+  static data::DatasetSource cora() {
+    data::DatasetSource s;
     s.data = "cora";
     return s;
   }

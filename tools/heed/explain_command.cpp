@@ -40,7 +40,7 @@ int run_explain(const ExplainConfig& c) {
   std::vector<nn::Attention<float>> layers;
   const std::vector<int> predicted = predicted_classes(trained.infer(&layers));
   if (layers.empty()) {
-    throw Error(c.model.path + ": a " + nn::conv_kind_name(trained.checkpoint().spec.kind) +
+    throw Error(c.model.path + ": a " + trained.checkpoint().spec.model +
                 " model has no attention to draw");
   }
   const NodeId node = NodeId(c.node);

@@ -1,8 +1,30 @@
 #include "heed_app.hpp"
 
+#include <fmt/core.h>
+
+#include "heed/tensor/blas.hpp"
+
 namespace heed::cli {
 
+std::string version_text() {
+#if defined(__clang__)
+  const std::string compiler =
+      fmt::format("clang {}.{}.{}", __clang_major__, __clang_minor__, __clang_patchlevel__);
+#elif defined(__GNUC__)
+  const std::string compiler = fmt::format("g++ {}", __VERSION__);
+#else
+  const std::string compiler = "an unknown compiler";
+#endif
+  return fmt::format(
+      "heed {}\nbuild: {}, C++{}, {} build{}\nBLAS: OpenBLAS, {} kernels\nOpenMP: {} threads",
+      HEED_VERSION, compiler, __cplusplus / 100 % 100, HEED_BUILD_TYPE,
+      HEED_NATIVE_BUILD ? ", -march=native" : "", blas_core(), num_threads());
+}
+
 HeedApp::HeedApp() {
+  app_.set_version_flag(
+      "--version", [] { return version_text(); },
+      "Print the version and the build (compiler, BLAS kernels, threads)");
   app_.require_subcommand(1);
   train_command_ = add_train_command(app_, train_);
   bench_command_ = add_bench_command(app_, bench_);

@@ -14,6 +14,10 @@
 
 namespace heed::cli {
 
+/// What `heed --version` prints: the version, the compiler and build, the
+/// BLAS kernels in use and the OpenMP threads.
+std::string version_text();
+
 class HeedApp {
  public:
   HeedApp();

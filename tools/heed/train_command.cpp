@@ -2,30 +2,67 @@
 
 #include <fmt/core.h>
 
-#include "flag_checks.hpp"
-
+#include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
 
-#include "heed/data/dataset.hpp"
+#include "dataset_options.hpp"
+#include "enum_options.hpp"
+#include "flag_checks.hpp"
 #include "heed/error.hpp"
+#include "heed/nn/conv_registry.hpp"
+#include "heed/nn/model.hpp"
 #include "heed/tensor/blas.hpp"
-#include "heed/train/checkpoint.hpp"
 #include "heed/train/metrics.hpp"
 #include "heed/train/progress.hpp"
+#include "heed/train/run_settings.hpp"
 
 namespace heed::cli {
+namespace {
+
+std::string model_help() {
+  std::string text = "The model: a stack of one conv (";
+  const auto convs = nn::registered_convs();
+  for (std::size_t k = 0; k < convs.size(); ++k) {
+    text += (k ? "; " : "") + convs[k].traits.name + ": " + convs[k].traits.summary;
+  }
+  return text +
+         ") or the transformer (blocks of width heads x hidden, attention as --attention "
+         "says). Each takes its paper's hidden size, dropout, lr and epochs where not given";
+}
+
+// NAME=VALUE into the spec's conv options; true/false read as 1/0.
+void parse_conv_options(const std::vector<std::string>& given, nn::ModelSpec& spec) {
+  for (const std::string& text : given) {
+    const std::size_t eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw CLI::ValidationError("--conv-option", "expected NAME=VALUE, got '" + text + "'");
+    }
+    const std::string name = text.substr(0, eq), value = text.substr(eq + 1);
+    double v = 0;
+    if (value == "true") {
+      v = 1;
+    } else if (value == "false") {
+      v = 0;
+    } else if (!detail::parse_finite(value, v)) {
+      throw CLI::ValidationError("--conv-option",
+                                 "the value of " + name + " must be a number, got '" + value + "'");
+    }
+    spec.conv_options[name] = v;
+  }
+}
+
+}  // namespace
 
 CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
   CLI::App* cmd = app.add_subcommand(
       "train",
-      "Train a node classifier (GAT, GATv2, GCN, GraphSAGE-mean, deep stacks): repeated runs, "
-      "test accuracy of each and mean +- std");
+      "Train a node classifier (GAT, GATv2, GCN, GraphSAGE-mean, GIN, deep stacks, graph "
+      "transformers): repeated runs, every metric of each and mean +- std");
   add_dataset_options(*cmd, c.source);
   cmd->add_option("--split", c.training.split, "Named split of the dataset")->capture_default_str();
   cmd->add_option("--runs", c.runs, "Number of runs; run r uses seed + r")
@@ -35,9 +72,9 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
   cmd->add_option("--threads", c.threads, "Threads (0: all cores)")
       ->capture_default_str()
       ->check(CLI::Range(0, 4096));
-  cmd->add_flag("--json", c.json, "Write results as JSON to stdout");
+  cmd->add_flag("--json", c.json, "Write results as JSON to stdout (docs/results-json.md)");
   cmd->add_option("--save", c.save,
-                  "Write the model of the run with the best validation accuracy to this "
+                  "Write the model of the run with the best validation score to this "
                   "checkpoint file (for heed eval, attention and explain)");
   cmd->add_option("--checkpoint", c.checkpoint,
                   "Save the run's training state to this file every --checkpoint-every epochs "
@@ -56,83 +93,74 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
                 "Report the mean pairwise distance and Dirichlet energy of the last hidden layer "
                 "(over-smoothing)");
 
-  cmd->add_option("--model", c.model_name,
-                  "gat (Velickovic et al.), gatv2 (Brody et al.), gcn (Kipf and Welling), sage "
-                  "(GraphSAGE-mean) or transformer (post-norm blocks, width heads x hidden, "
-                  "attention as --attention says); gcn and sage default to the GCN paper's hidden "
-                  "16, dropout 0.5, lr 0.01, 200 epochs")
+  nn::ModelSpec& s = c.spec;
+  cmd->add_option("--model", s.model, model_help())
       ->capture_default_str()
-      ->check(CLI::IsMember({"gat", "gatv2", "gcn", "sage", "transformer"}))
+      ->check(one_of_names(nn::model_names()))
       ->group("Model");
   auto positive = CLI::Range(1, 1 << 20);
   auto probability = CLI::Range(0.0, 0.999);
-  cmd->add_option("--heads", c.model.heads, "Hidden-layer attention heads")
+  cmd->add_option("--heads", s.heads, "Hidden-layer attention heads")
       ->capture_default_str()
       ->check(positive)
       ->group("Model");
-  cmd->add_option("--hidden", c.model.hidden_channels, "Features per hidden head")
+  cmd->add_option("--hidden", s.hidden_channels, "Features per hidden head (hidden_channels)")
       ->capture_default_str()
       ->check(positive)
       ->group("Model");
-  cmd->add_option("--output-heads", c.model.output_heads, "Output-layer heads (averaged)")
+  cmd->add_option("--output-heads", s.output_heads, "Output-layer heads (averaged)")
       ->capture_default_str()
       ->check(positive)
       ->group("Model");
-  cmd->add_option("--dropout", c.model.dropout, "Dropout on each layer's input")
+  cmd->add_option("--dropout", s.dropout, "Dropout on each layer's input")
       ->capture_default_str()
       ->check(probability)
       ->group("Model");
-  cmd->add_option("--attention-dropout", c.model.attention_dropout,
+  cmd->add_option("--attention-dropout", s.attention_dropout,
                   "Dropout on attention coefficients (default: --dropout)")
       ->check(probability)
       ->group("Model");
-  cmd->add_option_function<std::string>(
-         "--feature-dropout",
-         [&c](const std::string& v) {
-           c.model.feature_dropout =
-               v == "layer-input" ? nn::FeatureDropout::kLayerInput : nn::FeatureDropout::kPerHead;
-         },
-         "Where feature dropout acts: per-head (the GAT authors' code: each head's input and its "
-         "projected features) or layer-input (PyG's example)")
-      ->check(CLI::IsMember({"per-head", "layer-input"}))
-      ->default_str("per-head")
+  add_enum_option(*cmd, "--feature-dropout", s.feature_dropout,
+                  "Where the 2-layer GAT's feature dropout acts: per-head (the GAT authors' "
+                  "code: each head's input and its projected features) or layer-input (PyG's "
+                  "example)")
       ->group("Model");
-  cmd->add_option("--layers", c.layers,
-                  "Message-passing layers; other than 2, or with --residual or --norm, the model "
-                  "is a stack of hidden layers of the chosen kind")
+  cmd->add_option("--layers", s.layers,
+                  "Message-passing layers (transformer blocks); other than 2, or with "
+                  "--residual or --norm, a deep stack")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024))
       ->group("Model");
-  cmd->add_flag("--residual", c.residual,
+  cmd->add_flag("--residual", s.residual,
                 "Residual connections around hidden layers after the first")
       ->group("Model");
-  cmd->add_option("--norm", c.norm, "Normalisation after each hidden layer: none or layer")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"none", "layer"}))
+  add_enum_option(*cmd, "--norm", s.norm, "Normalisation after each hidden layer")->group("Model");
+  cmd->add_option("--conv-option", c.conv_options,
+                  "The conv's own setting, NAME=VALUE, repeatable (GATv2: share_weights; GIN: "
+                  "eps, train_eps, mlp_hidden; GCN: normalize; any: bias, add_self_loops where "
+                  "the conv has them)")
       ->group("Model");
-  cmd->add_option("--attention", c.attention,
+  add_enum_option(*cmd, "--attention", s.attention,
                   "transformer: graph (on the edges, sparse), dense-masked (N x N, masked by the "
                   "adjacency), dense (all pairs) or graph+dense (both, summed: GraphGPS)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"graph", "dense-masked", "dense", "graph+dense"}))
       ->group("Model");
-  cmd->add_option("--ffn-hidden", c.ffn_hidden,
+  cmd->add_option("--ffn-hidden", s.ffn_hidden,
                   "transformer: feed-forward width (0: twice the model width)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 20))
       ->group("Model");
-  cmd->add_flag("--norm-first", c.norm_first,
+  cmd->add_flag("--norm-first", s.norm_first,
                 "transformer: pre-norm blocks (LayerNorm before attention and FFN, one at the "
                 "end), which train at depth where post-norm ones collapse")
       ->group("Model");
-  cmd->add_option("--lpe", c.laplacian_k,
-                  "transformer: Laplacian positional encodings, the K eigenvectors of the "
-                  "normalised Laplacian with the smallest non-zero eigenvalues, signs flipped at "
-                  "random in training (0: none)")
+  cmd->add_option("--lpe", s.laplacian_k,
+                  "transformer: Laplacian positional encodings (laplacian_k), the K "
+                  "eigenvectors of the normalised Laplacian with the smallest non-zero "
+                  "eigenvalues, signs flipped at random in training (0: none)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 16))
       ->group("Model");
-  cmd->add_option("--negative-slope", c.model.negative_slope, "LeakyReLU slope")
+  cmd->add_option("--negative-slope", s.negative_slope, "LeakyReLU slope")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0))
       ->group("Model");
@@ -150,52 +178,29 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
       ->check(positive)
       ->group("Optimisation");
   cmd->add_option("--patience", c.training.patience,
-                  "Stop after this many epochs without a better validation loss or accuracy")
+                  "Stop after this many epochs without a better validation loss or score")
       ->capture_default_str()
       ->check(positive)
       ->group("Optimisation");
+  cmd->add_option("--select", c.training.select,
+                  "What early stopping and the kept model go by: paper (the GAT paper's rule on "
+                  "the validation loss and the task's main metric), loss, or a metric of the "
+                  "task (accuracy, micro_f1, macro_f1, ...)")
+      ->capture_default_str()
+      ->group("Optimisation");
 
-  const char* syn = "Synthetic graph (no --data)";
-  cmd->add_option("--nodes", c.source.synthetic.nodes, "Nodes")
-      ->capture_default_str()
-      ->check(CLI::Range(10, 100000000))
-      ->group(syn);
-  cmd->add_option("--classes", c.source.synthetic.classes, "Classes")
-      ->capture_default_str()
-      ->check(CLI::Range(2, 10000))
-      ->group(syn);
-  cmd->add_option("--features", c.source.synthetic.features, "Features per node")
-      ->capture_default_str()
-      ->check(positive)
-      ->group(syn);
-  cmd->add_option("--avg-degree", c.source.synthetic.avg_degree, "Average degree")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 10000.0))
-      ->group(syn);
-  cmd->add_option("--homophily", c.source.synthetic.homophily, "Share of edges within a class")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0))
-      ->group(syn);
-  cmd->add_option("--signal", c.source.synthetic.signal, "Spread of class means (noise std is 1)")
-      ->capture_default_str()
-      ->check(non_negative_number())
-      ->group(syn);
+  add_synthetic_options(*cmd, c.source.synthetic);
 
   cmd->final_callback([cmd, &c] {
-    // The GCN paper's settings for the baselines, where not given.
-    if (c.model_name == "gcn" || c.model_name == "sage") {
-      if (cmd->count("--hidden") == 0) c.model.hidden_channels = 16;
-      if (cmd->count("--dropout") == 0) c.model.dropout = 0.5;
-      if (cmd->count("--lr") == 0) c.training.adam.lr = 0.01;
-      if (cmd->count("--epochs") == 0) c.training.max_epochs = 200;
-    }
-    for (const char* flag : {"--attention", "--ffn-hidden", "--lpe", "--norm-first"}) {
-      if (c.model_name != "transformer" && cmd->count(flag) > 0) {
-        throw CLI::ValidationError(flag, std::string("applies to --model transformer only"));
-      }
-    }
+    // The model's paper settings, where not given.
+    const nn::PaperDefaults d = nn::paper_defaults(c.spec.model);
+    if (cmd->count("--hidden") == 0) c.spec.hidden_channels = d.hidden_channels;
+    if (cmd->count("--dropout") == 0) c.spec.dropout = d.dropout;
+    if (cmd->count("--lr") == 0) c.training.adam.lr = d.lr;
+    if (cmd->count("--epochs") == 0) c.training.max_epochs = d.max_epochs;
     // The attention dropout follows --dropout unless given itself.
-    if (cmd->count("--attention-dropout") == 0) c.model.attention_dropout = c.model.dropout;
+    if (cmd->count("--attention-dropout") == 0) c.spec.attention_dropout = c.spec.dropout;
+    parse_conv_options(c.conv_options, c.spec);
     if (c.resume) {
       // The run's settings come from the file; a flag that would change
       // them is an error rather than silently ignored.
@@ -226,28 +231,45 @@ struct RunRecord {
   train::FitResult fit;
 };
 
-std::string describe(const TrainConfig& c) {
+std::string describe(const nn::ModelSpec& s) {
   std::string text;
-  if (c.model_name == "gat" || c.model_name == "gatv2") {
-    text =
-        fmt::format("{}: {} heads x {} hidden, {} output head(s), dropout {}", c.model_name,
-                    c.model.heads, c.model.hidden_channels, c.model.output_heads, c.model.dropout);
+  const bool heads = s.is_transformer() || nn::conv_info(s.model).traits.multi_head;
+  if (heads) {
+    text = fmt::format("{}: {} heads x {} hidden, {} output head(s), dropout {}", s.model, s.heads,
+                       s.hidden_channels, s.output_heads, s.dropout);
   } else {
-    text = fmt::format("{}: {} hidden, dropout {}", c.model_name, c.model.hidden_channels,
-                       c.model.dropout);
+    text = fmt::format("{}: {} hidden, dropout {}", s.model, s.hidden_channels, s.dropout);
   }
-  if (c.layers != 2 || c.residual || c.norm != "none") {
-    text += fmt::format(", {} layers{}{}", c.layers, c.residual ? ", residual" : "",
-                        c.norm == "layer" ? ", LayerNorm" : "");
+  if (s.layers != 2 || s.residual || s.norm != nn::Normalisation::kNone) {
+    text += fmt::format(", {} layers{}{}", s.layers, s.residual ? ", residual" : "",
+                        s.norm == nn::Normalisation::kLayer ? ", LayerNorm" : "");
   }
   return text;
+}
+
+// Every metric of every part over the runs: values[part][metric] = one per run.
+using RunValues = std::map<std::string, std::map<std::string, std::vector<double>>>;
+
+RunValues run_values(const std::vector<RunRecord>& runs) {
+  RunValues v;
+  for (const RunRecord& r : runs) {
+    for (const auto& [part, metrics] : r.fit.metrics) {
+      for (const auto& [name, value] : metrics) v[part][name].push_back(value);
+    }
+  }
+  return v;
+}
+
+// A JSON number, or null for what is not finite (an undefined metric).
+nlohmann::json number(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
 }
 
 void print_text(const data::Dataset& d, const TrainConfig& c, const std::vector<RunRecord>& runs,
                 const train::MeanStd& acc, double wall) {
   fmt::print("{}: {} nodes, {} edges, {} features, {} classes\n", d.name, d.num_nodes(),
              d.graph.num_edges(), d.num_features(), d.num_classes);
-  fmt::print("{}\n", describe(c));
+  fmt::print("{}\n", describe(c.spec));
   const bool smooth = c.training.measure_smoothness;
   fmt::print("{:<6} {:>9} {:>9} {:>7} {:>5} {:>8}{}\n", "seed", "test acc", "val acc", "epochs",
              "kept", "seconds", smooth ? "  mean dist  Dirichlet" : "");
@@ -259,6 +281,16 @@ void print_text(const data::Dataset& d, const TrainConfig& c, const std::vector<
     }
     fmt::print("\n");
   }
+  const RunValues values = run_values(runs);
+  if (values.count("test")) {
+    std::string line;
+    for (const auto& [name, v] : values.at("test")) {
+      if (name == "loss") continue;
+      const train::MeanStd m = train::mean_std(v);
+      line += fmt::format("{}{} {:.4f} +- {:.4f}", line.empty() ? "" : ", ", name, m.mean, m.std);
+    }
+    fmt::print("test metrics: {}\n", line);
+  }
   fmt::print("test accuracy: {:.2f} +- {:.2f} % over {} run(s), {:.1f} s\n", 100 * acc.mean,
              100 * acc.std, runs.size(), wall);
 }
@@ -267,31 +299,19 @@ nlohmann::json to_json(const data::Dataset& d, const TrainConfig& c,
                        const std::vector<RunRecord>& runs, const train::MeanStd& acc, double wall) {
   nlohmann::json j;
   j["dataset"] = d.name;
-  j["model"] = c.model_name;
-  j["config"] = {
-      {"heads", c.model.heads},
-      {"hidden", c.model.hidden_channels},
-      {"output_heads", c.model.output_heads},
-      {"dropout", c.model.dropout},
-      {"attention_dropout", c.model.attention_dropout},
-      {"negative_slope", c.model.negative_slope},
-      {"feature_dropout",
-       c.model.feature_dropout == nn::FeatureDropout::kPerHead ? "per-head" : "layer-input"},
-      {"layers", c.layers},
-      {"residual", c.residual},
-      {"norm", c.norm},
-      {"attention", c.attention},
-      {"ffn_hidden", c.ffn_hidden},
-      {"lpe", c.laplacian_k},
-      {"norm_first", c.norm_first},
-      {"lr", c.training.adam.lr},
-      {"weight_decay", c.training.adam.weight_decay},
-      {"max_epochs", c.training.max_epochs},
-      {"patience", c.training.patience},
-      {"split", c.training.split},
-      {"normalise_features", c.source.data && c.source.normalise_features},
-      {"seed", c.seed},
-      {"threads", num_threads()}};
+  j["model"] = c.spec.model;
+  // The model's settings as the one spec writer spells them, then the run's.
+  nlohmann::json config = c.spec;
+  config.update({{"lr", c.training.adam.lr},
+                 {"weight_decay", c.training.adam.weight_decay},
+                 {"max_epochs", c.training.max_epochs},
+                 {"patience", c.training.patience},
+                 {"select", c.training.select},
+                 {"split", c.training.split},
+                 {"normalise_features", c.source.data && c.source.normalise_features},
+                 {"seed", c.seed},
+                 {"threads", num_threads()}});
+  j["config"] = config;
   j["graph"] = {{"nodes", d.num_nodes()},
                 {"edges", d.graph.num_edges()},
                 {"features", d.num_features()},
@@ -310,6 +330,11 @@ nlohmann::json to_json(const data::Dataset& d, const TrainConfig& c,
       run["mean_pairwise_distance"] = r.fit.mean_pairwise_distance;
       run["dirichlet_energy"] = r.fit.dirichlet_energy;
     }
+    nlohmann::json metrics = nlohmann::json::object();
+    for (const auto& [part, m] : r.fit.metrics) {
+      for (const auto& [name, value] : m) metrics[part][name] = number(value);
+    }
+    run["metrics"] = metrics;
     list.push_back(run);
     accs.push_back(r.fit.test_accuracy);
   }
@@ -317,83 +342,19 @@ nlohmann::json to_json(const data::Dataset& d, const TrainConfig& c,
   j["test_accuracy"] = accs;
   j["mean"] = acc.mean;
   j["std"] = acc.std;
+  nlohmann::json metrics = nlohmann::json::object();
+  for (const auto& [part, by_name] : run_values(runs)) {
+    for (const auto& [name, v] : by_name) {
+      const train::MeanStd m = train::mean_std(v);
+      nlohmann::json each = nlohmann::json::array();
+      for (double x : v) each.push_back(number(x));
+      metrics[part][name] = {{"mean", number(m.mean)}, {"std", number(m.std)}, {"runs", each}};
+    }
+  }
+  j["metrics"] = metrics;
   j["wall_seconds"] = wall;
   if (c.save) j["saved"] = *c.save;
   return j;
-}
-
-}  // namespace
-
-nn::ModelSpec model_spec(const TrainConfig& c, const data::Dataset& dataset) {
-  nn::ModelSpec spec;
-  spec.kind = nn::parse_conv_kind(c.model_name);
-  spec.sizes = c.model;
-  spec.sizes.in_channels = dataset.num_features();
-  spec.sizes.out_channels = dataset.num_classes;
-  spec.layers = c.layers;
-  spec.residual = c.residual;
-  spec.norm = c.norm == "layer" ? nn::Normalisation::kLayer : nn::Normalisation::kNone;
-  spec.attention = nn::parse_attention_mode(c.attention);
-  spec.ffn_hidden = c.ffn_hidden;
-  spec.laplacian_k = c.laplacian_k;
-  spec.norm_first = c.norm_first;
-  return spec;
-}
-
-namespace {
-
-// What a training checkpoint records besides the model and its state, so
-// that --resume needs nothing else.
-nlohmann::json run_settings(const TrainConfig& c, const data::Dataset& dataset,
-                            std::uint64_t seed) {
-  return {{"dataset", dataset.name},
-          {"source", to_json(c.source)},
-          {"split", c.training.split},
-          {"seed", seed},
-          {"training",
-           {{"lr", c.training.adam.lr},
-            {"weight_decay", c.training.adam.weight_decay},
-            {"max_epochs", c.training.max_epochs},
-            {"patience", c.training.patience},
-            {"checkpoint_every", c.checkpoint_every}}}};
-}
-
-// The settings of the run saved in `path`, onto `c`; its state into `state`.
-train::Checkpoint resume_settings(const std::string& path, TrainConfig& c,
-                                  train::TrainingState& state) {
-  train::Checkpoint saved = train::load_checkpoint(path);
-  std::optional<train::TrainingState> s = train::training_state(saved, path);
-  if (!s) throw heed::Error(path + ": holds no training state (write one with --checkpoint)");
-  state = std::move(*s);
-  const nlohmann::json m = nlohmann::json::parse(saved.metadata);
-  try {
-    c.source = dataset_source_from_json(m.at("source"), path);
-    c.training.split = m.at("split").get<std::string>();
-    c.seed = m.at("seed").get<std::uint64_t>();
-    const nlohmann::json& t = m.at("training");
-    c.training.adam.lr = t.at("lr").get<double>();
-    c.training.adam.weight_decay = t.at("weight_decay").get<double>();
-    c.training.max_epochs = t.at("max_epochs").get<int>();
-    c.training.patience = t.at("patience").get<int>();
-    if (c.checkpoint_every == TrainConfig{}.checkpoint_every) {
-      c.checkpoint_every = t.at("checkpoint_every").get<int>();
-    }
-  } catch (const nlohmann::json::exception& e) {
-    throw heed::Error(path + ": the saved run settings are incomplete (" + e.what() + ")");
-  }
-  const nn::ModelSpec& spec = saved.spec;
-  c.model_name = nn::conv_kind_name(spec.kind);
-  c.model = spec.sizes;
-  c.layers = spec.layers;
-  c.residual = spec.residual;
-  c.norm = spec.norm == nn::Normalisation::kLayer ? "layer" : "none";
-  c.attention = nn::attention_mode_name(spec.attention);
-  c.ffn_hidden = spec.ffn_hidden;
-  c.laplacian_k = spec.laplacian_k;
-  c.norm_first = spec.norm_first;
-  c.runs = 1;
-  if (!c.checkpoint) c.checkpoint = path;
-  return saved;
 }
 
 }  // namespace
@@ -402,51 +363,68 @@ int run_train(const TrainConfig& config) {
   const auto start = std::chrono::steady_clock::now();
   if (config.threads > 0) set_num_threads(config.threads);
   TrainConfig c = config;
-  std::optional<train::Checkpoint> resumed;
-  train::TrainingState state;
-  if (c.resume) resumed = resume_settings(*c.resume, c, state);
-  if (!resumed) c.source.synthetic.seed = c.seed;  // a resumed run keeps the recorded graph
-  const data::Dataset dataset = load(c.source);
-  const nn::ModelSpec spec = resumed ? resumed->spec : model_spec(c, dataset);
-  if (resumed && (spec.sizes.in_channels != dataset.num_features() ||
-                  spec.sizes.out_channels != dataset.num_classes)) {
-    throw heed::Error(*c.resume + ": the saved model does not fit " + dataset.name);
+  std::optional<train::SavedRun> resumed;
+  if (c.resume) {
+    resumed = train::load_saved_run(*c.resume);
+    const train::RunSettings& s = resumed->settings;
+    c.source = s.source;  // a resumed run keeps the recorded graph
+    c.seed = s.seed;
+    c.training.adam = s.training.adam;
+    c.training.max_epochs = s.training.max_epochs;
+    c.training.patience = s.training.patience;
+    c.training.split = s.training.split;
+    c.training.select = s.training.select;
+    if (c.checkpoint_every == TrainConfig{}.checkpoint_every)
+      c.checkpoint_every = s.checkpoint_every;
+    c.spec = resumed->checkpoint.spec;
+    c.runs = 1;
+    if (!c.checkpoint) c.checkpoint = *c.resume;
+  } else {
+    c.source.synthetic.seed = c.seed;
   }
+  const data::Dataset dataset = data::load(c.source);
+  if (resumed) {
+    if (c.spec.in_channels != dataset.num_features() ||
+        c.spec.out_channels != dataset.num_classes) {
+      throw heed::Error(*c.resume + ": the saved model does not fit " + dataset.name);
+    }
+  } else {
+    c.spec.in_channels = dataset.num_features();
+    c.spec.out_channels = dataset.num_classes;
+  }
+  c.spec.validate();
 
   train::ProgressLine progress(stderr, c.runs, c.training);
   std::vector<RunRecord> runs;
   std::vector<double> accs;
   std::optional<train::Checkpoint> best;
+  std::uint64_t best_seed = 0;
   double best_val = -1;
   for (int r = 0; r < c.runs; ++r) {
     const std::uint64_t seed = c.seed + std::uint64_t(r);
     Rng rng(seed);
-    std::unique_ptr<nn::NodeModel<float>> net =
-        resumed ? train::restore_model(*resumed, *c.resume) : nn::make_model(spec, rng);
+    std::unique_ptr<nn::Model<float>> net =
+        resumed ? train::restore_model(resumed->checkpoint, *c.resume)
+                : nn::make_model<float>(c.spec, rng);
+    train::RunSettings settings{c.source, seed, c.training, c.checkpoint_every};
     train::TrainOptions options = c.training;
     if (c.checkpoint) {
       options.checkpoint_every = c.checkpoint_every;
       options.on_checkpoint = [&](const train::TrainingState& s) {
-        train::Checkpoint cp =
-            train::make_checkpoint(spec, *net, run_settings(c, dataset, seed).dump());
-        train::put_training_state(cp, s);
-        train::save_checkpoint(*c.checkpoint, cp);
+        train::save_checkpoint(*c.checkpoint,
+                               train::run_checkpoint(*net, settings, dataset.name, s));
       };
     }
     train::FitResult fit = train::fit(
         *net, dataset, options, rng, [&](const train::EpochReport& e) { progress.update(r, e); },
-        resumed ? &state : nullptr);
+        resumed ? &resumed->state : nullptr);
     progress.run_finished(fit.seconds);
     runs.push_back({seed, fit});
     accs.push_back(fit.test_accuracy);
     if (c.save && fit.val_accuracy > best_val) {
       best_val = fit.val_accuracy;
-      const nlohmann::json metadata = {
-          {"dataset", dataset.name},          {"source", to_json(c.source)},
-          {"split", c.training.split},        {"seed", seed},
-          {"epochs", fit.epochs_run},         {"best_epoch", fit.best_epoch},
-          {"val_accuracy", fit.val_accuracy}, {"test_accuracy", fit.test_accuracy}};
-      best = train::make_checkpoint(spec, *net, metadata.dump());
+      best_seed = seed;
+      best = train::make_checkpoint(*net, train::model_metadata(settings, dataset.name, fit));
     }
   }
   progress.clear();
@@ -459,9 +437,7 @@ int run_train(const TrainConfig& config) {
     std::puts(to_json(dataset, c, runs, acc, wall).dump(2).c_str());
   } else {
     print_text(dataset, c, runs, acc, wall);
-    if (best)
-      fmt::print("saved the model of seed {} to {}\n",
-                 nlohmann::json::parse(best->metadata)["seed"].get<std::uint64_t>(), *c.save);
+    if (best) fmt::print("saved the model of seed {} to {}\n", best_seed, *c.save);
   }
   return 0;
 }

@@ -2,8 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dataset_options.hpp"
+#include "heed/autograd/ops.hpp"
 #include "heed/error.hpp"
 #include "heed/tensor/blas.hpp"
+#include "heed/train/run_settings.hpp"
 
 namespace heed::cli {
 
@@ -19,17 +22,15 @@ TrainedModel::TrainedModel(const ModelOptions& options)
     : path_(options.path), checkpoint_(train::load_checkpoint(options.path)) {
   if (options.threads > 0) set_num_threads(options.threads);
   model_ = train::restore_model(checkpoint_, path_);
-  DatasetSource source = options.source;
+  data::DatasetSource source = options.source;
   if (!source.data) {
     // The graph it was trained on, as recorded.
-    const nlohmann::json metadata = nlohmann::json::parse(checkpoint_.metadata);
-    if (!metadata.contains("source")) {
-      throw Error(path_ + ": the checkpoint does not record its dataset; pass --data");
-    }
-    source = dataset_source_from_json(metadata["source"], path_);
+    const std::optional<data::DatasetSource> saved = train::saved_source(checkpoint_, path_);
+    if (!saved) throw Error(path_ + ": the checkpoint does not record its dataset; pass --data");
+    source = *saved;
   }
-  dataset_ = load(source);
-  const nn::GATOptions& sizes = checkpoint_.spec.sizes;
+  dataset_ = data::load(source);
+  const nn::ModelSpec& sizes = checkpoint_.spec;
   if (sizes.in_channels != dataset_.num_features() || sizes.out_channels != dataset_.num_classes) {
     throw Error(path_ + ": the model takes " + std::to_string(sizes.in_channels) +
                 " features and predicts " + std::to_string(sizes.out_channels) + " classes, but " +
@@ -40,15 +41,14 @@ TrainedModel::TrainedModel(const ModelOptions& options)
 }
 
 std::string TrainedModel::split() const {
-  const nlohmann::json metadata = nlohmann::json::parse(checkpoint_.metadata);
-  if (metadata.contains("split") && metadata["split"].is_string()) return metadata["split"];
-  return "public";
+  return train::saved_split(checkpoint_);
 }
 
 Tensor<float> TrainedModel::infer(std::vector<nn::Attention<float>>* attention) {
   Tape<float> tape;
   const nn::NodeFeatures<float> x(dataset_.x);
-  return model_->forward(tape, x, graph_, nn::ForwardContext{false, 0}, {.attention = attention})
+  return ops::log_softmax(model_->forward(tape, x, graph_, nn::ForwardContext{false, 0},
+                                          {.attention = attention}))
       .value();
 }
 

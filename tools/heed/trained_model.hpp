@@ -7,15 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "dataset_source.hpp"
-#include "heed/nn/node_model.hpp"
+#include "heed/data/dataset_source.hpp"
+#include "heed/nn/model.hpp"
 #include "heed/train/checkpoint.hpp"
 
 namespace heed::cli {
 
 struct ModelOptions {
-  std::string path;      // the checkpoint
-  DatasetSource source;  // used only where --data is given
+  std::string path;            // the checkpoint
+  data::DatasetSource source;  // used only where --data is given
   int threads = 0;
 };
 
@@ -44,7 +44,7 @@ class TrainedModel {
   train::Checkpoint checkpoint_;
   data::Dataset dataset_;
   Graph graph_;
-  std::unique_ptr<nn::NodeModel<float>> model_;
+  std::unique_ptr<nn::Model<float>> model_;
 };
 
 /// The index of the largest entry of each row.

@@ -6,11 +6,18 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 
+#include "heed/tensor/random.hpp"
 #include "heed/tensor/tensor.hpp"
 
 namespace heed {
+
+namespace kernels {
+template <class T>
+struct SparseMatrix;
+}
 
 /// A trainable tensor that outlives tapes. Its gradient accumulates across
 /// backward passes until zero_grad().
@@ -42,6 +49,9 @@ class Var {
   Tape<T>& tape() const { return *tape_; }
   std::size_t id() const { return id_; }
   const Tensor<T>& value() const;
+  /// The value's shape, known without materialising a deferred value.
+  std::size_t rows() const;
+  std::size_t cols() const;
   bool requires_grad() const;
 
  private:
@@ -63,6 +73,23 @@ class Tape {
   Var<T> constant(Tensor<T> value);
   /// A constant read in place, without a copy; it must outlive the tape.
   Var<T> view(const Tensor<T>& value);
+  /// A model's constant input features, read in place, with their nonzeros
+  /// when most of them are zero (`sparse` may be null): products with the
+  /// value then go through the nonzeros only. Both must outlive the tape.
+  Var<T> features(const Tensor<T>& dense, std::shared_ptr<const kernels::SparseMatrix<T>> sparse);
+  /// Inverted dropout of such features, deferred: products use the nonzeros
+  /// with the mask drawn inside them, and the dense value is computed only
+  /// if something reads it (by `dense_value`, which must give
+  /// exactly what ops::dropout would). `x` must have a sparse form.
+  Var<T> dropped_features(Var<T> x, const KeyedDropout<T>& dropout,
+                          std::function<Tensor<T>()> dense_value);
+  /// The nonzeros of a constant (Tape::features), or null.
+  const std::shared_ptr<const kernels::SparseMatrix<T>>& sparse_form(std::size_t id) const {
+    return nodes_[id].sparse;
+  }
+  /// The dropout still to apply to the sparse form (inactive if none).
+  const KeyedDropout<T>& sparse_dropout(std::size_t id) const { return nodes_[id].sparse_dropout; }
+
   /// A value whose gradient backward() computes (tests differentiate inputs).
   Var<T> variable(Tensor<T> value);
   /// A parameter: read in place, gradient accumulated into parameter.grad.
@@ -70,7 +97,17 @@ class Tape {
   /// Records an op's result. `backward` runs only if the result needs a gradient.
   Var<T> record(Tensor<T> value, bool requires_grad, Backward backward);
 
-  const Tensor<T>& value(std::size_t id) const { return *nodes_[id].value; }
+  /// The node's value; a deferred one is computed on first read.
+  const Tensor<T>& value(std::size_t id) const {
+    const Node& node = nodes_[id];
+    if (node.value == nullptr) {
+      node.owned_value = node.deferred();
+      node.value = &node.owned_value;
+    }
+    return *node.value;
+  }
+  std::size_t rows(std::size_t id) const { return nodes_[id].rows; }
+  std::size_t cols(std::size_t id) const { return nodes_[id].cols; }
   bool requires_grad(std::size_t id) const { return nodes_[id].requires_grad; }
   /// The gradient buffer of a node that requires one, zero on first access.
   Tensor<T>& grad(std::size_t id);
@@ -86,8 +123,13 @@ class Tape {
 
  private:
   struct Node {
-    Tensor<T> owned_value;
-    const Tensor<T>* value = nullptr;
+    // A deferred value is filled in by the first read (value() is const).
+    mutable Tensor<T> owned_value;
+    mutable const Tensor<T>* value = nullptr;
+    std::function<Tensor<T>()> deferred;
+    std::size_t rows = 0, cols = 0;
+    std::shared_ptr<const kernels::SparseMatrix<T>> sparse;
+    KeyedDropout<T> sparse_dropout;
     Tensor<T> owned_grad;
     Tensor<T>* grad = nullptr;
     bool requires_grad = false;
@@ -100,6 +142,14 @@ class Tape {
 template <class T>
 const Tensor<T>& Var<T>::value() const {
   return tape_->value(id_);
+}
+template <class T>
+std::size_t Var<T>::rows() const {
+  return tape_->rows(id_);
+}
+template <class T>
+std::size_t Var<T>::cols() const {
+  return tape_->cols(id_);
 }
 template <class T>
 bool Var<T>::requires_grad() const {

@@ -14,7 +14,7 @@
 #include "heed/autograd/ops.hpp"
 #include "heed/autograd/tape.hpp"
 #include "heed/graph/graph.hpp"
-#include "heed/nn/node_features.hpp"
+#include "heed/nn/layer.hpp"
 #include "heed/nn/self_loop_cache.hpp"
 #include "heed/tensor/random.hpp"
 #include "heed/tensor/tensor_pool.hpp"
@@ -39,55 +39,34 @@ struct GATConvOptions {
   int edge_dim = 0;
 };
 
-/// What a forward pass does besides computing: training mode (dropout on)
-/// and the key its dropout masks are drawn from.
-struct ForwardContext {
-  bool training = false;
-  std::uint64_t dropout_key = 0;
-};
-
-/// A layer's attention coefficients on the graph it ran over (with the self
-/// loops it added): alpha(e, h) for edge id e of graph.in() and head h.
 template <class T>
-struct Attention {
-  Graph graph;
-  Tensor<T> alpha;
-
-  /// The in-neighbours of `node` and their coefficients for `head`.
-  std::vector<std::pair<NodeId, T>> in_edges(NodeId node, int head) const;
-};
-
-template <class T>
-class GATConv {
+class GATConv final : public Conv<T> {
  public:
+  /// Its registry entry: "gat".
+  static ConvTraits traits();
+  /// A stack's or benchmark's request as GATConv's options.
+  static GATConvOptions options_from(const LayerSpec& spec);
+
   /// Validates the options (heed::Error naming the bad one) and initialises
   /// W, a_src and a_dst Glorot-uniform and the bias to zero.
   GATConv(const GATConvOptions& options, Rng& rng);
 
-  /// x is N x in_channels. The graph must outlive the tape. If add_self_loops
-  /// is set and the graph lacks a self loop on some node, the layer keeps a
-  /// looped copy, reused while the same graph comes back; a tape must not mix
-  /// two different loop-less graphs on one layer (pass looped graphs then).
-  /// With `attention` set, the coefficients (before dropout) are stored there.
-  Var<T> forward(Var<T> x, const Graph& graph, const ForwardContext& context,
-                 Attention<T>* attention = nullptr);
-  /// With edge features: edge_attr is E x edge_dim, one row per edge id of
-  /// `graph` (added self loops get the mean of their node's in-edges').
-  Var<T> forward(Var<T> x, const Graph& graph, Var<T> edge_attr, const ForwardContext& context,
-                 Attention<T>* attention = nullptr);
-  /// The same for a model's constant input features; a mostly-zero input is
-  /// multiplied through its nonzeros.
-  Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                 const ForwardContext& context, Attention<T>* attention = nullptr);
+  // forward(x, graph, context) and forward(x, graph, edge_attr, context) as
+  // every Conv. If add_self_loops is set and the graph lacks a self loop on
+  // some node, the layer keeps a looped copy, reused while the same graph
+  // comes back; a tape must not mix two different loop-less graphs on one
+  // layer (pass looped graphs then). A mostly-zero constant input
+  // (Tape::features) is multiplied through its nonzeros.
 
   const GATConvOptions& options() const { return options_; }
-  int out_width() const {
+  int out_width() const override {
     return options_.concat ? options_.heads * options_.out_channels : options_.out_channels;
   }
-  std::vector<Parameter<T>*> parameters();
+  std::vector<Parameter<T>*> parameters() override;
 
  private:
-  void check_input(std::size_t rows, std::size_t cols, const Graph& graph) const;
+  Var<T> run(Var<T> x, const Graph& graph, const Var<T>* edge_attr, const ForwardContext& context,
+             Attention<T>* attention) override;
   // Scores, softmax and aggregation of the projected features z = x W.
   Var<T> attend(Var<T> z, const Graph& graph, const Var<T>* edge_attr,
                 const ForwardContext& context, Attention<T>* attention);

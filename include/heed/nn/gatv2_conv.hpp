@@ -15,8 +15,7 @@
 #include "heed/autograd/ops.hpp"
 #include "heed/autograd/tape.hpp"
 #include "heed/graph/graph.hpp"
-#include "heed/nn/gat_conv.hpp"
-#include "heed/nn/node_features.hpp"
+#include "heed/nn/layer.hpp"
 #include "heed/nn/self_loop_cache.hpp"
 
 namespace heed::nn {
@@ -37,33 +36,28 @@ struct GATv2ConvOptions {
 };
 
 template <class T>
-class GATv2Conv {
+class GATv2Conv final : public Conv<T> {
  public:
+  /// Its registry entry: "gatv2".
+  static ConvTraits traits();
+  static GATv2ConvOptions options_from(const LayerSpec& spec);
+
   /// Validates the options (heed::Error naming the bad one); W_s, W_d and a
   /// Glorot-uniform, bias zero.
   GATv2Conv(const GATv2ConvOptions& options, Rng& rng);
 
-  /// x is N x in_channels; the graph must outlive the tape. Self loops as in
-  /// GATConv. With `attention` set, the coefficients (before dropout) and the
-  /// graph they belong to are stored there.
-  Var<T> forward(Var<T> x, const Graph& graph, const ForwardContext& context,
-                 Attention<T>* attention = nullptr);
-  /// With edge features: edge_attr is E x edge_dim, one row per edge id of
-  /// `graph` (added self loops get the mean of their node's in-edges').
-  Var<T> forward(Var<T> x, const Graph& graph, Var<T> edge_attr, const ForwardContext& context,
-                 Attention<T>* attention = nullptr);
-  /// The same for a model's constant input features (a mostly-zero input is
-  /// multiplied through its nonzeros).
-  Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                 const ForwardContext& context, Attention<T>* attention = nullptr);
+  // forward(x, graph, context) and forward(x, graph, edge_attr, context) as
+  // every Conv; self loops as in GATConv.
 
   const GATv2ConvOptions& options() const { return options_; }
-  int out_width() const {
+  int out_width() const override {
     return options_.concat ? options_.heads * options_.out_channels : options_.out_channels;
   }
-  std::vector<Parameter<T>*> parameters();
+  std::vector<Parameter<T>*> parameters() override;
 
  private:
+  Var<T> run(Var<T> x, const Graph& graph, const Var<T>* edge_attr, const ForwardContext& context,
+             Attention<T>* attention) override;
   Var<T> attend(Var<T> x_src, Var<T> x_dst, const Graph& graph, const Var<T>* edge_attr,
                 const ForwardContext& context, Attention<T>* attention);
 

@@ -9,9 +9,8 @@
 #include "heed/autograd/ops.hpp"
 #include "heed/autograd/tape.hpp"
 #include "heed/graph/graph.hpp"
-#include "heed/nn/gat_conv.hpp"
 #include "heed/nn/graph_identity.hpp"
-#include "heed/nn/node_features.hpp"
+#include "heed/nn/layer.hpp"
 #include "heed/nn/self_loop_cache.hpp"
 
 namespace heed::nn {
@@ -25,25 +24,28 @@ struct GCNConvOptions {
 };
 
 template <class T>
-class GCNConv {
+class GCNConv final : public Conv<T> {
  public:
+  /// Its registry entry: "gcn".
+  static ConvTraits traits();
+  static GCNConvOptions options_from(const LayerSpec& spec);
+
   /// Validates the options (heed::Error naming the bad one); W
   /// Glorot-uniform, bias zero.
   GCNConv(const GCNConvOptions& options, Rng& rng);
 
-  /// x is N x in_channels; the graph must outlive the tape. The edge weights
-  /// are computed once per graph and reused while the same graph comes back.
-  Var<T> forward(Var<T> x, const Graph& graph, const ForwardContext& context = {});
-  /// The same for a model's constant input features, with optional dropout
-  /// on them (drawn inside the sparse product when x is mostly zeros).
-  Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                 const KeyedDropout<T>& input_dropout = {});
+  // forward(x, graph, context) as every Conv (no edge features). The edge
+  // weights are computed once per graph and reused while the same graph
+  // comes back. Dropout on a sparse input (ops::dropout of Tape::features)
+  // is drawn inside the product with its nonzeros.
 
   const GCNConvOptions& options() const { return options_; }
-  std::vector<Parameter<T>*> parameters();
+  int out_width() const override { return options_.out_channels; }
+  std::vector<Parameter<T>*> parameters() override;
 
  private:
-  Var<T> propagate(Var<T> z, const Graph& graph);
+  Var<T> run(Var<T> x, const Graph& graph, const Var<T>* edge_attr, const ForwardContext& context,
+             Attention<T>* attention) override;
 
   GCNConvOptions options_;
   Parameter<T> weight_;  // in_channels x out_channels

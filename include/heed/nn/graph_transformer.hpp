@@ -16,62 +16,52 @@
 
 #include "heed/nn/graph_identity.hpp"
 #include "heed/nn/linear.hpp"
-#include "heed/nn/node_model.hpp"
+#include "heed/nn/model.hpp"
 #include "heed/tensor/tensor_pool.hpp"
 
 namespace heed::nn {
 
-enum class AttentionMode { kGraph, kDenseMasked, kDense, kGraphAndDense };
-
-/// "graph", "dense-masked", "dense" or "graph+dense"; and back (heed::Error).
-const char* attention_mode_name(AttentionMode mode);
-AttentionMode parse_attention_mode(const std::string& name);
-
-struct GraphTransformerOptions {
-  int in_channels = 0;
-  int out_channels = 0;  // classes
-  int hidden = 64;       // model width, split across heads
-  int heads = 8;
-  int ffn_hidden = 128;
-  int layers = 2;
-  double dropout = 0.5;            // on the input, after attention and in the FFN
-  double attention_dropout = 0.1;  // on the coefficients (graph attention only)
-  AttentionMode attention = AttentionMode::kGraph;
-  /// Laplacian positional encodings: this many eigenvectors of the graph's
-  /// normalised Laplacian (heed::laplacian_encoding), projected to the model
-  /// width and added to the projected features; 0: none. In training each
-  /// eigenvector's sign is flipped at random every step, since the solver's
-  /// sign means nothing.
-  int laplacian_k = 0;
-  /// Pre-norm blocks (Xiong et al. 2020; PyTorch's norm_first):
-  ///   h = h + W_O attention(LN(h));  h = h + FFN(LN(h)); a last LN at the end,
-  /// and the embedding (projected features + encodings) normalised first, as
-  /// BERT does. Deep post-norm stacks trained on few labels collapse (6
-  /// layers on Cora's 140 labels: 32 % test accuracy at lr 0.005); pre-norm
-  /// ones train. Without the embedding norm, Cora's row-normalised features
-  /// project to entries near 0.01, and attention over all pairs adds one
-  /// O(1) vector to every node that drowns them: the model cannot even fit
-  /// its 140 training labels.
-  bool norm_first = false;
-};
+// Its settings are a ModelSpec's (model "transformer"): the width is
+// heads x hidden_channels; ffn_hidden (0: twice the width), attention,
+// laplacian_k (Laplacian positional encodings: this many eigenvectors of the
+// graph's normalised Laplacian, heed::laplacian_encoding, projected to the
+// width and added to the projected features, signs flipped at random in
+// training since the solver's sign means nothing) and norm_first.
+//
+// norm_first gives pre-norm blocks (Xiong et al. 2020; PyTorch's norm_first):
+//   h = h + W_O attention(LN(h));  h = h + FFN(LN(h)); a last LN at the end,
+// and the embedding (projected features + encodings) normalised first, as
+// BERT does. Deep post-norm stacks trained on few labels collapse (6 layers
+// on Cora's 140 labels: 32 % test accuracy at lr 0.005); pre-norm ones
+// train. Without the embedding norm, Cora's row-normalised features project
+// to entries near 0.01, and attention over all pairs adds one O(1) vector to
+// every node that drowns them: the model cannot even fit its 140 labels.
 
 template <class T>
-class GraphTransformer final : public NodeModel<T> {
+class GraphTransformer final : public Model<T> {
  public:
-  GraphTransformer(const GraphTransformerOptions& options, Rng& rng);
+  /// Validates the spec (heed::Error naming the bad setting).
+  GraphTransformer(const ModelSpec& spec, Rng& rng);
 
-  /// `graph` should carry self loops (the trainer's does). In the dense
-  /// modes the attention matrices are N x N per head.
-  Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
-                 const ForwardContext& context, const Inspection<T>& inspect = {}) override;
+  // `graph` should carry self loops (the trainer's does). In the dense
+  // modes the attention matrices are N x N per head.
   std::vector<Parameter<T>*> parameters() override;
-  const char* name() const override { return "transformer"; }
-  const GraphTransformerOptions& options() const { return options_; }
+  const ModelSpec& spec() const override { return spec_; }
   /// Runs the same parameters another way (the weight-transfer experiment):
   /// graph, dense-masked and dense share them; graph+dense has its own.
   void set_attention(AttentionMode mode);
 
  private:
+  // The sizes the blocks are built with, from the spec.
+  struct Sizes {
+    int in_channels, out_channels, hidden, heads, ffn_hidden, layers;
+    double dropout, attention_dropout;
+    AttentionMode attention;
+    int laplacian_k;
+    bool norm_first;
+  };
+  Var<T> run(Tape<T>& tape, const GraphInput<T>& input, const ForwardContext& context,
+             const Inspection<T>& inspect) override;
   struct Block {
     Linear<T> query, key, value, output;
     Linear<T> global_query, global_key, global_value, global_output;  // graph+dense only
@@ -84,7 +74,8 @@ class GraphTransformer final : public NodeModel<T> {
   // when training.
   Tensor<T> positional_input(const Graph& graph, const ForwardContext& context);
 
-  GraphTransformerOptions options_;
+  ModelSpec spec_;
+  Sizes options_;
   Linear<T> input_;
   Linear<T> positional_;  // laplacian_k > 0 only
   std::vector<Block> blocks_;

@@ -1,44 +1,71 @@
 #pragma once
-// Everything needed to build a node classifier again: which model, its sizes
-// and options. Checkpoints store it, so a saved model can be rebuilt before
-// its parameters are loaded.
-#include <memory>
+// The one description of a model: which model, its sizes and options. It is
+// validated once (validate(), which make_model calls), written and read by
+// one JSON codec that checkpoints and `heed train --json` share, and built
+// by make_model (nn/model.hpp).
+#include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <vector>
 
-#include "heed/nn/gat.hpp"
-#include "heed/nn/gnn_stack.hpp"
-#include "heed/nn/graph_transformer.hpp"
-#include "heed/nn/node_model.hpp"
+#include "heed/nn/layer.hpp"
 
 namespace heed::nn {
 
+/// The model name of the graph transformer; every other model name is a
+/// registered conv (nn/conv_registry.hpp), stacked by GNNStack.
+inline constexpr const char* kTransformerModel = "transformer";
+
 struct ModelSpec {
-  ConvKind kind = ConvKind::kGAT;
-  /// Sizes, dropouts and slope; gcn and sage use hidden_channels and dropout.
-  GATOptions sizes;
-  int layers = 2;
-  bool residual = false;
+  std::string model = "gat";  // a registered conv, or "transformer"
+  int in_channels = 0;
+  int out_channels = 0;     // classes, or regression targets
+  int hidden_channels = 8;  // per head for multi-head layers and the transformer
+  int heads = 8;            // hidden-layer heads (multi-head layers, transformer)
+  int output_heads = 1;     // output-layer heads, averaged (multi-head layers)
+  int layers = 2;           // message-passing layers (transformer blocks), output layer included
+  bool residual = false;    // around hidden layers after the first
   Normalisation norm = Normalisation::kNone;
-  /// Transformer only: how attention runs, and the feed-forward width
-  /// (0: twice the model width, heads * hidden_channels).
+  double dropout = 0.6;            // on features, placed as feature_dropout says
+  double attention_dropout = 0.6;  // on attention coefficients
+  double negative_slope = 0.2;
+  /// Per-head feature dropout is the GAT paper's two-layer recipe: a stack of
+  /// two layers without residuals or normalisation, of a conv that has it.
+  /// Every other model drops each layer's input.
+  FeatureDropout feature_dropout = FeatureDropout::kPerHead;
+  int edge_dim = 0;  // features per edge, for convs that take them
+  /// The conv's own settings (ConvTraits::options) by name; unset ones take
+  /// their defaults.
+  std::map<std::string, double> conv_options;
+
+  // The transformer's own settings (nn/graph_transformer.hpp); the others
+  // must leave them at their defaults.
   AttentionMode attention = AttentionMode::kGraph;
-  int ffn_hidden = 0;
-  /// Transformer only: Laplacian positional encodings of this size (0: none).
+  int ffn_hidden = 0;  // 0: twice the model width
   int laplacian_k = 0;
-  /// Transformer only: pre-norm blocks (see GraphTransformerOptions).
   bool norm_first = false;
 
-  /// Two layers without residuals or normalisation are the papers' models
-  /// (GAT, GATv2, GCN, GraphSAGE); anything else is a GNNStack.
-  bool is_stack() const { return layers != 2 || residual || norm != Normalisation::kNone; }
+  bool is_transformer() const { return model == kTransformerModel; }
+  /// Width of hidden layers: heads x hidden_channels for multi-head layers
+  /// and the transformer, hidden_channels otherwise.
+  int hidden_width() const;
+  /// Whether the first layers drop each head's input on their own (see
+  /// feature_dropout).
+  bool per_head_dropout() const;
+  /// heed::Error naming the first setting that is out of range or does not
+  /// apply to the model.
+  void validate() const;
 };
 
-/// Builds the model the spec describes, initialised from `rng`.
-std::unique_ptr<NodeModel<float>> make_model(const ModelSpec& spec, Rng& rng);
+/// Every model name: the registered convs, then "transformer".
+std::vector<std::string> model_names();
+/// What the model's paper used: sizes, dropout and training.
+PaperDefaults paper_defaults(const std::string& model);
 
-/// The spec as JSON text, and back. Parsing throws heed::Error naming the
-/// missing or bad field, prefixed by `context` (a file name, say).
-std::string to_json_text(const ModelSpec& spec);
-ModelSpec model_spec_from_json_text(const std::string& text, const std::string& context);
+/// The spec as JSON, and back. Reading throws heed::Error naming the missing
+/// or bad field, prefixed by `context` (a file name, say); settings that
+/// older files lack take their defaults.
+void to_json(nlohmann::json& j, const ModelSpec& spec);
+ModelSpec model_spec_from_json(const nlohmann::json& j, const std::string& context);
 
 }  // namespace heed::nn

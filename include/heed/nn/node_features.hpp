@@ -27,6 +27,8 @@ class NodeFeatures {
   const Tensor<T>& dense() const { return *dense_; }
   /// The nonzeros, or null if x is not mostly zero.
   const std::shared_ptr<const kernels::SparseMatrix<T>>& sparse() const { return sparse_; }
+  /// The features on a tape: read in place, products through the nonzeros.
+  Var<T> on(Tape<T>& tape) const { return tape.features(*dense_, sparse_); }
   std::size_t rows() const { return dense_->rows(); }
   std::size_t cols() const { return dense_->cols(); }
 

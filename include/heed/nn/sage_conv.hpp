@@ -11,9 +11,8 @@
 #include "heed/autograd/ops.hpp"
 #include "heed/autograd/tape.hpp"
 #include "heed/graph/graph.hpp"
-#include "heed/nn/gat_conv.hpp"
 #include "heed/nn/graph_identity.hpp"
-#include "heed/nn/node_features.hpp"
+#include "heed/nn/layer.hpp"
 
 namespace heed::nn {
 
@@ -25,18 +24,25 @@ struct SAGEConvOptions {
 };
 
 template <class T>
-class SAGEConv {
+class SAGEConv final : public Conv<T> {
  public:
+  /// Its registry entry: "sage".
+  static ConvTraits traits();
+  static SAGEConvOptions options_from(const LayerSpec& spec);
+
   SAGEConv(const SAGEConvOptions& options, Rng& rng);
 
-  /// x is N x in_channels; the graph must outlive the tape. The mean's edge
-  /// weights are computed once per graph.
-  Var<T> forward(Var<T> x, const Graph& graph);
+  // forward(x, graph, context) as every Conv (no edge features). The mean's
+  // edge weights are computed once per graph.
 
   const SAGEConvOptions& options() const { return options_; }
-  std::vector<Parameter<T>*> parameters();
+  int out_width() const override { return options_.out_channels; }
+  std::vector<Parameter<T>*> parameters() override;
 
  private:
+  Var<T> run(Var<T> x, const Graph& graph, const Var<T>* edge_attr, const ForwardContext& context,
+             Attention<T>* attention) override;
+
   SAGEConvOptions options_;
   Parameter<T> weight_nbr_;   // in_channels x out_channels
   Parameter<T> weight_root_;  // the same; unused without root_weight

@@ -5,14 +5,14 @@
 // then ELU and a linear classifier; only the attention layer differs.
 #include <cstdint>
 
+#include <string>
 #include "heed/data/dictionary_lookup.hpp"
-#include "heed/nn/gnn_stack.hpp"
 
 namespace heed::studies {
 
 struct DictionaryLookupStudy {
   data::DictionaryLookupOptions data;
-  nn::ConvKind conv = nn::ConvKind::kGATv2;  // kGAT or kGATv2
+  std::string conv = "gatv2";  // a registered attention conv: gat or gatv2
   int heads = 1;
   int hidden = 32;  // features per head
   double lr = 0.005;

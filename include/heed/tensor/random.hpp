@@ -150,7 +150,9 @@ struct KeyedDropout {
 
 class Rng {
  public:
-  explicit Rng(std::uint64_t seed) : engine_(mix64(seed)) {}
+  explicit Rng(std::uint64_t seed) : seed_(seed), engine_(mix64(seed)) {}
+  /// The seed it was made from (what keys a run's batch order, say).
+  std::uint64_t seed() const { return seed_; }
   std::uint64_t next_key() { return engine_(); }
   double uniform(double lo, double hi) {
     return std::uniform_real_distribution<double>(lo, hi)(engine_);
@@ -164,6 +166,7 @@ class Rng {
   std::mt19937_64& engine() { return engine_; }
 
  private:
+  std::uint64_t seed_;
   std::mt19937_64 engine_;
 };
 

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "heed/nn/model.hpp"
 #include "heed/nn/model_spec.hpp"
 #include "heed/tensor/tensor.hpp"
 #include "heed/train/trainer.hpp"
@@ -29,9 +30,8 @@ struct Checkpoint {
   std::vector<std::pair<std::string, Tensor<float>>> state;
 };
 
-/// A checkpoint of `model` (built from `spec`) as it is now.
-Checkpoint make_checkpoint(const nn::ModelSpec& spec, nn::NodeModel<float>& model,
-                           std::string metadata = "{}");
+/// A checkpoint of `model` (its spec and parameters) as it is now.
+Checkpoint make_checkpoint(nn::Model<float>& model, std::string metadata = "{}");
 
 /// The file's bytes, and back. Decoding checks the magic, the version, the
 /// checksum and every length; heed::Error prefixed by `context` says which.
@@ -51,7 +51,7 @@ std::optional<TrainingState> training_state(const Checkpoint& checkpoint,
 
 /// The model the checkpoint describes, holding its parameters; heed::Error
 /// (prefixed by `context`) if a parameter's name or shape does not fit.
-std::unique_ptr<nn::NodeModel<float>> restore_model(const Checkpoint& checkpoint,
-                                                    const std::string& context);
+std::unique_ptr<nn::Model<float>> restore_model(const Checkpoint& checkpoint,
+                                                const std::string& context);
 
 }  // namespace heed::train

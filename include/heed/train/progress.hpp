@@ -1,6 +1,6 @@
 #pragma once
 // A one-line progress display for long training: run, epoch, loss,
-// validation accuracy and an estimate of the time left. It draws only when
+// the validation metric and an estimate of the time left. It draws only when
 // its stream is a terminal, so pipes and logs stay clean.
 #include <chrono>
 #include <cstdio>

@@ -12,6 +12,9 @@ Var<T> add_bias(Var<T> x, Var<T> bias);
 /// a + b, same shapes.
 template <class T>
 Var<T> add(Var<T> a, Var<T> b);
+/// s x, for s a 1 x 1 value (a learned scalar: GIN's eps).
+template <class T>
+Var<T> scale(Var<T> x, Var<T> s);
 /// ReLU: max(x, 0).
 template <class T>
 Var<T> relu(Var<T> x);

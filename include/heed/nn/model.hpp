@@ -1,0 +1,62 @@
+#pragma once
+// A model: node features and a graph in, one row of outputs per node out
+// (logits or values: the task's head, train/task.hpp, turns them into
+// probabilities and losses). Built from its ModelSpec by make_model.
+#include <memory>
+#include <vector>
+
+#include "heed/autograd/tape.hpp"
+#include "heed/graph/graph.hpp"
+#include "heed/nn/layer.hpp"
+#include "heed/nn/model_spec.hpp"
+#include "heed/nn/node_features.hpp"
+
+namespace heed::nn {
+
+/// What a model reads. The graph (which may be many small graphs as one
+/// block-diagonal graph) should carry the self loops the layers want; the
+/// features have one row per node of it, the edge features (for models with
+/// edge_dim) one row per edge id. All must outlive the tape.
+template <class T>
+struct GraphInput {
+  const Graph* graph = nullptr;
+  const NodeFeatures<T>* x = nullptr;
+  const Tensor<T>* edge_attr = nullptr;
+};
+
+template <class T>
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  /// N x out_channels outputs (logits, not log-probabilities).
+  Var<T> forward(Tape<T>& tape, const GraphInput<T>& input, const ForwardContext& context,
+                 const Inspection<T>& inspect = {}) {
+    if (input.graph == nullptr || input.x == nullptr) {
+      throw Error(spec().model + ": the input needs a graph and features");
+    }
+    return run(tape, input, context, inspect);
+  }
+  /// The same for features on one graph.
+  Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
+                 const ForwardContext& context, const Inspection<T>& inspect = {}) {
+    return run(tape, GraphInput<T>{&graph, &x, nullptr}, context, inspect);
+  }
+
+  virtual std::vector<Parameter<T>*> parameters() = 0;
+  /// What the model was built from.
+  virtual const ModelSpec& spec() const = 0;
+  const std::string& name() const { return spec().model; }
+
+ protected:
+  virtual Var<T> run(Tape<T>& tape, const GraphInput<T>& input, const ForwardContext& context,
+                     const Inspection<T>& inspect) = 0;
+};
+
+/// Validates the spec (heed::Error naming the bad setting) and builds the
+/// model it describes, initialised from `rng`: a GNNStack of the named conv,
+/// or the GraphTransformer.
+template <class T>
+std::unique_ptr<Model<T>> make_model(const ModelSpec& spec, Rng& rng);
+
+}  // namespace heed::nn

@@ -1,0 +1,18 @@
+#include "heed/nn/model.hpp"
+
+#include "heed/nn/gnn_stack.hpp"
+#include "heed/nn/graph_transformer.hpp"
+
+namespace heed::nn {
+
+template <class T>
+std::unique_ptr<Model<T>> make_model(const ModelSpec& spec, Rng& rng) {
+  spec.validate();
+  if (spec.is_transformer()) return std::make_unique<GraphTransformer<T>>(spec, rng);
+  return std::make_unique<GNNStack<T>>(spec, rng);
+}
+
+template std::unique_ptr<Model<float>> make_model<float>(const ModelSpec&, Rng&);
+template std::unique_ptr<Model<double>> make_model<double>(const ModelSpec&, Rng&);
+
+}  // namespace heed::nn
