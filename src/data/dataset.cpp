@@ -1,11 +1,13 @@
 #include "heed/data/dataset.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 
 #include "gzip_line_reader.hpp"
 #include "heed/error.hpp"
@@ -77,12 +79,27 @@ NodeId parse_node(const GzipLineReader& reader, int column, std::string_view tex
   return NodeId(id);
 }
 
+// meta.json's counts. The optional ones are checked against the files
+// when present; none sizes an allocation before the files confirm it.
 struct Meta {
+  fs::path path;
   std::string name;
   std::int64_t num_nodes = 0;
   int num_features = 0;
   int num_classes = 0;
+  std::optional<std::int64_t> num_edges;
+  std::optional<std::int64_t> unlabelled_nodes;
+  // Split name -> sizes of train, valid, test.
+  std::map<std::string, std::array<std::int64_t, 3>> splits;
 };
+
+// "meta.json says X = 4, but edge.csv.gz has 100000 lines": the field and
+// both files named.
+[[noreturn]] void count_mismatch(const Meta& meta, const fs::path& file, const std::string& field,
+                                 std::int64_t said, const std::string& found) {
+  throw Error(file.string() + ": " + found + ", but " + meta.path.string() + " says " + field +
+              " = " + std::to_string(said));
+}
 
 Meta read_meta(const fs::path& path) {
   std::ifstream in(path);
@@ -106,41 +123,71 @@ Meta read_meta(const fs::path& path) {
     return v;
   };
   Meta meta;
+  meta.path = path;
   meta.num_nodes = integer("num_nodes", 1);
   meta.num_features = int(integer("num_features", 1));
   meta.num_classes = int(integer("num_classes", 1));
   meta.name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>()
                                                           : path.parent_path().filename().string();
+  if (j.contains("num_edges")) meta.num_edges = integer("num_edges", 0);
+  if (j.contains("unlabelled_nodes")) meta.unlabelled_nodes = integer("unlabelled_nodes", 0);
+  if (j.contains("splits")) {
+    const nlohmann::json& splits = j["splits"];
+    if (!splits.is_object()) throw Error(path.string() + ": field \"splits\" must be an object");
+    for (const auto& [name, parts] : splits.items()) {
+      const std::string field = "splits." + name;
+      if (!parts.is_object())
+        throw Error(path.string() + ": field \"" + field + "\" must be an object");
+      std::array<std::int64_t, 3> sizes{};
+      const char* kParts[] = {"train", "valid", "test"};
+      for (int k = 0; k < 3; ++k) {
+        const std::string sub = field + "." + kParts[k];
+        if (!parts.contains(kParts[k]))
+          throw Error(path.string() + ": missing field \"" + sub + "\"");
+        if (!parts[kParts[k]].is_number_integer() || parts[kParts[k]].get<std::int64_t>() < 0) {
+          throw Error(path.string() + ": field \"" + sub + "\" must be an integer >= 0");
+        }
+        sizes[std::size_t(k)] = parts[kParts[k]].get<std::int64_t>();
+      }
+      meta.splits[name] = sizes;
+    }
+  }
   return meta;
 }
 
+// The matrix grows with the rows read, so meta.json's counts size nothing
+// before the file has confirmed them.
 Tensor<float> read_features(const fs::path& path, const Meta& meta) {
   GzipLineReader reader(path);
-  Tensor<float> x(std::size_t(meta.num_nodes), std::size_t(meta.num_features));
+  std::vector<float> values;
   std::string_view line;
   std::int64_t row = 0;
   while (reader.next(line)) {
     if (row >= meta.num_nodes) {
       reader.fail("more rows than num_nodes = " + std::to_string(meta.num_nodes) + " in meta.json");
     }
-    float* out = x.row(std::size_t(row)).data();
+    const std::size_t first = values.size();
     int columns = for_each_field(line, [&](int c, std::string_view text) {
-      if (c < meta.num_features) out[c] = parse_number<float>(reader, c, text);
+      if (c < meta.num_features) values.push_back(parse_number<float>(reader, c, text));
     });
     require_columns(reader, columns, meta.num_features);
+    if (values.size() != first + std::size_t(meta.num_features))
+      values.resize(first + std::size_t(meta.num_features));
     ++row;
   }
   if (row != meta.num_nodes) {
     throw Error(path.string() + ": " + std::to_string(row) +
                 " rows, but meta.json says num_nodes = " + std::to_string(meta.num_nodes));
   }
+  Tensor<float> x(std::size_t(meta.num_nodes), std::size_t(meta.num_features));
+  std::copy(values.begin(), values.end(), x.data());
   return x;
 }
 
 std::vector<std::int32_t> read_labels(const fs::path& path, const Meta& meta) {
   GzipLineReader reader(path);
   std::vector<std::int32_t> y;
-  y.reserve(std::size_t(meta.num_nodes));
+  y.reserve(std::size_t(std::min<std::int64_t>(meta.num_nodes, 1 << 20)));
   std::string_view line;
   while (reader.next(line)) {
     if (std::int64_t(y.size()) >= meta.num_nodes) {
@@ -161,6 +208,24 @@ std::vector<std::int32_t> read_labels(const fs::path& path, const Meta& meta) {
     throw Error(path.string() + ": " + std::to_string(y.size()) +
                 " rows, but meta.json says num_nodes = " + std::to_string(meta.num_nodes));
   }
+  // num_classes is what every output layer is sized by: the labels must
+  // reach it, not merely stay below it.
+  std::int32_t largest = -1;
+  std::int64_t unlabelled = 0;
+  for (std::int32_t label : y) {
+    largest = std::max(largest, label);
+    unlabelled += label < 0;
+  }
+  if (largest + 1 != meta.num_classes) {
+    count_mismatch(meta, path, "num_classes", meta.num_classes,
+                   largest < 0 ? std::string("no node has a label")
+                               : "the largest label is " + std::to_string(largest) + " (so " +
+                                     std::to_string(largest + 1) + " classes)");
+  }
+  if (meta.unlabelled_nodes && *meta.unlabelled_nodes != unlabelled) {
+    count_mismatch(meta, path, "unlabelled_nodes", *meta.unlabelled_nodes,
+                   std::to_string(unlabelled) + " nodes have label -1");
+  }
   return y;
 }
 
@@ -175,6 +240,10 @@ EdgeList read_edges(const fs::path& path, const Meta& meta) {
     });
     require_columns(reader, columns, 2);
     edges.add(ends[0], ends[1]);
+  }
+  if (meta.num_edges && *meta.num_edges != std::int64_t(edges.size())) {
+    count_mismatch(meta, path, "num_edges", *meta.num_edges,
+                   std::to_string(edges.size()) + " edge lines");
   }
   return edges;
 }
@@ -271,6 +340,12 @@ Dataset load_dataset(const std::string& name_or_path, const LoadOptions& options
   if (options.normalise_features) normalise_rows(d.x);
   d.y = read_labels(dir / "node-label.csv.gz", meta);
   d.graph = Graph(meta.num_nodes, read_edges(dir / "edge.csv.gz", meta));
+  for (const auto& [name, sizes] : meta.splits) {
+    if (!fs::is_directory(dir / "split" / name)) {
+      throw Error(meta.path.string() + ": field \"splits\" names split \"" + name + "\", but " +
+                  (dir / "split" / name).string() + " is not a folder");
+    }
+  }
 
   const fs::path split_dir = dir / "split";
   std::error_code ec;
@@ -287,6 +362,19 @@ Dataset load_dataset(const std::string& name_or_path, const LoadOptions& options
       split.train = read_node_list(s / "train.csv.gz", meta, d.y, 1, taken);
       split.valid = read_node_list(s / "valid.csv.gz", meta, d.y, 2, taken);
       split.test = read_node_list(s / "test.csv.gz", meta, d.y, 3, taken);
+      const auto said = meta.splits.find(s.filename().string());
+      if (said != meta.splits.end()) {
+        const char* kParts[] = {"train", "valid", "test"};
+        const std::vector<NodeId>* parts[] = {&split.train, &split.valid, &split.test};
+        for (int k = 0; k < 3; ++k) {
+          const std::int64_t n = std::int64_t(parts[k]->size());
+          if (n != said->second[std::size_t(k)]) {
+            count_mismatch(meta, s / (std::string(kParts[k]) + ".csv.gz"),
+                           "splits." + said->first + "." + kParts[k], said->second[std::size_t(k)],
+                           std::to_string(n) + " nodes");
+          }
+        }
+      }
       d.splits.emplace(s.filename().string(), std::move(split));
     }
   }

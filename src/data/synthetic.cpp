@@ -16,6 +16,20 @@ Dataset make_csbm(const SyntheticOptions& o) {
   if (o.features < 1) fail("features must be >= 1, got " + std::to_string(o.features));
   if (!(o.avg_degree >= 0.0)) fail("avg_degree must be >= 0");
   if (!(o.homophily >= 0.0 && o.homophily <= 1.0)) fail("homophily must be in [0, 1]");
+  if (o.classes > o.nodes) fail("classes must be at most nodes");
+  // Bounds on what the settings (which a checkpoint may carry) make heed
+  // allocate: the features, and about avg_degree edges per node.
+  if (std::int64_t(o.nodes) * o.features > (std::int64_t(1) << 30)) {
+    fail("nodes x features = " + std::to_string(std::int64_t(o.nodes) * o.features) +
+         " values, more than 2^30");
+  }
+  if (!(o.avg_degree <= 10000.0) || double(o.nodes) * o.avg_degree > double(1LL << 32)) {
+    fail("nodes x avg_degree must be at most 2^32 edges");
+  }
+  if (!(o.signal >= 0.0 && o.signal < 1e6)) fail("signal must be in [0, 1e6)");
+  if (o.train_per_class < 0 || o.valid < 0 || o.test < 0) {
+    fail("train_per_class, valid and test must be >= 0");
+  }
   if (std::int64_t(o.classes) * o.train_per_class > o.nodes) {
     fail("train_per_class x classes exceeds the node count");
   }
