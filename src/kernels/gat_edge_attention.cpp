@@ -1,12 +1,9 @@
 #include "heed/kernels/gat_edge_attention.hpp"
 
-#include <algorithm>
-#include <limits>
 #include <vector>
 
+#include "edge_softmax.hpp"
 #include "feature_loops.hpp"
-#include "heed/kernels/exp.hpp"
-#include "row_ranges.hpp"
 #include "size_check.hpp"
 
 namespace heed::kernels {
@@ -16,11 +13,69 @@ void check_sizes(const char* what, std::size_t got, std::size_t want) {
   check_size("gat_edge_attention", what, got, want);
 }
 
+// GAT's score with an edge term, s_e = LeakyReLU(s_dst[i] + s_src[j] +
+// s_edge[e]); its gradient d raw reaches s_src by source and s_dst and
+// s_edge by destination.
 template <class T>
-T raw_score(const T* s_src, const T* s_dst, const T* s_edge, std::int64_t i, std::int64_t j,
-            EdgeId e, int h, int H) {
-  return s_dst[i * H + h] + s_src[j * H + h] + s_edge[e * H + h];
-}
+struct GatEdgeScore : edge_softmax::ScoreDefaults<T> {
+  int heads;
+  const T* s_src;
+  const T* s_dst;
+  const T* s_edge;
+  T slope;
+  T* grad_s_src = nullptr;
+  T* grad_s_dst = nullptr;
+  T* grad_s_edge = nullptr;
+
+  struct Row {
+    const T* sd;
+  };
+  Row row(std::int64_t i) const { return {s_dst + i * heads}; }
+  void scores(const Row& r, std::int64_t j, EdgeId e, T* s) const {
+    for (int h = 0; h < heads; ++h) {
+      const T x = r.sd[h] + s_src[j * heads + h] + s_edge[e * heads + h];
+      s[h] = x > T(0) ? x : x * slope;
+    }
+  }
+  void prefetch(std::int64_t j) const {
+    prefetch_bytes(s_src + j * heads, std::size_t(heads) * sizeof(T));
+  }
+
+  int destination_terms() const { return heads; }
+  void fill_destination_terms(std::int64_t i, T* t) const {
+    for (int h = 0; h < heads; ++h) t[h] = s_dst[i * heads + h];
+  }
+  struct SourceRow {
+    const T* ss;
+    T* gss;
+  };
+  SourceRow source_row(std::int64_t j, T*) {
+    return {s_src + j * heads, grad_s_src ? grad_s_src + j * heads : nullptr};
+  }
+  void source_edge(SourceRow& r, std::int64_t, EdgeId e, const T* t, const T* ds, T* we) {
+    for (int h = 0; h < heads; ++h) {
+      const T raw = t[h] + r.ss[h] + s_edge[e * heads + h];
+      we[h] = raw > T(0) ? ds[h] : ds[h] * slope;
+      if (r.gss) r.gss[h] += we[h];
+    }
+  }
+  void end_source_row(SourceRow&, const Lanes<T>&) {}
+
+  bool destination_pass() const { return grad_s_dst || grad_s_edge; }
+  struct DestinationRow {
+    T* gsd;
+  };
+  DestinationRow destination_row(std::int64_t i) {
+    return {grad_s_dst ? grad_s_dst + i * heads : nullptr};
+  }
+  void destination_edge(DestinationRow& r, std::int64_t, EdgeId e, const T* we) {
+    for (int h = 0; h < heads; ++h) {
+      if (r.gsd) r.gsd[h] += we[h];
+      if (grad_s_edge) grad_s_edge[e * heads + h] += we[h];
+    }
+  }
+  void end_destination_row(DestinationRow&) {}
+};
 
 }  // namespace
 
@@ -30,7 +85,7 @@ void gat_edge_attention_forward(const Graph& graph, HeadShape shape, std::span<c
                                 std::span<const T> s_edge, T negative_slope,
                                 const KeyedDropout<T>& dropout, std::span<T> alpha,
                                 std::span<T> out) {
-  const int H = shape.heads, F = shape.channels, W = shape.width();
+  const int H = shape.heads, W = shape.width();
   const std::int64_t n = graph.num_nodes();
   const std::size_t eh = std::size_t(graph.num_edges() * H);
   check_sizes("z", z.size(), std::size_t(n * W));
@@ -39,50 +94,10 @@ void gat_edge_attention_forward(const Graph& graph, HeadShape shape, std::span<c
   check_sizes("s_edge", s_edge.size(), eh);
   check_sizes("alpha", alpha.size(), eh);
   check_sizes("out", out.size(), std::size_t(n * W));
-  const Csr& in = graph.in();
-  for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
-    const std::size_t heads = static_cast<std::size_t>(H);
-    std::vector<T> m(heads), sum(heads), drop(heads, T(1));
-    for (std::int64_t i = row_begin; i < row_end; ++i) {
-      const EdgeId begin = in.indptr[std::size_t(i)], end = in.indptr[std::size_t(i) + 1];
-      T* oi = out.data() + i * W;
-      std::fill(oi, oi + W, T(0));
-      if (begin == end) continue;
-      std::fill(m.begin(), m.end(), -std::numeric_limits<T>::infinity());
-      for (EdgeId e = begin; e < end; ++e) {
-        const std::int64_t j = in.indices[std::size_t(e)];
-        for (int h = 0; h < H; ++h) {
-          T x = raw_score(s_src.data(), s_dst.data(), s_edge.data(), i, j, e, h, H);
-          x = x > T(0) ? x : x * negative_slope;
-          alpha[std::size_t(e * H + h)] = x;
-          m[std::size_t(h)] = std::max(m[std::size_t(h)], x);
-        }
-      }
-      std::fill(sum.begin(), sum.end(), T(0));
-      for (EdgeId e = begin; e < end; ++e) {
-        T* ae = alpha.data() + e * H;
-        for (int h = 0; h < H; ++h) {
-          ae[h] = std::exp(ae[h] - m[std::size_t(h)]);
-          sum[std::size_t(h)] += ae[h];
-        }
-      }
-      for (EdgeId e = begin; e < end; ++e) {
-        T* ae = alpha.data() + e * H;
-        if (dropout.active()) dropout.scales(std::uint64_t(e * H), H, drop.data());
-        const T* zj = z.data() + std::int64_t(in.indices[std::size_t(e)]) * W;
-        for (int h = 0; h < H; ++h) {
-          ae[h] /= sum[std::size_t(h)];
-          axpy<0>(ae[h] * drop[std::size_t(h)], zj + h * F, oi + h * F, F);
-        }
-      }
-    }
-  });
+  const GatEdgeScore<T> score{{}, H, s_src.data(), s_dst.data(), s_edge.data(), negative_slope};
+  edge_softmax::forward<T, 0, 0>(graph, shape, score, z.data(), dropout, alpha.data(), out.data());
 }
 
-// With g = grad_out and c_i = <g_i, out_i> per head:
-//   d alpha_e = drop_e <g_i, z_j>,  d raw_e = alpha_e (d alpha_e - c_i) LeakyReLU'(raw_e)
-//   grad_s_dst_i += sum_e d raw_e,  grad_s_src_j += sum_e d raw_e,  grad_s_edge_e += d raw_e
-//   grad_z_j += sum_e alpha_e drop_e g_i
 template <class T>
 void gat_edge_attention_backward(const Graph& graph, HeadShape shape, std::span<const T> z,
                                  std::span<const T> s_src, std::span<const T> s_dst,
@@ -91,7 +106,7 @@ void gat_edge_attention_backward(const Graph& graph, HeadShape shape, std::span<
                                  std::span<const T> out, std::span<const T> grad_out,
                                  std::span<T> grad_z, std::span<T> grad_s_src,
                                  std::span<T> grad_s_dst, std::span<T> grad_s_edge) {
-  const int H = shape.heads, F = shape.channels, W = shape.width();
+  const int H = shape.heads, W = shape.width();
   const std::int64_t n = graph.num_nodes();
   const std::size_t nw = std::size_t(n * W), nh = std::size_t(n * H),
                     eh = std::size_t(graph.num_edges() * H);
@@ -106,57 +121,21 @@ void gat_edge_attention_backward(const Graph& graph, HeadShape shape, std::span<
   if (!grad_s_src.empty()) check_sizes("grad_s_src", grad_s_src.size(), nh);
   if (!grad_s_dst.empty()) check_sizes("grad_s_dst", grad_s_dst.size(), nh);
   if (!grad_s_edge.empty()) check_sizes("grad_s_edge", grad_s_edge.size(), eh);
-
-  // Score gradients by destination, where c_i is at hand.
-  std::vector<T> d_raw(eh);
-  const Csr& in = graph.in();
-  for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
-    const std::size_t heads = static_cast<std::size_t>(H);
-    std::vector<T> c(heads), drop(heads, T(1));
-    for (std::int64_t i = row_begin; i < row_end; ++i) {
-      const T* gi = grad_out.data() + i * W;
-      for (int h = 0; h < H; ++h) {
-        c[std::size_t(h)] = dot<0>(gi + h * F, out.data() + i * W + h * F, F);
-      }
-      for (EdgeId e = in.indptr[std::size_t(i)]; e < in.indptr[std::size_t(i) + 1]; ++e) {
-        const std::int64_t j = in.indices[std::size_t(e)];
-        if (dropout.active()) dropout.scales(std::uint64_t(e * H), H, drop.data());
-        for (int h = 0; h < H; ++h) {
-          const T da = drop[std::size_t(h)] * dot<0>(gi + h * F, z.data() + j * W + h * F, F);
-          const T d = alpha[std::size_t(e * H + h)] * (da - c[std::size_t(h)]);
-          const T raw = raw_score(s_src.data(), s_dst.data(), s_edge.data(), i, j, e, h, H);
-          const T dr = raw > T(0) ? d : d * negative_slope;
-          d_raw[std::size_t(e * H + h)] = dr;
-          if (!grad_s_dst.empty()) grad_s_dst[std::size_t(i * H + h)] += dr;
-          if (!grad_s_edge.empty()) grad_s_edge[std::size_t(e * H + h)] += dr;
-        }
-      }
-    }
-  });
-  if (grad_z.empty() && grad_s_src.empty()) return;
-  // Then by source over the out-CSR: each thread owns its rows.
-  const Csr& by_src = graph.out();
-  const EdgeId* out_ids = graph.out_edge_ids().data();
-  for_row_ranges(by_src.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
-    std::vector<T> drop(std::size_t(H), T(1));
-    for (std::int64_t j = row_begin; j < row_end; ++j) {
-      for (EdgeId p = by_src.indptr[std::size_t(j)]; p < by_src.indptr[std::size_t(j) + 1]; ++p) {
-        const std::int64_t i = by_src.indices[std::size_t(p)];
-        const EdgeId e = out_ids[p];
-        if (!grad_s_src.empty()) {
-          for (int h = 0; h < H; ++h) {
-            grad_s_src[std::size_t(j * H + h)] += d_raw[std::size_t(e * H + h)];
-          }
-        }
-        if (grad_z.empty()) continue;
-        if (dropout.active()) dropout.scales(std::uint64_t(e * H), H, drop.data());
-        for (int h = 0; h < H; ++h) {
-          axpy<0>(alpha[std::size_t(e * H + h)] * drop[std::size_t(h)],
-                  grad_out.data() + i * W + h * F, grad_z.data() + j * W + h * F, F);
-        }
-      }
-    }
-  });
+  auto data_or_null = [](std::span<T> s) { return s.empty() ? nullptr : s.data(); };
+  GatEdgeScore<T> score{{},
+                        H,
+                        s_src.data(),
+                        s_dst.data(),
+                        s_edge.data(),
+                        negative_slope,
+                        data_or_null(grad_s_src),
+                        data_or_null(grad_s_dst),
+                        data_or_null(grad_s_edge)};
+  const bool need_scores = !grad_s_src.empty() || !grad_s_dst.empty() || !grad_s_edge.empty();
+  std::vector<T> work(need_scores ? eh : 0);
+  edge_softmax::backward<T, 0, 0>(graph, shape, score, z.data(), dropout, alpha.data(), out.data(),
+                                  grad_out.data(), data_or_null(grad_z),
+                                  need_scores ? work.data() : nullptr);
 }
 
 #define HEED_INSTANTIATE(T)                                                                  \

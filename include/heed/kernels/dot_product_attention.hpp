@@ -24,8 +24,9 @@ void dot_product_attention_forward(const Graph& graph, HeadShape shape, std::spa
 /// Backward, accumulating (+=) into grad_q, grad_k, grad_v (any may be empty):
 ///   ds_e = alpha_e (drop_e <g_i, v_j> - <g_i, out_i>) / sqrt(d)
 ///   grad_q_i += sum_e ds_e k_j;  grad_k_j += sum_e ds_e q_i;  grad_v_j += sum_e alpha_e drop_e g_i
-/// A destination pass forms ds (E x H scratch) and grad_q; a source pass over
-/// the out-CSR sums grad_k and grad_v. No atomics.
+/// The shared edge-softmax walk (src/kernels/edge_softmax.hpp): a source pass
+/// over the out-CSR forms ds (E x H scratch) and sums grad_k and grad_v; a
+/// destination pass over the in-CSR sums grad_q. No atomics.
 template <class T>
 void dot_product_attention_backward(const Graph& graph, HeadShape shape, std::span<const T> q,
                                     std::span<const T> k, std::span<const T> v,

@@ -23,11 +23,11 @@ void gat_edge_attention_forward(const Graph& graph, HeadShape shape, std::span<c
                                 std::span<T> out);
 
 /// Backward given alpha, out and grad_out. Accumulates (+=) into grad_z,
-/// grad_s_src, grad_s_dst and grad_s_edge (any may be empty). A
-/// destination-parallel walk of the in-CSR forms the score gradients (into
-/// grad_s_edge's own scratch) and grad_s_dst; a source-parallel walk of the
-/// out-CSR sums grad_z and grad_s_src. No atomics: the same result on any
-/// thread count.
+/// grad_s_src, grad_s_dst and grad_s_edge (any may be empty). The shared
+/// edge-softmax walk: a source-parallel walk of the out-CSR forms the score
+/// gradients (E x H scratch) and sums grad_z and grad_s_src; a
+/// destination-parallel walk of the in-CSR sums grad_s_dst and grad_s_edge.
+/// No atomics: the same result on any thread count.
 template <class T>
 void gat_edge_attention_backward(const Graph& graph, HeadShape shape, std::span<const T> z,
                                  std::span<const T> s_src, std::span<const T> s_dst,
