@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "heed/autograd/tape.hpp"
@@ -13,6 +14,7 @@
 #include "heed/nn/conv_registry.hpp"
 #include "heed/tensor/blas.hpp"
 #include "heed/tensor/random.hpp"
+#include "kernel_cases.hpp"
 #include "process_memory.hpp"
 #include "run_timer.hpp"
 
@@ -68,184 +70,65 @@ std::shared_ptr<nn::Conv<float>> make_layer(const LayerCase& c, Rng& rng) {
   return nn::make_conv<float>(c.layer, s, rng);
 }
 
-// The layer as a model uses it, timed through the tape.
-LayerUnderTest plain_layer(const LayerCase& c, const Graph& graph, Rng& rng) {
-  std::shared_ptr<nn::Conv<float>> layer = make_layer(c, rng);
-  LayerUnderTest t;
-  t.forward = [layer, &graph](Tape<float>&, Var<float> in) {
-    return layer->forward(in, graph, nn::ForwardContext{true, 1});
-  };
-  t.make_kernels = [] { return std::vector<KernelRun>{}; };
-  return t;
+// The catalogue's case for a layer's sparse kernel at the benchmark's size
+// (bench/kernel_cases.hpp; its small cases are the kernel tests'), on the
+// same graph the layer runs on.
+std::optional<KernelCase> kernel_case(const LayerCase& c) {
+  KernelCase k;
+  k.graph = c.graph;
+  k.nodes = c.nodes;
+  k.edges = c.edges;
+  k.seed = c.seed;
+  k.heads = c.heads;
+  k.channels = c.out_channels;
+  if (c.layer == "gat") {
+    k.kernel = "gat_attention";
+  } else if (c.layer == "gatv2") {
+    k.kernel = "gatv2_attention";
+  } else if (c.layer == "gcn") {
+    k.kernel = "weighted_aggregate";
+    k.heads = 1;
+    k.channels = c.heads * c.out_channels;
+  } else {
+    return std::nullopt;
+  }
+  return k;
 }
 
-// Sizes in bytes of the things the models count.
-struct Sizes {
-  double n, e, h, w;  // nodes, edges, heads, output width
-  static constexpr double f = sizeof(float), idx = sizeof(NodeId), ptr = sizeof(EdgeId);
-};
-
-LayerUnderTest gat_layer(const LayerCase& c, const Graph& graph, const Tensor<float>& x, Rng& rng) {
-  std::shared_ptr<nn::Conv<float>> layer = make_layer(c, rng);
-  LayerUnderTest t;
-  t.forward = [layer, &graph](Tape<float>&, Var<float> in) {
-    return layer->forward(in, graph, nn::ForwardContext{true, 1});
-  };
-
-  t.make_kernels = [c, layer, &graph, &x] {
-    // Inputs of the kernels, computed once with the layer's own weights.
-    const kernels::HeadShape shape{c.heads, c.out_channels};
-    const std::size_t n = std::size_t(graph.num_nodes()), e = std::size_t(graph.num_edges());
-    const std::size_t h = std::size_t(c.heads), w = std::size_t(shape.width());
-    const Tensor<float>& weight = parameter(*layer, "weight");
-    auto z = std::make_shared<Tensor<float>>(n, w);
-    gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, weight, 0.0f, *z);
-    auto s_src = std::make_shared<Tensor<float>>(n, h),
-         s_dst = std::make_shared<Tensor<float>>(n, h);
-    kernels::gat_node_scores<float>(shape, z->values(), parameter(*layer, "att_src").values(),
-                                    s_src->values());
-    kernels::gat_node_scores<float>(shape, z->values(), parameter(*layer, "att_dst").values(),
-                                    s_dst->values());
-    auto alpha = std::make_shared<Tensor<float>>(e, h), out = std::make_shared<Tensor<float>>(n, w);
-    auto grad_out = std::make_shared<Tensor<float>>(random_matrix(n, w, 7));
-    auto grad_z = std::make_shared<Tensor<float>>(n, w);
-    auto grad_s_src = std::make_shared<Tensor<float>>(n, h);
-    auto grad_s_dst = std::make_shared<Tensor<float>>(n, h);
-    auto work = std::make_shared<Tensor<float>>(e, h);
-    const float slope = 0.2f;  // the layer's default negative_slope
-    const KeyedDropout<float> no_dropout{};
-
-    const Sizes s{double(n), double(e), double(h), double(w)};
-    const double f = Sizes::f;
-    std::vector<KernelRun> runs;
-    runs.push_back({"projection x W (BLAS)", 0, 2.0 * s.n * c.in_channels * s.w, [&x, &weight, z] {
-                      gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, weight, 0.0f, *z);
-                    }});
+// A layer's kernels timed alone: its projections through BLAS with its own
+// weights (by name), then the catalogue case's forward and backward.
+std::vector<KernelRun> layer_kernels(const LayerCase& c, nn::Conv<float>& layer,
+                                     const Tensor<float>& x) {
+  std::vector<KernelRun> runs;
+  const std::optional<KernelCase> k = kernel_case(c);
+  if (!k) return runs;
+  const std::size_t n = std::size_t(c.nodes);
+  const double width = double(k->heads * k->channels);
+  std::vector<std::string> weights{"weight"};
+  if (c.layer == "gatv2") weights = {"weight_src", "weight_dst"};
+  for (const std::string& name : weights) {
+    const Tensor<float>& w = parameter(layer, name);
+    auto out = std::make_shared<Tensor<float>>(n, w.cols());
     runs.push_back(
-        {"gat_attention_forward",
-         s.n * (Sizes::ptr + s.h * f + s.w * f) + s.e * (Sizes::idx + 2 * s.h * f + s.w * f), 0,
-         [&graph, shape, z, s_src, s_dst, slope, no_dropout, alpha, out] {
-           kernels::gat_attention_forward<float>(graph, shape, z->values(), s_src->values(),
-                                                 s_dst->values(), slope, no_dropout,
-                                                 alpha->values(), out->values());
-         }});
-    runs.push_back({"gat_attention_backward",
-                    // <g_i, out_i> per node; by source: own z_j, grad_z, s_src rows, and
-                    // per edge grad_out_i, alpha, s_dst_i, row_dot_i, the score gradient;
-                    // by destination: the score gradients again.
-                    s.n * (2 * s.w * f + s.h * f) + s.n * (Sizes::ptr + 3 * s.w * f + 3 * s.h * f) +
-                        s.e * (Sizes::idx + Sizes::ptr + s.w * f + 4 * s.h * f) +
-                        s.n * (Sizes::ptr + 2 * s.h * f) + s.e * s.h * f,
-                    0,
-                    [&graph, shape, z, s_src, s_dst, slope, no_dropout, alpha, out, grad_out,
-                     grad_z, grad_s_src, grad_s_dst, work] {
-                      kernels::gat_attention_backward<float>(
-                          graph, shape, z->values(), s_src->values(), s_dst->values(), slope,
-                          no_dropout, alpha->values(), out->values(), grad_out->values(),
-                          grad_z->values(), grad_s_src->values(), grad_s_dst->values(),
-                          work->values());
-                    }});
-    return runs;
-  };
-  return t;
+        {"projection x " + name + " (BLAS)", 0, 2.0 * double(n) * c.in_channels * width,
+         [&x, &w, out] { gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, w, 0.0f, *out); }});
+  }
+  auto problem = std::make_shared<KernelProblem<float>>(*k);
+  runs.push_back(
+      {k->kernel + "_forward", problem->forward_bytes(), 0, [problem] { problem->forward(); }});
+  problem->forward();
+  runs.push_back(
+      {k->kernel + "_backward", problem->backward_bytes(), 0, [problem] { problem->backward(); }});
+  return runs;
 }
 
-LayerUnderTest gatv2_layer(const LayerCase& c, const Graph& graph, const Tensor<float>& x,
-                           Rng& rng) {
+LayerUnderTest any_layer(const LayerCase& c, const Graph& graph, const Tensor<float>& x, Rng& rng) {
   std::shared_ptr<nn::Conv<float>> layer = make_layer(c, rng);
   LayerUnderTest t;
   t.forward = [layer, &graph](Tape<float>&, Var<float> in) {
     return layer->forward(in, graph, nn::ForwardContext{true, 1});
   };
-  t.make_kernels = [c, layer, &graph, &x] {
-    const kernels::HeadShape shape{c.heads, c.out_channels};
-    const std::size_t n = std::size_t(graph.num_nodes()), e = std::size_t(graph.num_edges());
-    const std::size_t h = std::size_t(c.heads), w = std::size_t(shape.width());
-    const Tensor<float>& weight_src = parameter(*layer, "weight_src");
-    const Tensor<float>& weight_dst = parameter(*layer, "weight_dst");
-    const Tensor<float>& att = parameter(*layer, "att");
-    auto xs = std::make_shared<Tensor<float>>(n, w), xd = std::make_shared<Tensor<float>>(n, w);
-    gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, weight_src, 0.0f, *xs);
-    gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, weight_dst, 0.0f, *xd);
-    auto alpha = std::make_shared<Tensor<float>>(e, h), out = std::make_shared<Tensor<float>>(n, w);
-    auto grad_out = std::make_shared<Tensor<float>>(random_matrix(n, w, 7));
-    auto grad_xs = std::make_shared<Tensor<float>>(n, w),
-         grad_xd = std::make_shared<Tensor<float>>(n, w);
-    auto grad_att = std::make_shared<Tensor<float>>(1, w);
-    auto work = std::make_shared<Tensor<float>>(e, h);
-    const float slope = 0.2f;  // the layer's default negative_slope
-    const Sizes s{double(n), double(e), double(h), double(w)};
-    const double f = Sizes::f;
-    std::vector<KernelRun> runs;
-    runs.push_back({"projections x W_s, x W_d (BLAS)", 0, 4.0 * s.n * c.in_channels * s.w,
-                    [&x, &weight_src, &weight_dst, xs, xd] {
-                      gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, weight_src, 0.0f, *xs);
-                      gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, weight_dst, 0.0f, *xd);
-                    }});
-    runs.push_back({"gatv2_attention_forward",
-                    // per node x_dst_i and out_i; per edge x_src_j (read once:
-                    // the aggregation walk finds it in cache) and alpha
-                    s.n * (Sizes::ptr + 2 * s.w * f) + s.e * (Sizes::idx + s.w * f + s.h * f), 0,
-                    [&graph, shape, xs, xd, &att, slope, alpha, out] {
-                      kernels::gatv2_attention_forward<float>(graph, shape, xs->values(),
-                                                              xd->values(), att.values(), slope, {},
-                                                              alpha->values(), out->values());
-                    }});
-    runs.push_back({"gatv2_attention_backward",
-                    // <g_i, out_i>; by source: own x_src_j and grad rows, per edge
-                    // grad_out_i, x_dst_i, alpha, row_dot_i, score gradient; by
-                    // destination: own x_dst_i and grad rows, per edge x_src_j, score gradient.
-                    s.n * (2 * s.w * f + s.h * f) + s.n * (Sizes::ptr + 3 * s.w * f) +
-                        s.e * (Sizes::idx + Sizes::ptr + 2 * s.w * f + 3 * s.h * f) +
-                        s.n * (Sizes::ptr + 3 * s.w * f) + s.e * (Sizes::idx + s.w * f + s.h * f),
-                    0,
-                    [&graph, shape, xs, xd, &att, slope, alpha, out, grad_out, grad_xs, grad_xd,
-                     grad_att, work] {
-                      kernels::gatv2_attention_backward<float>(
-                          graph, shape, xs->values(), xd->values(), att.values(), slope, {},
-                          alpha->values(), out->values(), grad_out->values(), grad_xs->values(),
-                          grad_xd->values(), grad_att->values(), work->values());
-                    }});
-    return runs;
-  };
-  return t;
-}
-
-LayerUnderTest gcn_layer(const LayerCase& c, const Graph& graph, const Tensor<float>& x, Rng& rng) {
-  const int width = c.heads * c.out_channels;
-  std::shared_ptr<nn::Conv<float>> layer = make_layer(c, rng);
-  LayerUnderTest t;
-  t.forward = [layer, &graph](Tape<float>&, Var<float> in) {
-    return layer->forward(in, graph, nn::ForwardContext{true, 1});
-  };
-  t.make_kernels = [c, layer, width, &graph, &x] {
-    const std::size_t n = std::size_t(graph.num_nodes()), w = std::size_t(width);
-    const Tensor<float>& weight = parameter(*layer, "weight");
-    auto z = std::make_shared<Tensor<float>>(n, w), out = std::make_shared<Tensor<float>>(n, w);
-    gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, weight, 0.0f, *z);
-    auto grad_out = std::make_shared<Tensor<float>>(random_matrix(n, w, 7));
-    auto grad_z = std::make_shared<Tensor<float>>(n, w);
-    auto weights = std::make_shared<std::vector<float>>(kernels::gcn_edge_weights<float>(graph));
-    const Sizes s{double(n), double(graph.num_edges()), 1, double(w)};
-    const double f = Sizes::f;
-    std::vector<KernelRun> runs;
-    runs.push_back({"projection x W (BLAS)", 0, 2.0 * s.n * c.in_channels * s.w, [&x, &weight, z] {
-                      gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, weight, 0.0f, *z);
-                    }});
-    runs.push_back(
-        {"weighted_aggregate", s.n * (Sizes::ptr + s.w * f) + s.e * (Sizes::idx + f + s.w * f), 0,
-         [&graph, width, weights, z, out] {
-           kernels::weighted_aggregate<float>(graph, *weights, z->values(), width, out->values());
-         }});
-    runs.push_back(
-        {"weighted_aggregate_transpose",
-         s.n * (Sizes::ptr + 2 * s.w * f) + s.e * (Sizes::idx + Sizes::ptr + f + s.w * f), 0,
-         [&graph, width, weights, grad_out, grad_z] {
-           kernels::weighted_aggregate_transpose<float>(graph, *weights, grad_out->values(), width,
-                                                        grad_z->values());
-         }});
-    return runs;
-  };
+  t.make_kernels = [c, layer, &x] { return layer_kernels(c, *layer, x); };
   return t;
 }
 
@@ -264,16 +147,7 @@ nlohmann::json run_layer_benchmark(const LayerCase& c) {
   const Tensor<float> x = random_matrix(std::size_t(c.nodes), std::size_t(c.in_channels), 5);
   Rng rng(c.seed);
 
-  LayerUnderTest layer;
-  if (c.layer == "gat") {
-    layer = gat_layer(c, graph, x, rng);
-  } else if (c.layer == "gatv2") {
-    layer = gatv2_layer(c, graph, x, rng);
-  } else if (c.layer == "gcn") {
-    layer = gcn_layer(c, graph, x, rng);
-  } else {
-    layer = plain_layer(c, graph, rng);  // any other registered conv, without a kernel table
-  }
+  LayerUnderTest layer = any_layer(c, graph, x, rng);
 
   // The input is data, as in a first layer: no gradient flows to it.
   Tensor<float> seed_grad;
