@@ -254,6 +254,21 @@ void forward(const Graph& graph, HeadShape shape, const Score& score, const T* v
   });
 }
 
+// Hands an edge's H == kLanes score gradients to the functor: as one vector
+// where it takes one (returning what the row sums), else through `buffer`.
+template <class T, class Score, class Row>
+[[gnu::always_inline]] inline Lanes<T> source_lanes(Score& score, Row& row, std::int64_t i,
+                                                   EdgeId e, const T* terms, const Lanes<T>& ds,
+                                                   T* buffer, T* work_e) {
+  if constexpr (requires { score.source_lanes(row, i, e, terms, ds, work_e); }) {
+    return score.source_lanes(row, i, e, terms, ds, work_e);
+  } else {
+    store_heads(buffer, ds);
+    score.source_edge(row, i, e, terms, buffer, work_e);
+    return Lanes<T>{};
+  }
+}
+
 // Prefetches, for the out-edge kPrefetchDistance ahead of p in the source
 // walk, what that edge will read: the destination's gradient row, alpha,
 // the destination terms and what the score reads of the destination.
@@ -364,12 +379,7 @@ void backward(const Graph& graph, HeadShape shape, Score& score, const T* values
             lane_sums_8x8<T>(prod, dots);
             const T* t = dst_terms + i * S;
             const V d = a * (load_heads(dots) * dr - load_heads(t + X));
-            if constexpr (requires { score.source_lanes(row, i, e, t, d, work); }) {
-              score_sum += score.source_lanes(row, i, e, t, d, work + e * H);
-            } else {
-              store_heads(ds, d);
-              score.source_edge(row, i, e, t, ds, work + e * H);
-            }
+            score_sum += source_lanes(score, row, i, e, t, d, ds, work + e * H);
           }
           for (int h = 0; h < H; ++h) gacc[h] += wv[h] * gvec[h];
         }
@@ -399,12 +409,7 @@ void backward(const Graph& graph, HeadShape shape, Score& score, const T* values
             for (int h = 0; h < H; ++h) dots[h] = dot<kChannels>(gi + h * F, vj + h * F, F);
             const T* t = dst_terms + i * S;
             const V d = a * (load_heads(dots) * dr - load_heads(t + X));
-            if constexpr (requires { score.source_lanes(row, i, e, t, d, work); }) {
-              score_sum += score.source_lanes(row, i, e, t, d, work + e * H);
-            } else {
-              store_heads(ds, d);
-              score.source_edge(row, i, e, t, ds, work + e * H);
-            }
+            score_sum += source_lanes(score, row, i, e, t, d, ds, work + e * H);
           }
           if (gv) {
             for (int h = 0; h < H; ++h) axpy<kChannels>(wv[h], gi + h * F, gv + h * F, F);
