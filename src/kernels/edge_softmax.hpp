@@ -379,7 +379,7 @@ void backward(const Graph& graph, HeadShape shape, Score& score, const T* values
             lane_sums_8x8<T>(prod, dots);
             const T* t = dst_terms + i * S;
             const V d = a * (load_heads(dots) * dr - load_heads(t + X));
-            score_sum += source_lanes(score, row, i, e, t, d, ds, work + e * H);
+            score_sum += source_lanes<T>(score, row, i, e, t, d, ds, work + e * H);
           }
           for (int h = 0; h < H; ++h) gacc[h] += wv[h] * gvec[h];
         }
@@ -409,7 +409,7 @@ void backward(const Graph& graph, HeadShape shape, Score& score, const T* values
             for (int h = 0; h < H; ++h) dots[h] = dot<kChannels>(gi + h * F, vj + h * F, F);
             const T* t = dst_terms + i * S;
             const V d = a * (load_heads(dots) * dr - load_heads(t + X));
-            score_sum += source_lanes(score, row, i, e, t, d, ds, work + e * H);
+            score_sum += source_lanes<T>(score, row, i, e, t, d, ds, work + e * H);
           }
           if (gv) {
             for (int h = 0; h < H; ++h) axpy<kChannels>(wv[h], gi + h * F, gv + h * F, F);
