@@ -70,8 +70,8 @@ void ModelSpec::validate() const {
   // bound them before anything is allocated.
   in_range((long long)heads * hidden_channels, 1, kLargest, "heads x hidden_channels");
   in_range((long long)output_heads * out_channels, 1, kLargest, "output_heads x out_channels");
-  const long long width = (long long)heads * hidden_channels;
-  in_range((long long)in_channels * width, 1, 1LL << 30, "in_channels x heads x hidden_channels");
+  const long long width = hidden_width();
+  in_range((long long)in_channels * width, 1, 1LL << 30, "in_channels x hidden width");
   probability(dropout, "dropout");
   probability(attention_dropout, "attention_dropout");
   if (!(std::isfinite(negative_slope) && negative_slope >= 0)) {

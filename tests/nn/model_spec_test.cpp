@@ -107,7 +107,7 @@ TEST(ModelSpec, ValidationNamesTheSetting) {
   s = valid_spec();
   s.in_channels = 1 << 22;
   s.hidden_channels = 1 << 10;
-  EXPECT_NE(message_of([&] { s.validate(); }).find("in_channels x heads x hidden_channels"),
+  EXPECT_NE(message_of([&] { s.validate(); }).find("in_channels x hidden width"),
             std::string::npos);
 }
 
