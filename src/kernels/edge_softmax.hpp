@@ -21,6 +21,10 @@
 //     void source_edge(SourceRow&, i, e, const T* terms_i, const T* ds, T* work_e);
 //     Lanes<T> source_lanes(SourceRow&, i, e, const T* terms_i, const Lanes<T>& ds,
 //                           T* work_e);                // optional, H == kLanes
+//     void source_edge_and_value(SourceRow&, i, e, terms_i, ds, w, g_i, work_e);
+//                                    // optional: source_edge that also adds
+//                                    // w g_i to its own value gradient row
+//     static constexpr bool kReadsValues;  // optional: scores() reads v_j
 //     void end_source_row(SourceRow&, const Lanes<T>& sum);  // sum of source_lanes
 //                                                      // (zeros on the scalar path)
 //     void prefetch_in_source_pass(i) const;
@@ -116,6 +120,16 @@ void dispatch_shape(HeadShape shape, Body&& body) {
   } else {
     dispatch_width(shape.channels,
                    [&]<int kChannels>() { body.template operator()<0, kChannels>(); });
+  }
+}
+
+// Whether the score reads the rows it aggregates (Score::kReadsValues).
+template <class Score>
+constexpr bool score_reads_values() {
+  if constexpr (requires { Score::kReadsValues; }) {
+    return Score::kReadsValues;
+  } else {
+    return false;
   }
 }
 
@@ -236,7 +250,9 @@ void forward(const Graph& graph, HeadShape shape, const Score& score, const T* v
           const T* drop = row_drop.data() + (e - begin) * H;
           for (int h = 0; h < H; ++h) w[h] *= drop[h];
         }
-        if (e + kPrefetchDistance < edge_end) {
+        // A score that reads the values (GATv2's x_src) has just brought
+        // the row's into cache.
+        if (!score_reads_values<Score>() && e + kPrefetchDistance < edge_end) {
           prefetch_bytes(values + std::int64_t(indices[e + kPrefetchDistance]) * W,
                          std::size_t(W) * sizeof(T));
         }
@@ -258,8 +274,8 @@ void forward(const Graph& graph, HeadShape shape, const Score& score, const T* v
 // where it takes one (returning what the row sums), else through `buffer`.
 template <class T, class Score, class Row>
 [[gnu::always_inline]] inline Lanes<T> source_lanes(Score& score, Row& row, std::int64_t i,
-                                                   EdgeId e, const T* terms, const Lanes<T>& ds,
-                                                   T* buffer, T* work_e) {
+                                                    EdgeId e, const T* terms, const Lanes<T>& ds,
+                                                    T* buffer, T* work_e) {
   if constexpr (requires { score.source_lanes(row, i, e, terms, ds, work_e); }) {
     return score.source_lanes(row, i, e, terms, ds, work_e);
   } else {
@@ -422,7 +438,13 @@ void backward(const Graph& graph, HeadShape shape, Score& score, const T* values
           const T* t = dst_terms + i * S;
           for (int h = 0; h < H; ++h) dots[h] = dot<kChannels>(gi + h * F, vj + h * F, F);
           for (int h = 0; h < H; ++h) ds[h] = ae[h] * (dots[h] * drop[h] - t[X + h]);
-          score.source_edge(row, i, e, t, ds, work + e * H);
+          if constexpr (requires { score.source_edge_and_value(row, i, e, t, ds, w, gi, work); }) {
+            // The score's pass over j's row takes the value gradient too.
+            score.source_edge_and_value(row, i, e, t, ds, w, gi, work + e * H);
+            continue;
+          } else {
+            score.source_edge(row, i, e, t, ds, work + e * H);
+          }
         }
         if (gv) {
           for (int h = 0; h < H; ++h) axpy<kChannels>(w[h], gi + h * F, gv + h * F, F);

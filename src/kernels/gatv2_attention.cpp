@@ -16,23 +16,28 @@ void check_sizes(const char* what, std::size_t got, std::size_t want) {
 
 // m = d + s (+ e): the LeakyReLU's argument for one head's features, with
 // the edge term when there are edge features.
-template <class T>
+// (A compile-time choice, so the common case tests nothing in its loops.)
+template <bool kEdges, class T>
 [[gnu::always_inline]] inline Lanes<T> argument(const T* d, const T* s, const T* e, int f) {
   Lanes<T> vd, vs;
   std::memcpy(&vd, d + f, sizeof vd);
   std::memcpy(&vs, s + f, sizeof vs);
-  if (e == nullptr) return vd + vs;
-  Lanes<T> ve;
-  std::memcpy(&ve, e + f, sizeof ve);
-  return vd + vs + ve;
+  if constexpr (!kEdges) {
+    return vd + vs;
+  } else {
+    Lanes<T> ve;
+    std::memcpy(&ve, e + f, sizeof ve);
+    return vd + vs + ve;
+  }
 }
-template <class T>
+template <bool kEdges, class T>
 inline T argument_at(const T* d, const T* s, const T* e, int f) {
-  return e == nullptr ? d[f] + s[f] : d[f] + s[f] + e[f];
+  if constexpr (kEdges) return d[f] + s[f] + e[f];
+  return d[f] + s[f];
 }
 
 // sum_f a[f] LeakyReLU(m[f]), in vector lanes.
-template <int kN, class T>
+template <int kN, bool kEdges, class T>
 inline T leaky_dot(const T* a, const T* d, const T* s, const T* e, T slope, int runtime_n) {
   const int n = kN > 0 ? kN : runtime_n;
   Lanes<T> lane = {};
@@ -40,13 +45,13 @@ inline T leaky_dot(const T* a, const T* d, const T* s, const T* e, T slope, int 
   for (; f + kLanes <= n; f += kLanes) {
     Lanes<T> va;
     std::memcpy(&va, a + f, sizeof va);
-    const Lanes<T> m = argument(d, s, e, f);
+    const Lanes<T> m = argument<kEdges>(d, s, e, f);
     lane += va * (m > T(0) ? m : m * slope);
   }
   T total = 0;
   for (int c = 0; c < kLanes; ++c) total += lane[c];
   for (; f < n; ++f) {
-    const T m = argument_at(d, s, e, f);
+    const T m = argument_at<kEdges>(d, s, e, f);
     total += a[f] * (m > T(0) ? m : m * slope);
   }
   return total;
@@ -55,7 +60,7 @@ inline T leaky_dot(const T* a, const T* d, const T* s, const T* e, T slope, int 
 // Per edge and head, with ds the score gradient:
 //   grad_s[f] += ds a[f] LeakyReLU'(m[f])   (the source's row; may be null)
 //   grad_a[f] += ds LeakyReLU(m[f])          (a block's partial; may be null)
-template <int kN, class T>
+template <int kN, bool kEdges, class T>
 inline void leaky_dot_backward_source(T ds, const T* a, const T* d, const T* s, const T* e, T slope,
                                       T* grad_s, T* grad_a, int runtime_n) {
   const int n = kN > 0 ? kN : runtime_n;
@@ -63,7 +68,7 @@ inline void leaky_dot_backward_source(T ds, const T* a, const T* d, const T* s, 
   for (; f + kLanes <= n; f += kLanes) {
     Lanes<T> va;
     std::memcpy(&va, a + f, sizeof va);
-    const Lanes<T> m = argument(d, s, e, f);
+    const Lanes<T> m = argument<kEdges>(d, s, e, f);
     const auto positive = m > T(0);
     if (grad_s) {
       Lanes<T> gs;
@@ -79,14 +84,46 @@ inline void leaky_dot_backward_source(T ds, const T* a, const T* d, const T* s, 
     }
   }
   for (; f < n; ++f) {
-    const T m = argument_at(d, s, e, f);
+    const T m = argument_at<kEdges>(d, s, e, f);
     if (grad_s) grad_s[f] += ds * a[f] * (m > T(0) ? T(1) : slope);
     if (grad_a) grad_a[f] += ds * (m > T(0) ? m : m * slope);
   }
 }
 
+// The same with the value gradient in the same pass over the source's row,
+// as GATv2 aggregates the rows it scores:
+//   grad_s[f] += ds a[f] LeakyReLU'(m[f]) + w g[f]
+template <int kN, bool kEdges, class T>
+inline void leaky_dot_backward_source_and_value(T ds, T w, const T* a, const T* d, const T* s,
+                                                const T* e, const T* g, T slope, T* grad_s,
+                                                T* grad_a, int runtime_n) {
+  const int n = kN > 0 ? kN : runtime_n;
+  int f = 0;
+  for (; f + kLanes <= n; f += kLanes) {
+    Lanes<T> va, vg, gs;
+    std::memcpy(&va, a + f, sizeof va);
+    std::memcpy(&vg, g + f, sizeof vg);
+    std::memcpy(&gs, grad_s + f, sizeof gs);
+    const Lanes<T> m = argument<kEdges>(d, s, e, f);
+    const auto positive = m > T(0);
+    gs += ds * va * (positive ? Lanes<T>{} + T(1) : Lanes<T>{} + slope) + w * vg;
+    std::memcpy(grad_s + f, &gs, sizeof gs);
+    if (grad_a) {
+      Lanes<T> ga;
+      std::memcpy(&ga, grad_a + f, sizeof ga);
+      ga += ds * (positive ? m : m * slope);
+      std::memcpy(grad_a + f, &ga, sizeof ga);
+    }
+  }
+  for (; f < n; ++f) {
+    const T m = argument_at<kEdges>(d, s, e, f);
+    grad_s[f] += ds * a[f] * (m > T(0) ? T(1) : slope) + w * g[f];
+    if (grad_a) grad_a[f] += ds * (m > T(0) ? m : m * slope);
+  }
+}
+
 // grad_d[f] += ds a[f] LeakyReLU'(m[f])
-template <int kN, class T>
+template <int kN, bool kEdges, class T>
 inline void leaky_dot_backward_destination(T ds, const T* a, const T* d, const T* s, const T* e,
                                            T slope, T* grad_d, int runtime_n) {
   const int n = kN > 0 ? kN : runtime_n;
@@ -95,12 +132,12 @@ inline void leaky_dot_backward_destination(T ds, const T* a, const T* d, const T
     Lanes<T> va, gd;
     std::memcpy(&va, a + f, sizeof va);
     std::memcpy(&gd, grad_d + f, sizeof gd);
-    const Lanes<T> m = argument(d, s, e, f);
+    const Lanes<T> m = argument<kEdges>(d, s, e, f);
     gd += ds * va * (m > T(0) ? Lanes<T>{} + T(1) : Lanes<T>{} + slope);
     std::memcpy(grad_d + f, &gd, sizeof gd);
   }
   for (; f < n; ++f) {
-    grad_d[f] += ds * a[f] * (argument_at(d, s, e, f) > T(0) ? T(1) : slope);
+    grad_d[f] += ds * a[f] * (argument_at<kEdges>(d, s, e, f) > T(0) ? T(1) : slope);
   }
 }
 
@@ -109,7 +146,7 @@ inline void leaky_dot_backward_destination(T ds, const T* a, const T* d, const T
 // registers and only E x H values are stored. Its gradient reaches x_src and
 // the shared attention vector by source (the latter through fixed blocks of
 // rows), and x_dst and x_edge by destination.
-template <class T, int kChannels>
+template <class T, int kChannels, bool kEdges>
 struct Gatv2Score : edge_softmax::ScoreDefaults<T> {
   HeadShape shape;
   const T* x_src;
@@ -135,8 +172,8 @@ struct Gatv2Score : edge_softmax::ScoreDefaults<T> {
     const T* xs = x_src + j * W();
     const T* xe = edge_row(e);
     for (int h = 0; h < shape.heads; ++h) {
-      s[h] = leaky_dot<kChannels>(att + h * f, r.xd + h * f, xs + h * f, xe ? xe + h * f : nullptr,
-                                  slope, f);
+      s[h] = leaky_dot<kChannels, kEdges>(att + h * f, r.xd + h * f, xs + h * f,
+                                          xe ? xe + h * f : nullptr, slope, f);
     }
   }
   void prefetch(std::int64_t j) const {
@@ -157,11 +194,30 @@ struct Gatv2Score : edge_softmax::ScoreDefaults<T> {
     const T* xe = edge_row(e);
     for (int h = 0; h < shape.heads; ++h) {
       we[h] = ds[h];
-      leaky_dot_backward_source<kChannels>(
+      leaky_dot_backward_source<kChannels, kEdges>(
           ds[h], att + h * f, xd + h * f, r.xs + h * f, xe ? xe + h * f : nullptr, slope,
           r.gxs ? r.gxs + h * f : nullptr, r.partial ? r.partial + h * f : nullptr, f);
     }
   }
+  // With the gradient of x_src wanted, its score and value parts go in one
+  // pass over the row (the walk's value gradient is x_src's).
+  void source_edge_and_value(SourceRow& r, std::int64_t i, EdgeId e, const T* t, const T* ds,
+                             const T* w, const T* gi, T* we) {
+    if (!r.gxs) {
+      source_edge(r, i, e, t, ds, we);
+      return;
+    }
+    const int f = F();
+    const T* xd = x_dst + i * W();
+    const T* xe = edge_row(e);
+    for (int h = 0; h < shape.heads; ++h) {
+      we[h] = ds[h];
+      leaky_dot_backward_source_and_value<kChannels, kEdges>(
+          ds[h], w[h], att + h * f, xd + h * f, r.xs + h * f, xe ? xe + h * f : nullptr, gi + h * f,
+          slope, r.gxs + h * f, r.partial ? r.partial + h * f : nullptr, f);
+    }
+  }
+  static constexpr bool kReadsValues = true;
   void end_source_row(SourceRow&, const Lanes<T>&) {}
   void prefetch_in_source_pass(std::int64_t i) const {
     prefetch_bytes(x_dst + i * W(), std::size_t(W()) * sizeof(T));
@@ -189,12 +245,13 @@ struct Gatv2Score : edge_softmax::ScoreDefaults<T> {
     for (int h = 0; h < shape.heads; ++h) {
       const T* xeh = xe ? xe + h * f : nullptr;
       if (r.gxd) {
-        leaky_dot_backward_destination<kChannels>(we[h], att + h * f, r.xd + h * f, xs + h * f, xeh,
-                                                  slope, r.gxd + h * f, f);
+        leaky_dot_backward_destination<kChannels, kEdges>(we[h], att + h * f, r.xd + h * f,
+                                                          xs + h * f, xeh, slope, r.gxd + h * f, f);
       }
       if (grad_x_edge) {
-        leaky_dot_backward_destination<kChannels>(we[h], att + h * f, r.xd + h * f, xs + h * f, xeh,
-                                                  slope, grad_x_edge + e * W() + h * f, f);
+        leaky_dot_backward_destination<kChannels, kEdges>(we[h], att + h * f, r.xd + h * f,
+                                                          xs + h * f, xeh, slope,
+                                                          grad_x_edge + e * W() + h * f, f);
       }
     }
   }
@@ -202,11 +259,11 @@ struct Gatv2Score : edge_softmax::ScoreDefaults<T> {
   void prefetch_in_destination_pass(std::int64_t j) const { prefetch(j); }
 };
 
-template <class T, int kChannels>
-Gatv2Score<T, kChannels> make_score(HeadShape shape, std::span<const T> x_src,
-                                    std::span<const T> x_dst, std::span<const T> att,
-                                    std::span<const T> x_edge, T slope) {
-  Gatv2Score<T, kChannels> s;
+template <class T, int kChannels, bool kEdges>
+Gatv2Score<T, kChannels, kEdges> make_score(HeadShape shape, std::span<const T> x_src,
+                                            std::span<const T> x_dst, std::span<const T> att,
+                                            std::span<const T> x_edge, T slope) {
+  Gatv2Score<T, kChannels, kEdges> s;
   s.shape = shape;
   s.x_src = x_src.data();
   s.x_dst = x_dst.data();
@@ -232,9 +289,17 @@ void gatv2_attention_forward(const Graph& graph, HeadShape shape, std::span<cons
   check_sizes("alpha", alpha.size(), std::size_t(graph.num_edges() * H));
   check_sizes("out", out.size(), std::size_t(n * W));
   dispatch_width(shape.channels, [&]<int kChannels>() {
-    const auto score = make_score<T, kChannels>(shape, x_src, x_dst, att, x_edge, negative_slope);
-    edge_softmax::forward<T, 0, kChannels>(graph, shape, score, x_src.data(), dropout, alpha.data(),
-                                           out.data());
+    auto run = [&]<bool kEdges>() {
+      const auto score =
+          make_score<T, kChannels, kEdges>(shape, x_src, x_dst, att, x_edge, negative_slope);
+      edge_softmax::forward<T, 0, kChannels>(graph, shape, score, x_src.data(), dropout,
+                                             alpha.data(), out.data());
+    };
+    if (x_edge.empty()) {
+      run.template operator()<false>();
+    } else {
+      run.template operator()<true>();
+    }
   });
 }
 
@@ -267,14 +332,22 @@ void gatv2_attention_backward(const Graph& graph, HeadShape shape, std::span<con
   const bool need_scores =
       !grad_x_src.empty() || !grad_x_dst.empty() || !grad_att.empty() || !grad_x_edge.empty();
   dispatch_width(shape.channels, [&]<int kChannels>() {
-    auto score = make_score<T, kChannels>(shape, x_src, x_dst, att, x_edge, negative_slope);
-    score.grad_x_src = data_or_null(grad_x_src);
-    score.grad_x_dst = data_or_null(grad_x_dst);
-    score.grad_att = data_or_null(grad_att);
-    score.grad_x_edge = data_or_null(grad_x_edge);
-    edge_softmax::backward<T, 0, kChannels>(
-        graph, shape, score, x_src.data(), dropout, alpha.data(), out.data(), grad_out.data(),
-        data_or_null(grad_x_src), need_scores ? edge_work.data() : nullptr);
+    auto run = [&]<bool kEdges>() {
+      auto score =
+          make_score<T, kChannels, kEdges>(shape, x_src, x_dst, att, x_edge, negative_slope);
+      score.grad_x_src = data_or_null(grad_x_src);
+      score.grad_x_dst = data_or_null(grad_x_dst);
+      score.grad_att = data_or_null(grad_att);
+      score.grad_x_edge = data_or_null(grad_x_edge);
+      edge_softmax::backward<T, 0, kChannels>(
+          graph, shape, score, x_src.data(), dropout, alpha.data(), out.data(), grad_out.data(),
+          data_or_null(grad_x_src), need_scores ? edge_work.data() : nullptr);
+    };
+    if (x_edge.empty()) {
+      run.template operator()<false>();
+    } else {
+      run.template operator()<true>();
+    }
   });
 }
 
