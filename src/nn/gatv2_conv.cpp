@@ -36,7 +36,10 @@ ConvTraits GATv2Conv<T>::traits() {
   t.activation = Activation::kELU;
   t.options = {{"add_self_loops", 1, "add a self loop to every node"},
                {"bias", 1, "add a learned bias"},
-               {"share_weights", 0, "one projection for sources and destinations"}};
+               {"share_weights", 0, "one projection for sources and destinations"},
+               {"projection_bias", 0,
+                "a learned bias on each projection (PyG's lin_l and lin_r, which PyG's bias "
+                "switches on with the output bias)"}};
   return t;
 }
 
@@ -53,6 +56,7 @@ GATv2ConvOptions GATv2Conv<T>::options_from(const LayerSpec& s) {
   o.add_self_loops = s.option("add_self_loops", 1) != 0;
   o.bias = s.option("bias", 1) != 0;
   o.share_weights = s.option("share_weights", 0) != 0;
+  o.projection_bias = s.option("projection_bias", 0) != 0;
   return o;
 }
 
@@ -64,6 +68,10 @@ GATv2Conv<T>::GATv2Conv(const GATv2ConvOptions& options, Rng& rng) : options_(op
   weight_src_ = Parameter<T>("weight_src", glorot_uniform<T>(in, width, in, width, rng));
   if (!options_.share_weights) {
     weight_dst_ = Parameter<T>("weight_dst", glorot_uniform<T>(in, width, in, width, rng));
+  }
+  if (options_.projection_bias) {
+    bias_src_ = Parameter<T>("bias_src", Tensor<T>(1, width), false);
+    if (!options_.share_weights) bias_dst_ = Parameter<T>("bias_dst", Tensor<T>(1, width), false);
   }
   att_ =
       Parameter<T>("att", glorot_uniform<T>(1, width, std::size_t(options_.out_channels), 1, rng));
@@ -77,7 +85,11 @@ GATv2Conv<T>::GATv2Conv(const GATv2ConvOptions& options, Rng& rng) : options_(op
 template <class T>
 std::vector<Parameter<T>*> GATv2Conv<T>::parameters() {
   std::vector<Parameter<T>*> p{&weight_src_};
-  if (!options_.share_weights) p.push_back(&weight_dst_);
+  if (options_.projection_bias) p.push_back(&bias_src_);
+  if (!options_.share_weights) {
+    p.push_back(&weight_dst_);
+    if (options_.projection_bias) p.push_back(&bias_dst_);
+  }
   p.push_back(&att_);
   if (options_.edge_dim > 0) p.push_back(&weight_edge_);
   if (options_.bias) p.push_back(&bias_);
@@ -90,7 +102,12 @@ Var<T> GATv2Conv<T>::run(Var<T> x, const Graph& graph, const Var<T>* edge_attr,
   check_node_input(x, graph, options_.in_channels, "GATv2Conv");
   Tape<T>& tape = x.tape();
   Var<T> x_src = ops::matmul(x, tape.parameter(weight_src_));
-  Var<T> x_dst = options_.share_weights ? x_src : ops::matmul(x, tape.parameter(weight_dst_));
+  if (options_.projection_bias) x_src = ops::add_bias(x_src, tape.parameter(bias_src_));
+  Var<T> x_dst = x_src;
+  if (!options_.share_weights) {
+    x_dst = ops::matmul(x, tape.parameter(weight_dst_));
+    if (options_.projection_bias) x_dst = ops::add_bias(x_dst, tape.parameter(bias_dst_));
+  }
   return attend(x_src, x_dst, graph, edge_attr, context, attention);
 }
 

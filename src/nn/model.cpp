@@ -2,6 +2,7 @@
 
 #include "heed/nn/gnn_stack.hpp"
 #include "heed/nn/graph_transformer.hpp"
+#include "heed/nn/sequential.hpp"
 
 namespace heed::nn {
 
@@ -9,6 +10,7 @@ template <class T>
 std::unique_ptr<Model<T>> make_model(const ModelSpec& spec, Rng& rng) {
   spec.validate();
   if (spec.is_transformer()) return std::make_unique<GraphTransformer<T>>(spec, rng);
+  if (spec.is_sequential()) return std::make_unique<Sequential<T>>(spec, rng);
   return std::make_unique<GNNStack<T>>(spec, rng);
 }
 

@@ -1,5 +1,6 @@
 #include "heed/nn/model_spec.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -27,7 +28,106 @@ void probability(double p, const char* setting) {
     fail(std::string(setting) + " must be in [0, 1), got " + std::to_string(p));
 }
 
+// The non-conv kinds of a sequential model's modules.
+constexpr const char* kLinear = "linear";
+constexpr const char* kElu = "elu";
+constexpr const char* kRelu = "relu";
+constexpr const char* kDropout = "dropout";
+
+std::vector<std::string> module_kinds() {
+  std::vector<std::string> kinds = conv_names();
+  for (const char* k : {kLinear, kElu, kRelu, kDropout}) kinds.emplace_back(k);
+  return kinds;
+}
+
+// Options by name against the ones a module has.
+void check_options(const std::map<std::string, double>& given, const std::vector<ConvOption>& known,
+                   const std::string& who) {
+  for (const auto& [name, value] : given) {
+    bool found = false;
+    std::vector<std::string> names;
+    for (const ConvOption& o : known) {
+      found = found || o.name == name;
+      names.push_back(o.name);
+    }
+    if (!found) {
+      fail("conv option '" + name + "' is not one of " + who + "'s" +
+           (names.empty() ? std::string(" (it has none)") : " (" + one_of(names) + ")"));
+    }
+    if (!std::isfinite(value)) fail("conv option '" + name + "' must be a finite number");
+  }
+}
+
+// A sequential model: each module's sizes follow from the one before.
+void validate_modules(const ModelSpec& spec) {
+  if (spec.modules.empty()) fail("a sequential model needs at least one module");
+  in_range(spec.modules.size(), 1, 1 << 16, "modules");
+  long long width = spec.in_channels;
+  for (std::size_t k = 0; k < spec.modules.size(); ++k) {
+    const ModuleSpec& m = spec.modules[k];
+    const LayerSpec& l = m.layer;
+    const std::string who =
+        "module " + std::to_string(k) + (m.name.empty() ? std::string() : " (" + m.name + ")");
+    try {
+      const std::vector<std::string> kinds = module_kinds();
+      if (std::find(kinds.begin(), kinds.end(), m.kind) == kinds.end()) {
+        fail("unknown kind '" + m.kind + "' (expected " + one_of(kinds) + ")");
+      }
+      if (m.kind == kElu || m.kind == kRelu) continue;
+      if (m.kind == kDropout) {
+        probability(l.dropout, "dropout");
+        continue;
+      }
+      if (l.in_channels != width) {
+        fail("in_channels is " + std::to_string(l.in_channels) + ", but " +
+             (k == 0 ? std::string("the model takes ") : std::string("the module before gives ")) +
+             std::to_string(width));
+      }
+      in_range(l.out_channels, 1, kLargest, "out_channels");
+      in_range((long long)l.in_channels * l.out_channels * std::max(l.heads, 1), 1, 1LL << 30,
+               "in_channels x out_channels x heads");
+      if (m.kind == kLinear) {
+        check_options(l.options, {{"bias", 1, ""}}, "linear");
+      } else {
+        const ConvTraits& t = conv_info(m.kind).traits;
+        in_range(l.heads, 1, t.multi_head ? kLargest : 1, "heads");
+        probability(l.dropout, "dropout");
+        if (!(std::isfinite(l.negative_slope) && l.negative_slope >= 0)) {
+          fail("negative_slope must be a finite number >= 0");
+        }
+        if (l.edge_dim != 0 && (!t.edge_features || l.edge_dim != spec.edge_dim)) {
+          fail(t.edge_features ? "edge_dim is " + std::to_string(l.edge_dim) + ", the model's " +
+                                     std::to_string(spec.edge_dim)
+                               : "edge_dim: " + m.kind + " takes no edge features");
+        }
+        check_options(l.options, t.options, m.kind);
+      }
+      width = m.out_width(int(width));
+    } catch (const Error& e) {
+      fail(who + ": " + std::string(e.what()).substr(std::string("model: ").size()));
+    }
+  }
+  if (width != spec.out_channels) {
+    fail("the last module gives " + std::to_string(width) + " features, but out_channels is " +
+         std::to_string(spec.out_channels));
+  }
+}
+
 }  // namespace
+
+bool ModuleSpec::is_conv() const {
+  for (const std::string& n : conv_names()) {
+    if (n == kind) return true;
+  }
+  return false;
+}
+
+int ModuleSpec::out_width(int in_width) const {
+  if (kind == kElu || kind == kRelu || kind == kDropout) return in_width;
+  if (kind == kLinear) return layer.out_channels;
+  const bool multi_head = conv_info(kind).traits.multi_head;
+  return multi_head && layer.concat ? layer.heads * layer.out_channels : layer.out_channels;
+}
 
 std::vector<std::string> model_names() {
   std::vector<std::string> names = conv_names();
@@ -36,22 +136,31 @@ std::vector<std::string> model_names() {
 }
 
 PaperDefaults paper_defaults(const std::string& model) {
-  if (model == kTransformerModel) return PaperDefaults{};
+  if (model == kTransformerModel || model == kSequentialModel) return PaperDefaults{};
   return conv_info(model).traits.defaults;
 }
 
 int ModelSpec::hidden_width() const {
+  if (is_sequential()) return 0;
   if (is_transformer() || conv_info(model).traits.multi_head) return heads * hidden_channels;
   return hidden_channels;
 }
 
 bool ModelSpec::per_head_dropout() const {
-  return !is_transformer() && feature_dropout == FeatureDropout::kPerHead && layers == 2 &&
-         !residual && norm == Normalisation::kNone &&
+  return !is_transformer() && !is_sequential() && feature_dropout == FeatureDropout::kPerHead &&
+         layers == 2 && !residual && norm == Normalisation::kNone &&
          conv_info(model).traits.per_head_input_dropout;
 }
 
 void ModelSpec::validate() const {
+  if (is_sequential()) {
+    in_range(in_channels, 1, kLargest, "in_channels");
+    in_range(out_channels, 1, kLargest, "out_channels");
+    in_range(edge_dim, 0, kLargest, "edge_dim");
+    validate_modules(*this);
+    return;
+  }
+  if (!modules.empty()) fail("modules apply to a sequential model only, not to " + model);
   if (!is_transformer()) {
     bool known = false;
     for (const std::string& n : conv_names()) known = known || n == model;
@@ -84,19 +193,7 @@ void ModelSpec::validate() const {
   }
   const ConvTraits& t = conv_info(model).traits;
   if (edge_dim > 0 && !t.edge_features) fail("edge_dim: " + model + " takes no edge features");
-  for (const auto& [name, value] : conv_options) {
-    bool known = false;
-    std::vector<std::string> names;
-    for (const ConvOption& o : t.options) {
-      known = known || o.name == name;
-      names.push_back(o.name);
-    }
-    if (!known) {
-      fail("conv option '" + name + "' is not one of " + model + "'s" +
-           (names.empty() ? std::string(" (it has none)") : " (" + one_of(names) + ")"));
-    }
-    if (!std::isfinite(value)) fail("conv option '" + name + "' must be a finite number");
-  }
+  check_options(conv_options, t.options, model);
   const char* only = nullptr;
   if (attention != AttentionMode::kGraph) only = "attention";
   if (ffn_hidden != 0) only = "ffn_hidden";
@@ -125,6 +222,28 @@ void to_json(nlohmann::json& j, const ModelSpec& s) {
        {"ffn_hidden", s.ffn_hidden},
        {"laplacian_k", s.laplacian_k},
        {"norm_first", s.norm_first}};
+  if (s.is_sequential()) {
+    nlohmann::json modules = nlohmann::json::array();
+    for (const ModuleSpec& m : s.modules) {
+      nlohmann::json j_m = {{"kind", m.kind}, {"name", m.name}};
+      const LayerSpec& l = m.layer;
+      if (m.kind == kDropout) j_m["dropout"] = l.dropout;
+      if (m.kind == kLinear || m.is_conv()) {
+        j_m["in_channels"] = l.in_channels;
+        j_m["out_channels"] = l.out_channels;
+        j_m["options"] = l.options;
+      }
+      if (m.is_conv()) {
+        j_m["heads"] = l.heads;
+        j_m["concat"] = l.concat;
+        j_m["dropout"] = l.dropout;
+        j_m["negative_slope"] = l.negative_slope;
+        j_m["edge_dim"] = l.edge_dim;
+      }
+      modules.push_back(std::move(j_m));
+    }
+    j["modules"] = std::move(modules);
+  }
 }
 
 namespace {
@@ -183,6 +302,28 @@ ModelSpec model_spec_from_json(const nlohmann::json& j, const std::string& conte
   s.ffn_hidden = optional_field<int>(j, "ffn_hidden", 0, context);
   s.laplacian_k = optional_field<int>(j, "laplacian_k", 0, context);
   s.norm_first = optional_field<bool>(j, "norm_first", false, context);
+  if (j.contains("modules")) {
+    const nlohmann::json& modules = j.at("modules");
+    if (!modules.is_array()) throw Error(context + ": model field 'modules' is not a list");
+    for (std::size_t k = 0; k < modules.size(); ++k) {
+      const nlohmann::json& j_m = modules[k];
+      const std::string where = context + ": module " + std::to_string(k);
+      if (!j_m.is_object()) throw Error(where + " is not a JSON object");
+      ModuleSpec m;
+      m.kind = field<std::string>(j_m, "kind", where);
+      m.name = optional_field<std::string>(j_m, "name", "", where);
+      LayerSpec& l = m.layer;
+      l.in_channels = optional_field<int>(j_m, "in_channels", 0, where);
+      l.out_channels = optional_field<int>(j_m, "out_channels", 0, where);
+      l.heads = optional_field<int>(j_m, "heads", 1, where);
+      l.concat = optional_field<bool>(j_m, "concat", true, where);
+      l.dropout = optional_field<double>(j_m, "dropout", 0.0, where);
+      l.negative_slope = optional_field<double>(j_m, "negative_slope", 0.2, where);
+      l.edge_dim = optional_field<int>(j_m, "edge_dim", 0, where);
+      l.options = optional_field<std::map<std::string, double>>(j_m, "options", {}, where);
+      s.modules.push_back(std::move(m));
+    }
+  }
   try {
     s.validate();
   } catch (const Error& e) {

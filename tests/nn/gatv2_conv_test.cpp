@@ -21,11 +21,12 @@ const std::vector<std::pair<int, int>> kEdges{{0, 1}, {1, 0}, {1, 2}, {2, 3},
 
 struct Weights {
   Tensor<double> x, w_src, w_dst, att, bias;
+  Tensor<double> b_src = Tensor<double>(1, kHeads*kOut), b_dst = Tensor<double>(1, kHeads*kOut);
 };
 
-// out[i] = (concat or mean over h) sum_j alpha_ij^h (W_s x_j)^h + bias, with
-// alpha^h_i. = softmax_j a^h . LeakyReLU((W_d x_i)^h + (W_s x_j)^h) over
-// j in N(i) + {i}.
+// out[i] = (concat or mean over h) sum_j alpha_ij^h (W_s x_j + b_s)^h + bias,
+// with alpha^h_i. = softmax_j a^h . LeakyReLU((W_d x_i + b_d)^h + (W_s x_j +
+// b_s)^h) over j in N(i) + {i} (b_s, b_d zero without projection biases).
 Tensor<double> dense_gatv2(const Weights& p, bool concat, double slope) {
   bool adj[kNodes][kNodes] = {};
   for (auto [s, d] : kEdges) adj[d][s] = true;
@@ -33,6 +34,8 @@ Tensor<double> dense_gatv2(const Weights& p, bool concat, double slope) {
   double xs[kNodes][kHeads * kOut] = {}, xd[kNodes][kHeads * kOut] = {};
   for (int n = 0; n < kNodes; ++n) {
     for (int c = 0; c < kHeads * kOut; ++c) {
+      xs[n][c] = p.b_src(0, c);
+      xd[n][c] = p.b_dst(0, c);
       for (int k = 0; k < kIn; ++k) {
         xs[n][c] += p.x(n, k) * p.w_src(k, c);
         xd[n][c] += p.x(n, k) * p.w_dst(k, c);
@@ -71,20 +74,28 @@ Tensor<double> dense_gatv2(const Weights& p, bool concat, double slope) {
   return out;
 }
 
-void compare_with_reference(bool concat, bool share) {
+void compare_with_reference(bool concat, bool share, bool projection_bias = false) {
   using testing::random_tensor;
   const double slope = 0.2;
   const int width = concat ? kHeads * kOut : kOut;
   Weights ref{random_tensor(kNodes, kIn, 1), random_tensor(kIn, kHeads * kOut, 2),
               random_tensor(kIn, kHeads * kOut, 3), random_tensor(1, kHeads * kOut, 4),
               random_tensor(1, width, 5)};
-  if (share) ref.w_dst = ref.w_src;
+  if (projection_bias) {
+    ref.b_src = random_tensor(1, kHeads * kOut, 7);
+    ref.b_dst = random_tensor(1, kHeads * kOut, 8);
+  }
+  if (share) {
+    ref.w_dst = ref.w_src;
+    ref.b_dst = ref.b_src;
+  }
   nn::GATv2ConvOptions options;
   options.in_channels = kIn;
   options.out_channels = kOut;
   options.heads = kHeads;
   options.concat = concat;
   options.share_weights = share;
+  options.projection_bias = projection_bias;
   options.dropout = 0.5;  // must not act outside training
   Rng rng(0);
   nn::GATv2Conv<double> conv(options, rng);
@@ -93,6 +104,11 @@ void compare_with_reference(bool concat, bool share) {
   EXPECT_EQ(params.count("weight_dst"), share ? 0u : 1u);
   params.at("weight_src")->value = ref.w_src;
   if (!share) params.at("weight_dst")->value = ref.w_dst;
+  EXPECT_EQ(params.count("bias_src"), projection_bias ? 1u : 0u);
+  if (projection_bias) {
+    params.at("bias_src")->value = ref.b_src;
+    if (!share) params.at("bias_dst")->value = ref.b_dst;
+  }
   params.at("att")->value = ref.att;
   params.at("bias")->value = ref.bias;
 
@@ -117,7 +133,10 @@ void compare_with_reference(bool concat, bool share) {
   const Tensor<double> r = random_tensor(expected.rows(), expected.cols(), 6);
   tape.backward(testing::weighted_sum(out, r));
   auto reference_loss = [&](Weights p) {
-    if (share) p.w_dst = p.w_src;
+    if (share) {
+      p.w_dst = p.w_src;
+      p.b_dst = p.b_src;
+    }
     const Tensor<double> o = dense_gatv2(p, concat, slope);
     double s = 0;
     for (std::size_t k = 0; k < o.size(); ++k) s += r.data()[k] * o.data()[k];
@@ -139,6 +158,10 @@ void compare_with_reference(bool concat, bool share) {
   if (!share) check(&Weights::w_dst, params.at("weight_dst")->grad, "d weight_dst");
   check(&Weights::att, params.at("att")->grad, "d att");
   check(&Weights::bias, params.at("bias")->grad, "d bias");
+  if (projection_bias) {
+    check(&Weights::b_src, params.at("bias_src")->grad, "d bias_src");
+    if (!share) check(&Weights::b_dst, params.at("bias_dst")->grad, "d bias_dst");
+  }
 }
 
 TEST(GATv2Conv, ConcatMatchesDenseReference) {
@@ -149,6 +172,11 @@ TEST(GATv2Conv, MeanMatchesDenseReference) {
 }
 TEST(GATv2Conv, SharedWeightsMatchDenseReference) {
   compare_with_reference(true, true);
+}
+
+TEST(GATv2Conv, ProjectionBiasesMatchDenseReference) {
+  compare_with_reference(true, false, true);
+  compare_with_reference(false, true, true);
 }
 
 TEST(GATv2Conv, RejectsBadOptionsAndInputs) {

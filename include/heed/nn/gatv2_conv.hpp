@@ -8,8 +8,8 @@
 //   h_i     = || or mean over heads of sum_j alpha_ij x_src_j, plus bias
 //
 // Options carry PyTorch Geometric's names and defaults. share_weights makes
-// W_s = W_d. Unlike PyG, the two projections have no bias of their own (the
-// output bias remains).
+// W_s = W_d. projection_bias adds PyG's biases of the two projections
+// (x W_s + b_s, x W_d + b_d); off by default, as in the paper.
 #include <vector>
 
 #include "heed/autograd/ops.hpp"
@@ -30,6 +30,7 @@ struct GATv2ConvOptions {
   bool add_self_loops = true;
   bool bias = true;
   bool share_weights = false;
+  bool projection_bias = false;  // b_s and b_d, as PyG's lin_l and lin_r have
   /// Features per edge (PyG's edge_dim); 0: none. With it the score is
   /// a . LeakyReLU(W_d x_i + W_s x_j + W_e x_ij).
   int edge_dim = 0;
@@ -64,6 +65,8 @@ class GATv2Conv final : public Conv<T> {
   GATv2ConvOptions options_;
   Parameter<T> weight_src_;   // in_channels x (heads * out_channels)
   Parameter<T> weight_dst_;   // the same shape; unused with share_weights
+  Parameter<T> bias_src_;     // 1 x (heads * out_channels), with projection_bias
+  Parameter<T> bias_dst_;     // the same; unused with share_weights
   Parameter<T> att_;          // 1 x (heads * out_channels)
   Parameter<T> bias_;         // 1 x out_width()
   Parameter<T> weight_edge_;  // edge_dim x (heads * out_channels), with edge_dim

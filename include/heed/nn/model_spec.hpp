@@ -13,8 +13,29 @@
 namespace heed::nn {
 
 /// The model name of the graph transformer; every other model name is a
-/// registered conv (nn/conv_registry.hpp), stacked by GNNStack.
+/// registered conv (nn/conv_registry.hpp), stacked by GNNStack, or a
+/// sequential model.
 inline constexpr const char* kTransformerModel = "transformer";
+/// The model name of a list of modules run in order (nn/sequential.hpp).
+inline constexpr const char* kSequentialModel = "sequential";
+
+/// One module of a sequential model, as PyTorch model lists describe them:
+/// a registered conv, "linear" (y = x W + b), "elu", "relu" or "dropout".
+struct ModuleSpec {
+  std::string kind;
+  /// The source framework's name for the module ("conv1"); for people and
+  /// for exporting.
+  std::string name;
+  /// Convs: as a stack asks for them. linear: in_channels, out_channels and
+  /// the option "bias" (default 1). dropout: dropout, the probability.
+  LayerSpec layer;
+
+  /// Whether the kind is a registered conv.
+  bool is_conv() const;
+  /// Features out of the module, for `in_width` in (which activations and
+  /// dropout keep).
+  int out_width(int in_width) const;
+};
 
 struct ModelSpec {
   std::string model = "gat";  // a registered conv, or "transformer"
@@ -45,7 +66,13 @@ struct ModelSpec {
   int laplacian_k = 0;
   bool norm_first = false;
 
+  /// The modules of a sequential model, in order; empty for other models
+  /// (which then ignore it). A sequential model's other stack settings are
+  /// unused: its modules carry their own.
+  std::vector<ModuleSpec> modules;
+
   bool is_transformer() const { return model == kTransformerModel; }
+  bool is_sequential() const { return model == kSequentialModel; }
   /// Width of hidden layers: heads x hidden_channels for multi-head layers
   /// and the transformer, hidden_channels otherwise.
   int hidden_width() const;
