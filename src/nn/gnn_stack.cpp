@@ -5,31 +5,33 @@
 
 namespace heed::nn {
 
+LayerSpec stack_layer(const ModelSpec& spec, int l) {
+  const ConvTraits& traits = conv_info(spec.model).traits;
+  const bool last = l == spec.layers - 1;
+  LayerSpec s;
+  s.in_channels = l == 0 ? spec.in_channels : spec.hidden_width();
+  s.out_channels = last ? spec.out_channels : spec.hidden_channels;
+  s.heads = traits.multi_head ? (last ? spec.output_heads : spec.heads) : 1;
+  s.concat = !last;
+  s.dropout = spec.attention_dropout;
+  s.feature_dropout = spec.per_head_dropout() ? spec.dropout : 0.0;
+  s.negative_slope = spec.negative_slope;
+  s.edge_dim = spec.edge_dim;
+  s.options = spec.conv_options;
+  return s;
+}
+
 template <class T>
 GNNStack<T>::GNNStack(const ModelSpec& spec, Rng& rng) : spec_(spec) {
   spec_.validate();
-  if (spec_.is_transformer()) {
-    throw Error("GNN stack: transformer blocks are built by GraphTransformer, not stacked here");
+  if (spec_.is_transformer() || spec_.is_sequential()) {
+    throw Error("GNN stack: a " + spec_.model + " model is not a stack of one conv");
   }
   const ConvInfo& info = conv_info(spec_.model);
   traits_ = info.traits;
   const int layers = spec_.layers;
-  const bool per_head = spec_.per_head_dropout();
-  convs_.reserve(std::size_t(layers));
-  for (int l = 0; l < layers; ++l) {
-    const bool last = l == layers - 1;
-    LayerSpec s;
-    s.in_channels = l == 0 ? spec_.in_channels : spec_.hidden_width();
-    s.out_channels = last ? spec_.out_channels : spec_.hidden_channels;
-    s.heads = traits_.multi_head ? (last ? spec_.output_heads : spec_.heads) : 1;
-    s.concat = !last;
-    s.dropout = spec_.attention_dropout;
-    s.feature_dropout = per_head ? spec_.dropout : 0.0;
-    s.negative_slope = spec_.negative_slope;
-    s.edge_dim = spec_.edge_dim;
-    s.options = spec_.conv_options;
-    convs_.push_back(info.make<T>(s, rng));
-  }
+  convs_.reserve(std::size_t(spec_.layers));
+  for (int l = 0; l < spec_.layers; ++l) convs_.push_back(info.make<T>(stack_layer(spec_, l), rng));
   if (spec_.norm == Normalisation::kLayer) {
     const std::size_t width = std::size_t(spec_.hidden_width());
     for (int l = 0; l + 1 < layers; ++l) {

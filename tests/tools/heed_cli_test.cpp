@@ -1,6 +1,7 @@
 // The heed executable as a user runs it: exit codes, JSON fields, errors.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <zlib.h>
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -9,7 +10,9 @@
 #include <chrono>
 #include <thread>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -550,3 +553,143 @@ TEST(HeedCheckpoints, ResumeRefusesOtherSettingsAndFilesWithoutState) {
 }
 
 }  // namespace
+
+namespace {
+
+std::vector<std::string> text_lines(const std::string& path) {
+  std::vector<std::string> lines;
+  gzFile f = gzopen(path.c_str(), "rb");  // reads plain files as they are
+  if (!f) return lines;
+  std::string line;
+  std::array<char, 1 << 16> buffer{};
+  while (gzgets(f, buffer.data(), int(buffer.size()))) {
+    line += buffer.data();
+    if (!line.empty() && line.back() == '\n') {
+      line.pop_back();
+      lines.push_back(line);
+      line.clear();
+    }
+  }
+  gzclose(f);
+  return lines;
+}
+
+std::vector<double> csv_numbers(const std::string& line) {
+  std::vector<double> out;
+  std::stringstream in(line);
+  std::string cell;
+  while (std::getline(in, cell, ',')) out.push_back(std::stod(cell));
+  return out;
+}
+
+}  // namespace
+
+// The fixture PyG trained, through the commands a user runs: heed import,
+// predict and attention give PyG's logits and attention.
+TEST(HeedCli, ImportedPyGModelGivesPyGsLogitsAndAttention) {
+  const std::string fixture = std::string(HEED_TEST_FIXTURES_DIR) + "/pyg-gat-cora";
+  const std::string cora = std::string(HEED_TEST_DATA_DIR) + "/cora";
+  if (!std::ifstream(fixture + "/model.json") || !std::ifstream(cora + "/meta.json")) {
+    GTEST_SKIP() << "needs " << fixture << " and " << cora;
+  }
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "heed-cli-pyg";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string model = (dir / "m.heed").string();
+  Result r = run("import --pyg '" + fixture + "' --out '" + model + "'");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("imported gat -> elu -> gat"), std::string::npos) << r.out;
+  const std::string logits = (dir / "logits.csv").string();
+  r = run("predict --model '" + model + "' --data '" + cora + "' --out '" + logits + "'");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::vector<std::string> got = text_lines(logits);
+  const std::vector<std::string> want = text_lines(fixture + "/logits.csv.gz");
+  ASSERT_EQ(got.size(), 2708u);
+  ASSERT_EQ(want.size(), got.size());
+  double worst = 0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const std::vector<double> g = csv_numbers(got[i]), w = csv_numbers(want[i]);
+    ASSERT_EQ(g.size(), w.size());
+    for (std::size_t k = 0; k < g.size(); ++k) worst = std::max(worst, std::abs(g[k] - w[k]));
+    EXPECT_EQ(std::max_element(g.begin(), g.end()) - g.begin(),
+              std::max_element(w.begin(), w.end()) - w.begin())
+        << "node " << i;
+  }
+  EXPECT_LE(worst, 1e-4);
+
+  const std::string attention = (dir / "attention.csv").string();
+  r = run("attention --model '" + model + "' --data '" + cora + "' --out '" + attention + "'");
+  ASSERT_EQ(r.status, 0) << r.out;
+  // heed's rows: layer,src,dst,head,alpha.
+  std::map<std::tuple<int, int, int, int>, double> alpha;
+  const std::vector<std::string> rows = text_lines(attention);
+  for (std::size_t k = 1; k < rows.size(); ++k) {
+    const std::vector<double> v = csv_numbers(rows[k]);
+    alpha[{int(v[0]), int(v[1]), int(v[2]), int(v[3])}] = v[4];
+  }
+  std::size_t compared = 0;
+  for (int layer = 0; layer < 2; ++layer) {
+    const std::vector<std::string> pyg =
+        text_lines(fixture + "/attention-conv" + std::to_string(layer + 1) + ".csv.gz");
+    double worst_alpha = 0;
+    for (std::size_t k = 1; k < pyg.size(); ++k) {
+      const std::vector<double> v = csv_numbers(pyg[k]);
+      for (std::size_t h = 2; h < v.size(); ++h) {
+        auto it = alpha.find({layer, int(v[0]), int(v[1]), int(h - 2)});
+        ASSERT_NE(it, alpha.end()) << "layer " << layer << ": " << pyg[k];
+        worst_alpha = std::max(worst_alpha, std::abs(it->second - v[h]));
+        ++compared;
+      }
+    }
+    EXPECT_LE(worst_alpha, 1e-5) << "layer " << layer;
+  }
+  EXPECT_EQ(compared, alpha.size()) << "every coefficient heed wrote was compared";
+  std::filesystem::remove_all(dir);
+}
+
+// A GAT heed trained on Cora, exported to PyG's layout and imported again,
+// gives the very same logits.
+TEST(HeedCli, ExportThenImportKeepsTheLogits) {
+  const std::string cora = std::string(HEED_TEST_DATA_DIR) + "/cora";
+  if (!std::ifstream(cora + "/meta.json")) GTEST_SKIP() << "no " << cora;
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "heed-cli-export";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string trained = (dir / "trained.heed").string();
+  Result r = run("train --data '" + cora + "' --epochs 20 --threads 1 --save '" + trained + "'");
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = run("export --pyg --model '" + trained + "' --out '" + (dir / "pyg").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const nlohmann::json description =
+      nlohmann::json::parse(std::ifstream(dir / "pyg" / "model.json"));
+  EXPECT_EQ(description["layers"][1]["cls"], "GATConv");
+  EXPECT_EQ(description["layers"][1]["heads"], 8);
+  const std::string imported = (dir / "imported.heed").string();
+  r = run("import --pyg '" + (dir / "pyg").string() + "' --out '" + imported + "'");
+  ASSERT_EQ(r.status, 0) << r.out;
+  for (const std::string& m : {trained, imported}) {
+    r = run("predict --model '" + m + "' --out '" + m + ".csv'");
+    ASSERT_EQ(r.status, 0) << r.out;
+  }
+  const std::vector<std::string> a = text_lines(trained + ".csv"),
+                                 b = text_lines(imported + ".csv");
+  ASSERT_EQ(a.size(), 2708u);
+  EXPECT_EQ(a, b);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(HeedCli, ImportRefusesAnUnsupportedModuleByName) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "heed-cli-bad-pyg";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "model.json")
+      << R"({"layers": [{"name": "conv1", "cls": "TransformerConv", "in_channels": 4}]})";
+  std::ofstream(dir / "model.safetensors") << std::string(8, '\0');
+  const Result r =
+      run("import --pyg '" + dir.string() + "' --out '" + (dir / "m.heed").string() + "'");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("layer 0 (conv1): TransformerConv is not supported"), std::string::npos)
+      << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "m.heed"));
+  std::filesystem::remove_all(dir);
+}

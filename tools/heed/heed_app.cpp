@@ -32,6 +32,9 @@ HeedApp::HeedApp() {
   attention_command_ = add_attention_command(app_, attention_);
   explain_command_ = add_explain_command(app_, explain_);
   experiment_command_ = add_experiment_command(app_, experiment_);
+  predict_command_ = add_predict_command(app_, predict_);
+  import_command_ = add_import_command(app_, import_);
+  export_command_ = add_export_command(app_, export_);
 }
 
 void HeedApp::parse(int argc, const char* const* argv) {
@@ -45,6 +48,9 @@ int HeedApp::run(const std::string& executable) {
   if (attention_command_->parsed()) return run_attention(attention_);
   if (explain_command_->parsed()) return run_explain(explain_);
   if (experiment_command_->parsed()) return run_experiment(*experiment_command_, experiment_);
+  if (predict_command_->parsed()) return run_predict(predict_);
+  if (import_command_->parsed()) return run_import(import_);
+  if (export_command_->parsed()) return run_export(export_);
   return 0;
 }
 

@@ -10,6 +10,8 @@
 #include "eval_command.hpp"
 #include "experiment_command.hpp"
 #include "explain_command.hpp"
+#include "predict_command.hpp"
+#include "pyg_commands.hpp"
 #include "train_command.hpp"
 
 namespace heed::cli {
@@ -41,12 +43,18 @@ class HeedApp {
   AttentionConfig attention_;
   ExplainConfig explain_;
   ExperimentConfig experiment_;
+  PredictConfig predict_;
+  ImportConfig import_;
+  ExportConfig export_;
   CLI::App* train_command_;
   CLI::App* bench_command_;
   CLI::App* eval_command_;
   CLI::App* attention_command_;
   CLI::App* explain_command_;
   CLI::App* experiment_command_;
+  CLI::App* predict_command_;
+  CLI::App* import_command_;
+  CLI::App* export_command_;
 };
 
 }  // namespace heed::cli

@@ -37,7 +37,7 @@ TrainedModel::TrainedModel(const ModelOptions& options)
                 dataset_.name + " has " + std::to_string(dataset_.num_features()) +
                 " features and " + std::to_string(dataset_.num_classes) + " classes");
   }
-  graph_ = dataset_.graph.with_self_loops();
+  graph_ = sizes.is_sequential() ? dataset_.graph : dataset_.graph.with_self_loops();
 }
 
 std::string TrainedModel::split() const {
@@ -46,9 +46,14 @@ std::string TrainedModel::split() const {
 
 Tensor<float> TrainedModel::infer(std::vector<nn::Attention<float>>* attention) {
   Tape<float> tape;
+  const Tensor<float> out = logits(attention);
+  return ops::log_softmax(tape.constant(out)).value();
+}
+
+Tensor<float> TrainedModel::logits(std::vector<nn::Attention<float>>* attention) {
+  Tape<float> tape;
   const nn::NodeFeatures<float> x(dataset_.x);
-  return ops::log_softmax(model_->forward(tape, x, graph_, nn::ForwardContext{false, 0},
-                                          {.attention = attention}))
+  return model_->forward(tape, x, graph_, nn::ForwardContext{false, 0}, {.attention = attention})
       .value();
 }
 

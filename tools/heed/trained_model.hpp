@@ -30,7 +30,9 @@ class TrainedModel {
 
   const train::Checkpoint& checkpoint() const { return checkpoint_; }
   const data::Dataset& dataset() const { return dataset_; }
-  /// The dataset's graph with self loops, as in training.
+  /// The graph the model runs on: the dataset's with self loops, as in
+  /// training, or as it is for sequential models, whose convs add self
+  /// loops as their own settings say (PyG's add_self_loops).
   const Graph& graph() const { return graph_; }
   /// The split the model was trained with, if recorded, else "public".
   std::string split() const;
@@ -38,6 +40,8 @@ class TrainedModel {
   /// One forward pass without dropout: log-probabilities (N x classes), and
   /// every attention layer's coefficients if `attention` is set.
   Tensor<float> infer(std::vector<nn::Attention<float>>* attention = nullptr);
+  /// The same pass's raw outputs (logits).
+  Tensor<float> logits(std::vector<nn::Attention<float>>* attention = nullptr);
 
  private:
   std::string path_;

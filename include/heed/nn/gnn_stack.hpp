@@ -22,6 +22,9 @@
 
 namespace heed::nn {
 
+/// What a stack described by `spec` asks of its layer l (0-based).
+LayerSpec stack_layer(const ModelSpec& spec, int l);
+
 template <class T>
 class GNNStack final : public Model<T> {
  public:
