@@ -4,6 +4,7 @@
 // right CRC-32, so that mutations get past the checksum to the parser.
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -20,8 +21,15 @@ void try_decode(std::string_view bytes) {
     const heed::train::Checkpoint c = heed::train::decode_checkpoint(bytes, "fuzz.heed");
     // Keep the models small enough to build: the fuzzer may ask for any size.
     const heed::nn::ModelSpec& s = c.spec;
+    // In doubles: the fuzzer's sizes overflow any integer product.
+    double module_weights = 0;
+    for (const heed::nn::ModuleSpec& m : s.modules) {
+      module_weights += (double(m.layer.in_channels) + std::max(m.layer.edge_dim, 0)) *
+                        m.layer.out_channels * std::max(m.layer.heads, 1);
+    }
     if (std::int64_t(s.in_channels) * s.heads * s.hidden_channels * s.layers < (1 << 22) &&
-        std::int64_t(s.out_channels) * s.output_heads * s.heads * s.hidden_channels < (1 << 22)) {
+        std::int64_t(s.out_channels) * s.output_heads * s.heads * s.hidden_channels < (1 << 22) &&
+        module_weights < (1 << 22)) {
       heed::train::restore_model(c, "fuzz.heed");
     }
     heed::train::training_state(c, "fuzz.heed");

@@ -2,7 +2,7 @@
 # Builds heed's libFuzzer targets with clang, makes their seed corpora from
 # real files (heed's own checkpoints, the head of each file of a shared
 # dataset, the README's command lines) and runs each target for
-# HEED_FUZZ_SECONDS seconds (default 60), the three side by side. A crash,
+# HEED_FUZZ_SECONDS seconds (default 60), all side by side. A crash,
 # leak or sanitizer report fails the script; the input that caused it is
 # left in build-fuzz/artifacts.
 set -euo pipefail
@@ -17,7 +17,8 @@ cmake --build "$build"
 
 corpus="$build/corpus"
 rm -rf "$corpus" "$build/artifacts"
-mkdir -p "$corpus/checkpoint" "$corpus/dataset" "$corpus/command_line" "$build/artifacts"
+mkdir -p "$corpus/checkpoint" "$corpus/dataset" "$corpus/command_line" "$corpus/safetensors" \
+  "$build/artifacts"
 
 # Checkpoints written by heed itself: a GAT, a deep GCN stack, a GATv2 with
 # its training state.
@@ -29,6 +30,13 @@ export ASAN_OPTIONS=detect_leaks=0
   --classes 3 --epochs 3 --save "$corpus/checkpoint/gcn-stack.heed" >/dev/null 2>&1 || true
 "$heed" train --model gatv2 --nodes 120 --features 8 --classes 3 --epochs 4 --heads 2 --hidden 4 \
   --checkpoint "$corpus/checkpoint/gatv2-state.heed" --checkpoint-every 2 >/dev/null 2>&1 || true
+# safetensors files written by heed's PyG export: a GAT and a GATv2.
+"$heed" export --pyg --model "$corpus/checkpoint/gat.heed" --out "$build/export-gat" >/dev/null 2>&1 &&
+  cp "$build/export-gat/model.safetensors" "$corpus/safetensors/gat" || true
+"$heed" train --model gatv2 --nodes 120 --features 4 --classes 2 --epochs 1 --heads 2 --hidden 2 \
+  --save "$build/gatv2-small.heed" >/dev/null 2>&1 &&
+  "$heed" export --pyg --model "$build/gatv2-small.heed" --out "$build/export-gatv2" >/dev/null 2>&1 &&
+  cp "$build/export-gatv2/model.safetensors" "$corpus/safetensors/gatv2" || true
 unset ASAN_OPTIONS
 
 # Dataset files: the first byte picks the file (see dataset_fuzz.cpp): k for
@@ -55,18 +63,18 @@ grep -E '^heed ' README.md | sed 's/ *#.*//' | while read -r line; do
   printf '%s' "${line#heed }" | tr ' ' '\0' > "$corpus/command_line/readme-$n"
 done
 
-# The three targets run side by side (each for the full time) to keep CI
+# The targets run side by side (each for the full time) to keep CI
 # short; each has its own log.
 pids=()
-for target in checkpoint dataset command_line; do
+for target in checkpoint dataset command_line safetensors; do
   "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -print_final_stats=1 \
     -artifact_prefix="$build/artifacts/$target-" -rss_limit_mb=4096 \
     "$corpus/$target" >"$build/fuzz_$target.log" 2>&1 &
   pids+=($!)
 done
 status=0
-targets=(checkpoint dataset command_line)
-for k in 0 1 2; do
+targets=(checkpoint dataset command_line safetensors)
+for k in 0 1 2 3; do
   target="${targets[$k]}"
   log="$build/fuzz_$target.log"
   if ! wait "${pids[$k]}"; then
