@@ -61,12 +61,14 @@ std::vector<double> numbers(const std::string& line) {
 
 // A forward pass in eval mode, and the attention of every layer.
 Tensor<float> eval_logits(const train::Checkpoint& c, const Tensor<float>& x, const Graph& graph,
-                          std::vector<nn::Attention<float>>* attention = nullptr) {
+                          std::vector<nn::Attention<float>>* attention = nullptr,
+                          const Tensor<float>* edge_attr = nullptr) {
   std::unique_ptr<nn::Model<float>> model = train::restore_model(c, "test");
   Tape<float> tape;
   const nn::NodeFeatures<float> features(x);
   return model
-      ->forward(tape, features, graph, nn::ForwardContext{false, 0}, {.attention = attention})
+      ->forward(tape, {&graph, &features, edge_attr}, nn::ForwardContext{false, 0},
+                {.attention = attention})
       .value();
 }
 
@@ -261,8 +263,8 @@ Graph test_graph() {
   return testing::random_graph(30, 70, 4, false);
 }
 
-train::Checkpoint random_stack(const std::string& conv,
-                               std::map<std::string, double> options = {}) {
+train::Checkpoint random_stack(const std::string& conv, std::map<std::string, double> options = {},
+                               int edge_dim = 0) {
   nn::ModelSpec s;
   s.model = conv;
   s.in_channels = 5;
@@ -271,6 +273,7 @@ train::Checkpoint random_stack(const std::string& conv,
   s.heads = 2;
   s.output_heads = 2;
   s.conv_options = std::move(options);
+  s.edge_dim = edge_dim;
   Rng rng(7);
   std::unique_ptr<nn::Model<float>> model = nn::make_model<float>(s, rng);
   // Non-zero biases, so that their layout is checked.
@@ -294,22 +297,38 @@ TEST_F(PygFolder, ExportThenImportGivesTheSameLogits) {
   struct Case {
     std::string conv;
     std::map<std::string, double> options;
+    int edge_dim = 0;
   };
   const Case cases[] = {{"gat", {}},
                         {"gat", {{"bias", 0}}},
+                        {"gat", {}, 2},
                         {"gatv2", {}},
                         {"gatv2", {{"share_weights", 1}}},
                         {"gatv2", {{"projection_bias", 1}}},
+                        {"gatv2", {}, 3},
                         {"gcn", {}},
                         {"gcn", {{"normalize", 0}}}};
+  const Graph looped = graph.with_self_loops();
   for (const Case& c : cases) {
-    SCOPED_TRACE(c.conv + " " + nlohmann::json(c.options).dump());
-    const train::Checkpoint trained = random_stack(c.conv, c.options);
+    SCOPED_TRACE(c.conv + " " + nlohmann::json(c.options).dump() + " edge_dim " +
+                 std::to_string(c.edge_dim));
+    const train::Checkpoint trained = random_stack(c.conv, c.options, c.edge_dim);
     interop::export_pyg(trained, dir_);
     const nlohmann::json description = nlohmann::json::parse(std::ifstream(dir_ / "model.json"));
     EXPECT_EQ(description["input"]["dataset"], "cora");
     const train::Checkpoint back = interop::import_pyg(dir_);
-    const Tensor<float> want = eval_logits(trained, x, graph.with_self_loops());
+    if (c.edge_dim > 0) {
+      // Both on the looped graph, with features for every edge, loops included.
+      Tensor<float> edge_attr(std::size_t(looped.num_edges()), std::size_t(c.edge_dim));
+      const std::vector<float> v = testing::random_values<float>(edge_attr.size(), 9);
+      std::copy(v.begin(), v.end(), edge_attr.data());
+      const Tensor<float> want = eval_logits(trained, x, looped, nullptr, &edge_attr);
+      const Tensor<float> got = eval_logits(back, x, looped, nullptr, &edge_attr);
+      ASSERT_TRUE(got.same_shape(want));
+      for (std::size_t k = 0; k < want.size(); ++k) ASSERT_EQ(got.data()[k], want.data()[k]);
+      continue;
+    }
+    const Tensor<float> want = eval_logits(trained, x, looped);
     const Tensor<float> got = eval_logits(back, x, graph);
     ASSERT_TRUE(got.same_shape(want));
     for (std::size_t k = 0; k < want.size(); ++k) {
