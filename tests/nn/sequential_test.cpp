@@ -118,7 +118,8 @@ TEST(Sequential, GivesOneAttentionPerAttentionLayer) {
   Rng rng(5);
   nn::Sequential<double> model(s, rng);
   const Graph graph = looped_graph();
-  const nn::NodeFeatures<double> x(testing::random_tensor(kNodes, 3, 2));
+  const Tensor<double> features = testing::random_tensor(kNodes, 3, 2);
+  const nn::NodeFeatures<double> x(features);  // a view: the tensor must outlive it
   std::vector<nn::Attention<double>> attention;
   Tape<double> tape;
   const Tensor<double> out =
