@@ -101,26 +101,31 @@ def _pyg_attention(module, cache, alpha, key):
     return alpha
 
 
-class _GatAttention(torch.autograd.Function):
+class _GatConv(torch.autograd.Function):
+    # The whole layer but its bias in heed: the projection (BLAS), the node
+    # scores, the attention and the weighted sum, and their backward.
     @staticmethod
-    def forward(ctx, z, s_src, s_dst, s_edge, graph, slope, p, key):
-        out, alpha = _heed.gat_attention(graph, _numpy(z), _numpy(s_src), _numpy(s_dst),
-                                         None if s_edge is None else _numpy(s_edge), slope, p, key)
+    def forward(ctx, x, weight, att_src, att_dst, s_edge, graph, slope, p, key):
+        out, alpha, z, s_src, s_dst = _heed.gat_conv(
+            graph, _numpy(x), _numpy(weight), _numpy(att_src), _numpy(att_dst),
+            None if s_edge is None else _numpy(s_edge), slope, p, key)
         out, alpha = torch.from_numpy(out), torch.from_numpy(alpha)
-        ctx.save_for_backward(z, s_src, s_dst, s_edge, alpha, out)
+        ctx.save_for_backward(x, weight, att_src, att_dst, s_edge, torch.from_numpy(z),
+                              torch.from_numpy(s_src), torch.from_numpy(s_dst), alpha, out)
         ctx.graph, ctx.slope, ctx.p, ctx.key = graph, slope, p, key
         ctx.mark_non_differentiable(alpha)
         return out, alpha
 
     @staticmethod
     def backward(ctx, grad_out, _grad_alpha):
-        z, s_src, s_dst, s_edge, alpha, out = ctx.saved_tensors
-        grads = _heed.gat_attention_backward(
-            ctx.graph, _numpy(z), _numpy(s_src), _numpy(s_dst),
-            None if s_edge is None else _numpy(s_edge), ctx.slope, ctx.p, ctx.key,
-            _numpy(alpha), _numpy(out), _numpy(grad_out))
+        x, weight, att_src, att_dst, s_edge, z, s_src, s_dst, alpha, out = ctx.saved_tensors
+        grads = _heed.gat_conv_backward(
+            ctx.graph, _numpy(x), _numpy(weight), _numpy(att_src), _numpy(att_dst),
+            None if s_edge is None else _numpy(s_edge), _numpy(z), _numpy(s_src), _numpy(s_dst),
+            _numpy(alpha), _numpy(out), _numpy(grad_out), ctx.slope, ctx.p, ctx.key,
+            ctx.needs_input_grad[0])
         g = [None if a is None else torch.from_numpy(a) for a in grads]
-        return g[0], g[1], g[2], g[3], None, None, None, None
+        return g[0], g[1], g[2], g[3], g[4], None, None, None, None
 
 
 class _Gatv2Attention(torch.autograd.Function):
@@ -206,18 +211,14 @@ class GATConv(nn.Module):
         H, C = self.heads, self.out_channels
         n = x.size(0)
         cache = self._graph.get(edge_index, n, self.add_self_loops)
-        z = self.lin_src(x)
-        zh = z.view(-1, H, C)
-        s_src = (zh * self.att_src).sum(dim=-1)
-        s_dst = (zh * self.att_dst).sum(dim=-1)
         s_edge = None
         if edge_attr is not None and self.lin_edge is not None:
             rows = _edge_rows(edge_attr, cache, n, self.add_self_loops)
             s_edge = (self.lin_edge(rows).view(-1, H, C) * self.att_edge).sum(dim=-1)
         key = _dropout_key(self)
-        out, alpha = _GatAttention.apply(z, s_src, s_dst, s_edge, cache.graph,
-                                         float(self.negative_slope),
-                                         float(self.dropout) if self.training else 0.0, key)
+        out, alpha = _GatConv.apply(x, self.lin_src.weight, self.att_src, self.att_dst, s_edge,
+                                    cache.graph, float(self.negative_slope),
+                                    float(self.dropout) if self.training else 0.0, key)
         return _finish(self, out, alpha, cache, key, return_attention_weights)
 
     def __repr__(self):

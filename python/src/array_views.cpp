@@ -1,7 +1,5 @@
 #include "array_views.hpp"
 
-#include <cstring>
-
 namespace heed::python {
 namespace {
 
@@ -54,10 +52,15 @@ std::span<const T> read_view(const py::array& a, const char* name,
 
 template <class T>
 py::array_t<T> new_array(const std::vector<std::int64_t>& shape) {
+  py::tuple s(shape.size());
+  for (std::size_t d = 0; d < shape.size(); ++d) s[d] = shape[d];
+  return py::module_::import("numpy").attr("zeros")(s, py::dtype::of<T>());
+}
+
+template <class T>
+py::array_t<T> scratch_array(const std::vector<std::int64_t>& shape) {
   std::vector<py::ssize_t> s(shape.begin(), shape.end());
-  py::array_t<T> a(s);
-  if (a.size() > 0) std::memset(a.mutable_data(), 0, std::size_t(a.size()) * sizeof(T));
-  return a;
+  return py::array_t<T>(s);
 }
 
 template std::span<const float> read_view<float>(const py::array&, const char*,
@@ -68,5 +71,6 @@ template std::span<const std::int32_t> read_view<std::int32_t>(const py::array&,
                                                                const std::vector<std::int64_t>&);
 template py::array_t<float> new_array<float>(const std::vector<std::int64_t>&);
 template py::array_t<std::int64_t> new_array<std::int64_t>(const std::vector<std::int64_t>&);
+template py::array_t<float> scratch_array<float>(const std::vector<std::int64_t>&);
 
 }  // namespace heed::python

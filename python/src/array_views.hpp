@@ -25,9 +25,13 @@ template <class T>
 std::span<const T> read_view(const py::array& a, const char* name,
                              const std::vector<std::int64_t>& shape);
 
-/// A new C-contiguous numpy array of the given shape, zero-filled.
+/// A new C-contiguous numpy array of the given shape, zero-filled (through
+/// numpy.zeros: large ones arrive as fresh zero pages, not a memset).
 template <class T>
 py::array_t<T> new_array(const std::vector<std::int64_t>& shape);
+/// The same, uninitialised, for outputs a kernel writes whole.
+template <class T>
+py::array_t<T> scratch_array(const std::vector<std::int64_t>& shape);
 
 /// The writable span of an array made by new_array.
 template <class T>

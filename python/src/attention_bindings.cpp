@@ -1,7 +1,8 @@
-// heed's fused attention kernels on numpy arrays, for heed.torch: the
-// projections and the bias stay in torch (its autograd differentiates them);
-// the scores, the edge softmax, dropout and the weighted sum run here, in
-// place on the tensors' memory, with the GIL released.
+// heed's fused attention kernels on numpy arrays, for heed.torch, in place
+// on the tensors' memory and with the GIL released. GATConv runs here but for
+// its bias and edge term (projection, node scores, edge softmax, dropout,
+// weighted sum); GATv2Conv's projections stay in torch, and the per-edge work
+// runs here.
 #include <optional>
 
 #include "array_views.hpp"
@@ -9,6 +10,7 @@
 #include "heed/kernels/gat_attention.hpp"
 #include "heed/kernels/gat_edge_attention.hpp"
 #include "heed/kernels/gatv2_attention.hpp"
+#include "heed/tensor/blas.hpp"
 
 namespace heed::python {
 namespace {
@@ -25,76 +27,6 @@ struct Sizes {
   std::int64_t n, e, heads, width;
   kernels::HeadShape shape() const { return {int(heads), int(width / heads)}; }
 };
-
-Sizes gat_sizes(const EdgeIndexGraph& g, const py::array& z, const py::array& s_src) {
-  if (z.ndim() != 2 || s_src.ndim() != 2) throw py::value_error("z and s_src must be 2-D");
-  const Sizes s{g.graph.num_nodes(), g.graph.num_edges(), s_src.shape(1), z.shape(1)};
-  if (s.heads < 1 || s.width % s.heads != 0) {
-    throw py::value_error("z's " + std::to_string(s.width) + " columns do not split into " +
-                          std::to_string(s.heads) + " heads");
-  }
-  return s;
-}
-
-py::tuple gat_forward(const EdgeIndexGraph& g, const py::array& z, const py::array& s_src,
-                      const py::array& s_dst, const Optional& s_edge, double slope, double p,
-                      std::uint64_t key) {
-  const Sizes s = gat_sizes(g, z, s_src);
-  const auto zv = read_view<float>(z, "z", {s.n, s.width});
-  const auto sv = read_view<float>(s_src, "s_src", {s.n, s.heads});
-  const auto dv = read_view<float>(s_dst, "s_dst", {s.n, s.heads});
-  std::span<const float> ev;
-  if (s_edge) ev = read_view<float>(*s_edge, "s_edge", {s.e, s.heads});
-  auto out = new_array<float>({s.n, s.width});
-  auto alpha = new_array<float>({s.e, s.heads});
-  const KeyedDropout<float> drop = dropout_of(p, key);
-  auto ov = write_view(out), av = write_view(alpha);
-  {
-    py::gil_scoped_release release;
-    if (s_edge) {
-      kernels::gat_edge_attention_forward<float>(g.graph, s.shape(), zv, sv, dv, ev, float(slope),
-                                                 drop, av, ov);
-    } else {
-      kernels::gat_attention_forward<float>(g.graph, s.shape(), zv, sv, dv, float(slope), drop, av,
-                                            ov);
-    }
-  }
-  return py::make_tuple(out, alpha);
-}
-
-py::tuple gat_backward(const EdgeIndexGraph& g, const py::array& z, const py::array& s_src,
-                       const py::array& s_dst, const Optional& s_edge, double slope, double p,
-                       std::uint64_t key, const py::array& alpha, const py::array& out,
-                       const py::array& grad_out) {
-  const Sizes s = gat_sizes(g, z, s_src);
-  const auto zv = read_view<float>(z, "z", {s.n, s.width});
-  const auto sv = read_view<float>(s_src, "s_src", {s.n, s.heads});
-  const auto dv = read_view<float>(s_dst, "s_dst", {s.n, s.heads});
-  const auto av = read_view<float>(alpha, "alpha", {s.e, s.heads});
-  const auto ov = read_view<float>(out, "out", {s.n, s.width});
-  const auto gv = read_view<float>(grad_out, "grad_out", {s.n, s.width});
-  std::span<const float> ev;
-  if (s_edge) ev = read_view<float>(*s_edge, "s_edge", {s.e, s.heads});
-  auto grad_z = new_array<float>({s.n, s.width});
-  auto grad_src = new_array<float>({s.n, s.heads});
-  auto grad_dst = new_array<float>({s.n, s.heads});
-  auto grad_edge = new_array<float>({s.e, s.heads});  // also the scratch of the edge-less kernel
-  const KeyedDropout<float> drop = dropout_of(p, key);
-  {
-    py::gil_scoped_release release;
-    if (s_edge) {
-      kernels::gat_edge_attention_backward<float>(
-          g.graph, s.shape(), zv, sv, dv, ev, float(slope), drop, av, ov, gv, write_view(grad_z),
-          write_view(grad_src), write_view(grad_dst), write_view(grad_edge));
-    } else {
-      kernels::gat_attention_backward<float>(g.graph, s.shape(), zv, sv, dv, float(slope), drop, av,
-                                             ov, gv, write_view(grad_z), write_view(grad_src),
-                                             write_view(grad_dst), write_view(grad_edge));
-    }
-  }
-  if (s_edge) return py::make_tuple(grad_z, grad_src, grad_dst, grad_edge);
-  return py::make_tuple(grad_z, grad_src, grad_dst, py::none());
-}
 
 Sizes gatv2_sizes(const EdgeIndexGraph& g, const py::array& x_src, int heads) {
   if (x_src.ndim() != 2) throw py::value_error("x_src must be 2-D");
@@ -161,6 +93,132 @@ py::tuple gatv2_backward(const EdgeIndexGraph& g, const py::array& x_src, const 
   return py::make_tuple(grad_src, grad_dst, grad_att, py::none());
 }
 
+// A row-major view of a checked numpy array.
+MatrixView<const float> matrix(std::span<const float> v, std::int64_t rows, std::int64_t cols) {
+  return {v.data(), std::size_t(rows), std::size_t(cols), std::size_t(cols)};
+}
+MatrixView<float> matrix(py::array_t<float>& a, std::int64_t rows, std::int64_t cols) {
+  return {a.mutable_data(), std::size_t(rows), std::size_t(cols), std::size_t(cols)};
+}
+
+struct ConvSizes {
+  std::int64_t n, e, in, heads, channels;
+  std::int64_t width() const { return heads * channels; }
+  kernels::HeadShape shape() const { return {int(heads), int(channels)}; }
+};
+
+ConvSizes conv_sizes(const EdgeIndexGraph& g, const py::array& x, const py::array& att_src) {
+  if (x.ndim() != 2)
+    throw py::value_error("x must be 2-D (nodes x features), got " + shape_text(x));
+  if (att_src.ndim() != 3 || att_src.shape(0) != 1) {
+    throw py::value_error("att_src must have shape (1, heads, channels), got " +
+                          shape_text(att_src));
+  }
+  return {g.graph.num_nodes(), g.graph.num_edges(), x.shape(1), att_src.shape(1), att_src.shape(2)};
+}
+
+// GATConv's per-layer work in one call: z = x W^T (W out x in, as PyG's
+// Linear stores it; through BLAS), the node scores, the edge softmax and the
+// weighted sum. Returns out, alpha and what the backward pass reads (z and
+// the node scores).
+py::tuple gat_conv_forward(const EdgeIndexGraph& g, const py::array& x, const py::array& weight,
+                           const py::array& att_src, const py::array& att_dst,
+                           const Optional& s_edge, double slope, double p, std::uint64_t key) {
+  const ConvSizes s = conv_sizes(g, x, att_src);
+  if (x.shape(0) != s.n) {
+    throw py::value_error("x has " + std::to_string(x.shape(0)) + " rows, the graph " +
+                          std::to_string(s.n) + " nodes");
+  }
+  const auto xv = read_view<float>(x, "x", {s.n, s.in});
+  const auto wv = read_view<float>(weight, "lin_src.weight", {s.width(), s.in});
+  const auto as = read_view<float>(att_src, "att_src", {1, s.heads, s.channels});
+  const auto ad = read_view<float>(att_dst, "att_dst", {1, s.heads, s.channels});
+  std::span<const float> ev;
+  if (s_edge) ev = read_view<float>(*s_edge, "s_edge", {s.e, s.heads});
+  auto z = scratch_array<float>({s.n, s.width()});
+  auto s_src = scratch_array<float>({s.n, s.heads});
+  auto s_dst = scratch_array<float>({s.n, s.heads});
+  auto out = scratch_array<float>({s.n, s.width()});  // every row written
+  auto alpha = scratch_array<float>({s.e, s.heads});  // every edge written
+  const KeyedDropout<float> drop = dropout_of(p, key);
+  {
+    py::gil_scoped_release release;
+    gemm(Transpose::kNo, Transpose::kYes, 1.0f, matrix(xv, s.n, s.in), matrix(wv, s.width(), s.in),
+         0.0f, matrix(z, s.n, s.width()));
+    kernels::gat_node_score_pair<float>(s.shape(), write_view(z), as, ad, write_view(s_src),
+                                        write_view(s_dst));
+    if (s_edge) {
+      kernels::gat_edge_attention_forward<float>(
+          g.graph, s.shape(), write_view(z), write_view(s_src), write_view(s_dst), ev, float(slope),
+          drop, write_view(alpha), write_view(out));
+    } else {
+      kernels::gat_attention_forward<float>(g.graph, s.shape(), write_view(z), write_view(s_src),
+                                            write_view(s_dst), float(slope), drop,
+                                            write_view(alpha), write_view(out));
+    }
+  }
+  return py::make_tuple(out, alpha, z, s_src, s_dst);
+}
+
+// Its backward: the attention's gradients, the node scores' (into grad_z and
+// the attention vectors), then grad_W = grad_z^T x and grad_x = grad_z W.
+py::tuple gat_conv_backward(const EdgeIndexGraph& g, const py::array& x, const py::array& weight,
+                            const py::array& att_src, const py::array& att_dst,
+                            const Optional& s_edge, const py::array& z, const py::array& s_src,
+                            const py::array& s_dst, const py::array& alpha, const py::array& out,
+                            const py::array& grad_out, double slope, double p, std::uint64_t key,
+                            bool need_x) {
+  const ConvSizes s = conv_sizes(g, x, att_src);
+  const auto xv = read_view<float>(x, "x", {s.n, s.in});
+  const auto wv = read_view<float>(weight, "lin_src.weight", {s.width(), s.in});
+  const auto as = read_view<float>(att_src, "att_src", {1, s.heads, s.channels});
+  const auto ad = read_view<float>(att_dst, "att_dst", {1, s.heads, s.channels});
+  const auto zv = read_view<float>(z, "z", {s.n, s.width()});
+  const auto sv = read_view<float>(s_src, "s_src", {s.n, s.heads});
+  const auto dv = read_view<float>(s_dst, "s_dst", {s.n, s.heads});
+  const auto av = read_view<float>(alpha, "alpha", {s.e, s.heads});
+  const auto ov = read_view<float>(out, "out", {s.n, s.width()});
+  const auto gv = read_view<float>(grad_out, "grad_out", {s.n, s.width()});
+  std::span<const float> ev;
+  if (s_edge) ev = read_view<float>(*s_edge, "s_edge", {s.e, s.heads});
+  auto grad_z = new_array<float>({s.n, s.width()});
+  auto grad_src = new_array<float>({s.n, s.heads});
+  auto grad_dst = new_array<float>({s.n, s.heads});
+  // The edge-less kernel's scratch is written whole before it is read.
+  auto grad_edge = s_edge ? new_array<float>({s.e, s.heads}) : scratch_array<float>({s.e, s.heads});
+  auto grad_w = scratch_array<float>({s.width(), s.in});
+  auto grad_as = new_array<float>({1, s.heads, s.channels});
+  auto grad_ad = new_array<float>({1, s.heads, s.channels});
+  py::array_t<float> grad_x;
+  if (need_x) grad_x = scratch_array<float>({s.n, s.in});
+  const KeyedDropout<float> drop = dropout_of(p, key);
+  {
+    py::gil_scoped_release release;
+    if (s_edge) {
+      kernels::gat_edge_attention_backward<float>(
+          g.graph, s.shape(), zv, sv, dv, ev, float(slope), drop, av, ov, gv, write_view(grad_z),
+          write_view(grad_src), write_view(grad_dst), write_view(grad_edge));
+    } else {
+      kernels::gat_attention_backward<float>(g.graph, s.shape(), zv, sv, dv, float(slope), drop, av,
+                                             ov, gv, write_view(grad_z), write_view(grad_src),
+                                             write_view(grad_dst), write_view(grad_edge));
+    }
+    kernels::gat_node_score_pair_backward<float>(s.shape(), zv, as, ad, write_view(grad_src),
+                                                 write_view(grad_dst), write_view(grad_z),
+                                                 write_view(grad_as), write_view(grad_ad));
+    const MatrixView<const float> gz{grad_z.data(), std::size_t(s.n), std::size_t(s.width()),
+                                     std::size_t(s.width())};
+    gemm(Transpose::kYes, Transpose::kNo, 1.0f, gz, matrix(xv, s.n, s.in), 0.0f,
+         matrix(grad_w, s.width(), s.in));
+    if (need_x) {
+      gemm(Transpose::kNo, Transpose::kNo, 1.0f, gz, matrix(wv, s.width(), s.in), 0.0f,
+           matrix(grad_x, s.n, s.in));
+    }
+  }
+  return py::make_tuple(need_x ? py::object(grad_x) : py::none(), grad_w, grad_as, grad_ad,
+                        s_edge ? py::object(grad_edge) : py::none());
+}
+
 template <class T>
 py::array_t<T> as_array(const std::vector<T>& v, std::vector<std::int64_t> shape) {
   auto a = new_array<T>(shape);
@@ -217,13 +275,15 @@ void bind_attention(py::module_& m) {
       py::arg("dropout"), py::arg("key"), py::arg("count"),
       "The factors (0 or 1 / (1 - p)) the kernels' attention dropout applies to elements "
       "0 .. count-1 (edge e, head h is element e * heads + h)");
-  m.def("gat_attention", &gat_forward, py::arg("graph"), py::arg("z"), py::arg("s_src"),
-        py::arg("s_dst"), py::arg("s_edge") = py::none(), py::arg("negative_slope") = 0.2,
-        py::arg("dropout") = 0.0, py::arg("key") = 0,
-        "GAT's attention: (out N x H F, alpha E x H) from z and the node scores");
-  m.def("gat_attention_backward", &gat_backward, py::arg("graph"), py::arg("z"), py::arg("s_src"),
-        py::arg("s_dst"), py::arg("s_edge"), py::arg("negative_slope"), py::arg("dropout"),
-        py::arg("key"), py::arg("alpha"), py::arg("out"), py::arg("grad_out"));
+  m.def("gat_conv", &gat_conv_forward, py::arg("graph"), py::arg("x"), py::arg("weight"),
+        py::arg("att_src"), py::arg("att_dst"), py::arg("s_edge") = py::none(),
+        py::arg("negative_slope") = 0.2, py::arg("dropout") = 0.0, py::arg("key") = 0,
+        "GATConv's layer without its bias: (out N x H C, alpha E x H, z, s_src, s_dst)");
+  m.def("gat_conv_backward", &gat_conv_backward, py::arg("graph"), py::arg("x"), py::arg("weight"),
+        py::arg("att_src"), py::arg("att_dst"), py::arg("s_edge"), py::arg("z"), py::arg("s_src"),
+        py::arg("s_dst"), py::arg("alpha"), py::arg("out"), py::arg("grad_out"),
+        py::arg("negative_slope"), py::arg("dropout"), py::arg("key"), py::arg("need_x") = true,
+        "(grad_x or None, grad_weight, grad_att_src, grad_att_dst, grad_s_edge or None)");
   m.def("gatv2_attention", &gatv2_forward, py::arg("graph"), py::arg("x_src"), py::arg("x_dst"),
         py::arg("att"), py::arg("x_edge") = py::none(), py::arg("heads") = 1,
         py::arg("negative_slope") = 0.2, py::arg("dropout") = 0.0, py::arg("key") = 0,
