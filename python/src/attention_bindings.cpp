@@ -260,9 +260,12 @@ void bind_attention(py::module_& m) {
             return as_array(g.heed_edge, {std::int64_t(g.heed_edge.size())});
           },
           "heed's edge id (row of alpha) of each edge in PyG's order")
-      .def_property_readonly("pyg_edge", [](const EdgeIndexGraph& g) {
-        return as_array(g.pyg_edge, {std::int64_t(g.pyg_edge.size())});
-      });
+      .def_property_readonly(
+          "pyg_edge",
+          [](const EdgeIndexGraph& g) {
+            return as_array(g.pyg_edge, {std::int64_t(g.pyg_edge.size())});
+          },
+          "PyG's position of each heed edge id (the inverse of heed_edge)");
 
   m.def(
       "dropout_scales",
@@ -291,7 +294,8 @@ void bind_attention(py::module_& m) {
   m.def("gatv2_attention_backward", &gatv2_backward, py::arg("graph"), py::arg("x_src"),
         py::arg("x_dst"), py::arg("att"), py::arg("x_edge"), py::arg("heads"),
         py::arg("negative_slope"), py::arg("dropout"), py::arg("key"), py::arg("alpha"),
-        py::arg("out"), py::arg("grad_out"));
+        py::arg("out"), py::arg("grad_out"),
+        "(grad_x_src, grad_x_dst, grad_att, grad_x_edge or None) of gatv2_attention");
 }
 
 }  // namespace heed::python

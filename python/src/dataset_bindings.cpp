@@ -96,15 +96,18 @@ void bind_datasets(py::module_& m) {
            py::arg("name") = "arrays",
            "From numpy arrays: x (N x F float32), edge_index (2 x E int64), y (N int32, -1 "
            "unlabelled), splits {'public': {'train': ids, 'valid': ids, 'test': ids}}")
-      .def_property_readonly("name", [](const DatasetHandle& d) { return d.dataset->name; })
-      .def_property_readonly("num_nodes",
-                             [](const DatasetHandle& d) { return d.dataset->num_nodes(); })
-      .def_property_readonly("num_edges",
-                             [](const DatasetHandle& d) { return d.dataset->graph.num_edges(); })
-      .def_property_readonly("num_features",
-                             [](const DatasetHandle& d) { return d.dataset->num_features(); })
-      .def_property_readonly("num_classes",
-                             [](const DatasetHandle& d) { return d.dataset->num_classes; })
+      .def_property_readonly(
+          "name", [](const DatasetHandle& d) { return d.dataset->name; }, "The dataset's name")
+      .def_property_readonly(
+          "num_nodes", [](const DatasetHandle& d) { return d.dataset->num_nodes(); }, "Nodes")
+      .def_property_readonly(
+          "num_edges", [](const DatasetHandle& d) { return d.dataset->graph.num_edges(); },
+          "Edges as stored (no self loops added)")
+      .def_property_readonly(
+          "num_features", [](const DatasetHandle& d) { return d.dataset->num_features(); },
+          "Features per node")
+      .def_property_readonly(
+          "num_classes", [](const DatasetHandle& d) { return d.dataset->num_classes; }, "Classes")
       .def_property_readonly(
           "x",
           [](py::object self) {
@@ -148,13 +151,14 @@ void bind_datasets(py::module_& m) {
             return out;
           },
           py::arg("name") = "public", "The split's node ids: {'train', 'valid', 'test'}")
-      .def_property_readonly("splits",
-                             [](const DatasetHandle& d) {
-                               py::list names;
-                               for (const auto& entry : d.dataset->splits)
-                                 names.append(entry.first);
-                               return names;
-                             })
+      .def_property_readonly(
+          "splits",
+          [](const DatasetHandle& d) {
+            py::list names;
+            for (const auto& entry : d.dataset->splits) names.append(entry.first);
+            return names;
+          },
+          "The names of the dataset's splits")
       .def("__repr__", [](const DatasetHandle& d) {
         return "<heed.Dataset " + d.dataset->name + ": " + std::to_string(d.dataset->num_nodes()) +
                " nodes, " + std::to_string(d.dataset->graph.num_edges()) + " edges, " +

@@ -249,7 +249,7 @@ void bind_models(py::module_& m) {
       "import_pyg",
       [](const std::string& dir) { return ModelHandle::of(interop::import_pyg(dir), dir); },
       py::arg("dir"), "A PyG model folder (model.json and model.safetensors)");
-  m.def("model_names", &nn::model_names, "Every model heed.Model builds");
+  m.def("model_names", &nn::model_names, "Every model name heed.Model builds from scratch");
 }
 
 }  // namespace heed::python

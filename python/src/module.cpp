@@ -18,7 +18,7 @@ PYBIND11_MODULE(_heed, m) {
   m.attr("__version__") = HEED_VERSION;
   m.def("set_num_threads", &heed::set_num_threads, py::arg("threads"),
         "Threads heed's kernels use (OpenMP)");
-  m.def("num_threads", &heed::num_threads);
+  m.def("num_threads", &heed::num_threads, "Threads heed's kernels use");
   heed::python::bind_attention(m);
   heed::python::bind_datasets(m);
   heed::python::bind_models(m);
