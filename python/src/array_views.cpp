@@ -1,5 +1,7 @@
 #include "array_views.hpp"
 
+#include <algorithm>
+
 namespace heed::python {
 namespace {
 
@@ -61,6 +63,15 @@ template <class T>
 py::array_t<T> scratch_array(const std::vector<std::int64_t>& shape) {
   std::vector<py::ssize_t> s(shape.begin(), shape.end());
   return py::array_t<T>(s);
+}
+
+py::array_t<std::int64_t> edge_index_array(const Graph& graph) {
+  auto a = new_array<std::int64_t>({2, graph.num_edges()});
+  const std::span<const NodeId> src = graph.edge_src();
+  const std::vector<NodeId> dst = graph.edge_dst();
+  std::copy(src.begin(), src.end(), a.mutable_data());
+  std::copy(dst.begin(), dst.end(), a.mutable_data() + graph.num_edges());
+  return a;
 }
 
 template std::span<const float> read_view<float>(const py::array&, const char*,

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "heed/graph/graph.hpp"
+
 namespace heed::python {
 
 namespace py = pybind11;
@@ -32,6 +34,10 @@ py::array_t<T> new_array(const std::vector<std::int64_t>& shape);
 /// The same, uninitialised, for outputs a kernel writes whole.
 template <class T>
 py::array_t<T> scratch_array(const std::vector<std::int64_t>& shape);
+
+/// A graph's edges as PyG's edge_index: 2 x E int64, sources then
+/// destinations, in edge id order.
+py::array_t<std::int64_t> edge_index_array(const Graph& graph);
 
 /// The writable span of an array made by new_array.
 template <class T>

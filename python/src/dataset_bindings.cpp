@@ -128,17 +128,7 @@ void bind_datasets(py::module_& m) {
           },
           "Labels (N int32, -1 unlabelled), a read-only view")
       .def_property_readonly(
-          "edge_index",
-          [](const DatasetHandle& d) {
-            const Graph& g = d.dataset->graph;
-            auto a = new_array<std::int64_t>({2, g.num_edges()});
-            std::int64_t* p = a.mutable_data();
-            const std::span<const NodeId> src = g.edge_src();
-            const std::vector<NodeId> dst = g.edge_dst();
-            std::copy(src.begin(), src.end(), p);
-            std::copy(dst.begin(), dst.end(), p + g.num_edges());
-            return a;
-          },
+          "edge_index", [](const DatasetHandle& d) { return edge_index_array(d.dataset->graph); },
           "The edges (2 x E int64, sources then destinations), sorted by destination")
       .def(
           "split",

@@ -61,13 +61,6 @@ nn::ModelSpec spec_of(const std::string& model, int in_channels, int out_channel
   return nn::model_spec_from_json(j, "heed.Model");
 }
 
-// The graph a model runs on: with a self loop on every node for stacks and
-// the transformer (as in training), as given for sequential models, whose
-// convs add loops as their settings say.
-Graph model_graph(const nn::Model<float>& m, const Graph& g) {
-  return m.spec().is_sequential() ? g : g.with_self_loops();
-}
-
 struct Input {
   Tensor<float> x;
   Graph graph;
@@ -78,7 +71,7 @@ Input input_of(const ModelHandle& h, const py::object& data, const py::object& e
   if (py::isinstance<DatasetHandle>(data)) {
     const data::Dataset& d = *data.cast<const DatasetHandle&>().dataset;
     in.x = d.x;
-    in.graph = model_graph(*h.model, d.graph);
+    in.graph = nn::model_input_graph(h.model->spec(), d.graph);
     return in;
   }
   const py::array x = py::array::ensure(data);
@@ -99,7 +92,7 @@ Input input_of(const ModelHandle& h, const py::object& data, const py::object& e
   }
   in.x = Tensor<float>(std::size_t(n), std::size_t(x.shape(1)));
   std::copy(xv.begin(), xv.end(), in.x.data());
-  in.graph = model_graph(*h.model, Graph(n, edges));
+  in.graph = nn::model_input_graph(h.model->spec(), Graph(n, edges));
   return in;
 }
 
@@ -200,13 +193,7 @@ void bind_models(py::module_& m) {
             run(h, input_of(h, data, edge_index), &layers);
             py::list out;
             for (const nn::Attention<float>& a : layers) {
-              const Graph& g = a.graph;
-              auto index = new_array<std::int64_t>({2, g.num_edges()});
-              const std::span<const NodeId> src = g.edge_src();
-              const std::vector<NodeId> dst = g.edge_dst();
-              std::copy(src.begin(), src.end(), index.mutable_data());
-              std::copy(dst.begin(), dst.end(), index.mutable_data() + g.num_edges());
-              out.append(py::make_tuple(index, to_numpy(a.alpha)));
+              out.append(py::make_tuple(edge_index_array(a.graph), to_numpy(a.alpha)));
             }
             return out;
           },

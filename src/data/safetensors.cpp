@@ -3,13 +3,12 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <tuple>
 
 #include "heed/data/atomic_file.hpp"
+#include "heed/data/file_bytes.hpp"
 #include "heed/error.hpp"
 
 namespace heed::data {
@@ -250,12 +249,7 @@ SafetensorsFile decode_safetensors(std::string_view bytes, const std::string& co
 }
 
 SafetensorsFile load_safetensors(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open the safetensors file");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) throw Error(path.string() + ": read error");
-  return decode_safetensors(bytes.view(), path.string());
+  return decode_safetensors(read_file_bytes(path, "safetensors file"), path.string());
 }
 
 void save_safetensors(const std::filesystem::path& path, const SafetensorsFile& file) {

@@ -6,6 +6,10 @@
 
 namespace heed::nn {
 
+Graph model_input_graph(const ModelSpec& spec, const Graph& graph) {
+  return spec.is_sequential() ? graph : graph.with_self_loops();
+}
+
 template <class T>
 std::unique_ptr<Model<T>> make_model(const ModelSpec& spec, Rng& rng) {
   spec.validate();

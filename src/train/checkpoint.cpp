@@ -5,12 +5,12 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "heed/data/atomic_file.hpp"
+#include "heed/data/file_bytes.hpp"
 #include "heed/error.hpp"
 
 namespace heed::train {
@@ -261,12 +261,7 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint& checkp
 }
 
 Checkpoint load_checkpoint(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open the checkpoint");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) throw Error(path.string() + ": read error");
-  return decode_checkpoint(bytes.view(), path.string());
+  return decode_checkpoint(data::read_file_bytes(path, "checkpoint"), path.string());
 }
 
 std::unique_ptr<nn::Model<float>> restore_model(const Checkpoint& checkpoint,

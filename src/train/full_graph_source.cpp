@@ -24,9 +24,17 @@ Targets part_targets(const data::Dataset& d, const std::vector<NodeId>& rows, co
 }  // namespace
 
 FullGraphSource::FullGraphSource(const data::Dataset& dataset, const std::string& split)
+    : FullGraphSource(dataset, split, dataset.graph.with_self_loops()) {}
+
+FullGraphSource::FullGraphSource(const data::Dataset& dataset, const std::string& split,
+                                 Graph graph)
     : task_(Task::of(Target::kNode, TaskKind::kMultiClass, dataset.num_classes)),
-      graph_(dataset.graph.with_self_loops()),
+      graph_(std::move(graph)),
       x_(dataset.x) {
+  if (graph_.num_nodes() != dataset.num_nodes()) {
+    throw Error(dataset.name + ": the graph given has " + std::to_string(graph_.num_nodes()) +
+                " nodes, the dataset " + std::to_string(dataset.num_nodes()));
+  }
   const data::Split& s = dataset.split(split);
   parts_[0] = part_targets(dataset, s.train, "training");
   parts_[1] = part_targets(dataset, s.valid, "validation");

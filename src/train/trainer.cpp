@@ -279,7 +279,8 @@ FitResult fit(nn::Model<float>& model, BatchSource& source, const TrainOptions& 
 FitResult fit(nn::Model<float>& model, const data::Dataset& dataset, const TrainOptions& options,
               Rng& rng, const std::function<void(const EpochReport&)>& on_epoch,
               const TrainingState* resume) {
-  FullGraphSource source(dataset, options.split);
+  FullGraphSource source(dataset, options.split,
+                         nn::model_input_graph(model.spec(), dataset.graph));
   try {
     return fit(model, source, options, rng, on_epoch, resume);
   } catch (const Error& e) {

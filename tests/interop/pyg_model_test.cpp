@@ -5,7 +5,6 @@
 #include "heed/interop/pyg_model.hpp"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <cmath>
 #include <filesystem>
@@ -20,43 +19,17 @@
 #include "heed/error.hpp"
 #include "heed/nn/model.hpp"
 #include "support/random_inputs.hpp"
+#include "support/text_lines.hpp"
 
 namespace heed {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> gz_lines(const fs::path& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) throw Error("cannot open " + path.string());
-  std::vector<std::string> lines;
-  std::string line;
-  char buffer[1 << 16];
-  while (gzgets(f, buffer, sizeof buffer)) {
-    line += buffer;
-    if (!line.empty() && line.back() == '\n') {
-      line.pop_back();
-      lines.push_back(line);
-      line.clear();
-    }
-  }
-  if (!line.empty()) lines.push_back(line);
-  gzclose(f);
-  return lines;
-}
-
 std::string scientific(double v) {
   std::ostringstream out;
   out << std::scientific << std::setprecision(2) << v;
   return out.str();
-}
-
-std::vector<double> numbers(const std::string& line) {
-  std::vector<double> out;
-  std::stringstream in(line);
-  std::string cell;
-  while (std::getline(in, cell, ',')) out.push_back(std::stod(cell));
-  return out;
 }
 
 // A forward pass in eval mode, and the attention of every layer.
@@ -90,13 +63,13 @@ TEST(PygImport, ReproducesPyGsGatOnCora) {
   std::vector<nn::Attention<float>> attention;
   const Tensor<float> logits = eval_logits(c, d.x, d.graph, &attention);
 
-  const std::vector<std::string> want = gz_lines(fixture / "logits.csv.gz");
+  const std::vector<std::string> want = testing::text_lines(fixture / "logits.csv.gz");
   ASSERT_EQ(want.size(), std::size_t(d.graph.num_nodes()));
   ASSERT_EQ(logits.cols(), 7u);
   double worst = 0;
   int argmax_differs = 0;
   for (std::size_t i = 0; i < want.size(); ++i) {
-    const std::vector<double> row = numbers(want[i]);
+    const std::vector<double> row = testing::csv_numbers(want[i]);
     ASSERT_EQ(row.size(), 7u);
     std::size_t best_pyg = 0, best_heed = 0;
     for (std::size_t k = 0; k < 7; ++k) {
@@ -115,7 +88,7 @@ TEST(PygImport, ReproducesPyGsGatOnCora) {
   ASSERT_EQ(attention.size(), 2u);
   for (int layer = 0; layer < 2; ++layer) {
     const std::vector<std::string> lines =
-        gz_lines(fixture / ("attention-conv" + std::to_string(layer + 1) + ".csv.gz"));
+        testing::text_lines(fixture / ("attention-conv" + std::to_string(layer + 1) + ".csv.gz"));
     const nn::Attention<float>& a = attention[std::size_t(layer)];
     std::map<std::pair<NodeId, NodeId>, EdgeId> edge_of;
     const std::span<const NodeId> src = a.graph.edge_src();
@@ -124,7 +97,7 @@ TEST(PygImport, ReproducesPyGsGatOnCora) {
     ASSERT_EQ(lines.size() - 1, src.size()) << "edges, self loops included";
     double worst_alpha = 0;
     for (std::size_t k = 1; k < lines.size(); ++k) {
-      const std::vector<double> row = numbers(lines[k]);
+      const std::vector<double> row = testing::csv_numbers(lines[k]);
       ASSERT_EQ(row.size(), 2 + a.alpha.cols());
       auto it = edge_of.find({NodeId(row[0]), NodeId(row[1])});
       ASSERT_NE(it, edge_of.end()) << lines[k];

@@ -1,7 +1,6 @@
 // The heed executable as a user runs it: exit codes, JSON fields, errors.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
-#include <zlib.h>
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -21,6 +20,8 @@
 #include <sstream>
 #include <string>
 #include <tuple>
+
+#include "support/text_lines.hpp"
 
 namespace {
 
@@ -554,35 +555,8 @@ TEST(HeedCheckpoints, ResumeRefusesOtherSettingsAndFilesWithoutState) {
 
 }  // namespace
 
-namespace {
-
-std::vector<std::string> text_lines(const std::string& path) {
-  std::vector<std::string> lines;
-  gzFile f = gzopen(path.c_str(), "rb");  // reads plain files as they are
-  if (!f) return lines;
-  std::string line;
-  std::array<char, 1 << 16> buffer{};
-  while (gzgets(f, buffer.data(), int(buffer.size()))) {
-    line += buffer.data();
-    if (!line.empty() && line.back() == '\n') {
-      line.pop_back();
-      lines.push_back(line);
-      line.clear();
-    }
-  }
-  gzclose(f);
-  return lines;
-}
-
-std::vector<double> csv_numbers(const std::string& line) {
-  std::vector<double> out;
-  std::stringstream in(line);
-  std::string cell;
-  while (std::getline(in, cell, ',')) out.push_back(std::stod(cell));
-  return out;
-}
-
-}  // namespace
+using heed::testing::csv_numbers;
+using heed::testing::text_lines;
 
 // The fixture PyG trained, through the commands a user runs: heed import,
 // predict and attention give PyG's logits and attention.

@@ -37,7 +37,7 @@ TrainedModel::TrainedModel(const ModelOptions& options)
                 dataset_.name + " has " + std::to_string(dataset_.num_features()) +
                 " features and " + std::to_string(dataset_.num_classes) + " classes");
   }
-  graph_ = sizes.is_sequential() ? dataset_.graph : dataset_.graph.with_self_loops();
+  graph_ = nn::model_input_graph(sizes, dataset_.graph);
 }
 
 std::string TrainedModel::split() const {

@@ -30,9 +30,7 @@ class TrainedModel {
 
   const train::Checkpoint& checkpoint() const { return checkpoint_; }
   const data::Dataset& dataset() const { return dataset_; }
-  /// The graph the model runs on: the dataset's with self loops, as in
-  /// training, or as it is for sequential models, whose convs add self
-  /// loops as their own settings say (PyG's add_self_loops).
+  /// The graph the model runs on, as in training (nn::model_input_graph).
   const Graph& graph() const { return graph_; }
   /// The split the model was trained with, if recorded, else "public".
   std::string split() const;

@@ -53,6 +53,13 @@ class Model {
                      const Inspection<T>& inspect) = 0;
 };
 
+/// The graph a model described by `spec` runs on, made from a dataset's
+/// graph: with one self loop on every node for GNN stacks and the
+/// transformer (their layers find the loops there), as given for sequential
+/// models, whose convs add loops as their own settings say (PyG's
+/// add_self_loops). Training, evaluation and inference all use it.
+Graph model_input_graph(const ModelSpec& spec, const Graph& graph);
+
 /// Validates the spec (heed::Error naming the bad setting) and builds the
 /// model it describes, initialised from `rng`: a GNNStack of the named conv,
 /// or the GraphTransformer.

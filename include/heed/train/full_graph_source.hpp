@@ -17,13 +17,16 @@ class FullGraphSource final : public BatchSource {
   /// dataset, if a part is empty or holds a node without a label. The
   /// dataset must outlive the source.
   FullGraphSource(const data::Dataset& dataset, const std::string& split);
+  /// The same on `graph`, the dataset's graph as the model wants it
+  /// (nn::model_input_graph).
+  FullGraphSource(const data::Dataset& dataset, const std::string& split, Graph graph);
 
   const Task& task() const override { return task_; }
   void training_batches(std::uint64_t seed, int epoch,
                         const std::function<void(const Batch&)>& visit) override;
   void evaluation_batches(const std::function<void(const Batch&)>& visit) override;
 
-  /// The graph the model runs on (with self loops).
+  /// The graph the model runs on.
   const Graph& graph() const { return graph_; }
   const nn::NodeFeatures<float>& features() const { return x_; }
 

@@ -92,7 +92,7 @@ FitResult fit(nn::Model<float>& model, BatchSource& source, const TrainOptions& 
               const TrainingState* resume = nullptr);
 
 /// Full-batch node classification on the dataset's split options.split
-/// (train::FullGraphSource: self loops are added to its graph once).
+/// (train::FullGraphSource on nn::model_input_graph, built once).
 FitResult fit(nn::Model<float>& model, const data::Dataset& dataset, const TrainOptions& options,
               Rng& rng, const std::function<void(const EpochReport&)>& on_epoch = {},
               const TrainingState* resume = nullptr);
