@@ -146,8 +146,15 @@ inline void leaky_dot_backward_destination(T ds, const T* a, const T* d, const T
 // registers and only E x H values are stored. Its gradient reaches x_src and
 // the shared attention vector by source (the latter through fixed blocks of
 // rows), and x_dst and x_edge by destination.
-template <class T, int kChannels, bool kEdges>
+// With kLanes heads of kLanes features (the register-blocked shape) an edge's
+// eight heads are eight vectors: the scores come out of one transpose-and-add
+// (lane_sums_8x8) instead of eight horizontal sums, and a row's gradient sums
+// (x_src's and the attention vector's by source, x_dst's by destination) stay
+// in registers across its edges and are stored once per row.
+template <class T, int kHeads, int kChannels, bool kEdges>
 struct Gatv2Score : edge_softmax::ScoreDefaults<T> {
+  using V = Lanes<T>;
+  static constexpr bool kBlocked = kHeads == kLanes && kChannels == kLanes;
   HeadShape shape;
   const T* x_src;
   const T* x_dst;
@@ -163,6 +170,18 @@ struct Gatv2Score : edge_softmax::ScoreDefaults<T> {
   int W() const { return shape.heads * F(); }
   const T* edge_row(EdgeId e) const { return x_edge ? x_edge + e * W() : nullptr; }
 
+  // m = x_dst + x_src (+ x_edge) for head h of the blocked shape.
+  [[gnu::always_inline]] V blocked_argument(const T* xd, const T* xs, const T* xe, int h) const {
+    V m = edge_softmax::load_heads(xd + h * kLanes) + edge_softmax::load_heads(xs + h * kLanes);
+    if constexpr (kEdges) m += edge_softmax::load_heads(xe + h * kLanes);
+    return m;
+  }
+  // LeakyReLU'(m) a, the factor every input's gradient shares.
+  [[gnu::always_inline]] V blocked_slope_times_att(const V& m, int h) const {
+    const V a = edge_softmax::load_heads(att + h * kLanes);
+    return m > T(0) ? a : a * slope;
+  }
+
   struct Row {
     const T* xd;
   };
@@ -176,6 +195,18 @@ struct Gatv2Score : edge_softmax::ScoreDefaults<T> {
                                           xe ? xe + h * f : nullptr, slope, f);
     }
   }
+  [[gnu::always_inline]] V lanes(const Row& r, std::int64_t j, EdgeId e) const requires kBlocked {
+    const T* xs = x_src + j * W();
+    const T* xe = edge_row(e);
+    V products[kLanes];
+    for (int h = 0; h < kLanes; ++h) {
+      const V m = blocked_argument(r.xd, xs, xe, h);
+      products[h] = edge_softmax::load_heads(att + h * kLanes) * (m > T(0) ? m : m * slope);
+    }
+    T s[kLanes];
+    lane_sums_8x8<T>(products, s);
+    return edge_softmax::load_heads(s);
+  }
   void prefetch(std::int64_t j) const {
     prefetch_bytes(x_src + j * W(), std::size_t(W()) * sizeof(T));
   }
@@ -184,6 +215,9 @@ struct Gatv2Score : edge_softmax::ScoreDefaults<T> {
     const T* xs;
     T* gxs;
     T* partial;
+    // The blocked shape's sums over the row's out-edges.
+    V gxs_sum[kBlocked ? kLanes : 1] = {};
+    V partial_sum[kBlocked ? kLanes : 1] = {};
   };
   SourceRow source_row(std::int64_t j, T* partial) {
     return {x_src + j * W(), grad_x_src ? grad_x_src + j * W() : nullptr, partial};
@@ -198,6 +232,19 @@ struct Gatv2Score : edge_softmax::ScoreDefaults<T> {
           ds[h], att + h * f, xd + h * f, r.xs + h * f, xe ? xe + h * f : nullptr, slope,
           r.gxs ? r.gxs + h * f : nullptr, r.partial ? r.partial + h * f : nullptr, f);
     }
+  }
+  //   gxs_sum[h] += ds[h] a[h] LeakyReLU'(m[h]),  partial_sum[h] += ds[h] LeakyReLU(m[h])
+  [[gnu::always_inline]] V source_lanes(SourceRow& r, std::int64_t i, EdgeId e, const T*,
+                                        const V& ds, T* we) requires kBlocked {
+    edge_softmax::store_heads(we, ds);
+    const T* xd = x_dst + i * W();
+    const T* xe = edge_row(e);
+    for (int h = 0; h < kLanes; ++h) {
+      const V m = blocked_argument(xd, r.xs, xe, h);
+      if (r.gxs) r.gxs_sum[h] += ds[h] * blocked_slope_times_att(m, h);
+      if (r.partial) r.partial_sum[h] += ds[h] * (m > T(0) ? m : m * slope);
+    }
+    return V{};
   }
   // With the gradient of x_src wanted, its score and value parts go in one
   // pass over the row (the walk's value gradient is x_src's).
@@ -218,7 +265,20 @@ struct Gatv2Score : edge_softmax::ScoreDefaults<T> {
     }
   }
   static constexpr bool kReadsValues = true;
-  void end_source_row(SourceRow&, const Lanes<T>&) {}
+  [[gnu::always_inline]] void end_source_row(SourceRow& r, const V&) {
+    if constexpr (kBlocked) {
+      for (int h = 0; h < kLanes; ++h) {
+        if (r.gxs) {
+          T* g = r.gxs + h * kLanes;
+          edge_softmax::store_heads(g, edge_softmax::load_heads(g) + r.gxs_sum[h]);
+        }
+        if (r.partial) {
+          T* p = r.partial + h * kLanes;
+          edge_softmax::store_heads(p, edge_softmax::load_heads(p) + r.partial_sum[h]);
+        }
+      }
+    }
+  }
   void prefetch_in_source_pass(std::int64_t i) const {
     prefetch_bytes(x_dst + i * W(), std::size_t(W()) * sizeof(T));
   }
@@ -233,15 +293,29 @@ struct Gatv2Score : edge_softmax::ScoreDefaults<T> {
   struct DestinationRow {
     const T* xd;
     T* gxd;
+    V gxd_sum[kBlocked ? kLanes : 1] = {};  // the blocked shape's sum over the row
   };
   DestinationRow destination_row(std::int64_t i) {
     return {x_dst + i * W(), grad_x_dst ? grad_x_dst + i * W() : nullptr};
   }
   // The same term reaches x_dst and x_edge: both enter the score as a sum.
-  void destination_edge(DestinationRow& r, std::int64_t j, EdgeId e, const T* we) {
+  [[gnu::always_inline]] void destination_edge(DestinationRow& r, std::int64_t j, EdgeId e,
+                                               const T* we) {
     const int f = F();
     const T* xs = x_src + j * W();
     const T* xe = edge_row(e);
+    if constexpr (kBlocked) {
+      const V w = edge_softmax::load_heads(we);
+      for (int h = 0; h < kLanes; ++h) {
+        const V d = w[h] * blocked_slope_times_att(blocked_argument(r.xd, xs, xe, h), h);
+        if (r.gxd) r.gxd_sum[h] += d;
+        if (grad_x_edge) {
+          T* ge = grad_x_edge + e * W() + h * kLanes;
+          edge_softmax::store_heads(ge, edge_softmax::load_heads(ge) + d);
+        }
+      }
+      return;
+    }
     for (int h = 0; h < shape.heads; ++h) {
       const T* xeh = xe ? xe + h * f : nullptr;
       if (r.gxd) {
@@ -255,15 +329,24 @@ struct Gatv2Score : edge_softmax::ScoreDefaults<T> {
       }
     }
   }
-  void end_destination_row(DestinationRow&) {}
+  [[gnu::always_inline]] void end_destination_row(DestinationRow& r) {
+    if constexpr (kBlocked) {
+      if (!r.gxd) return;
+      for (int h = 0; h < kLanes; ++h) {
+        T* g = r.gxd + h * kLanes;
+        edge_softmax::store_heads(g, edge_softmax::load_heads(g) + r.gxd_sum[h]);
+      }
+    }
+  }
   void prefetch_in_destination_pass(std::int64_t j) const { prefetch(j); }
 };
 
-template <class T, int kChannels, bool kEdges>
-Gatv2Score<T, kChannels, kEdges> make_score(HeadShape shape, std::span<const T> x_src,
-                                            std::span<const T> x_dst, std::span<const T> att,
-                                            std::span<const T> x_edge, T slope) {
-  Gatv2Score<T, kChannels, kEdges> s;
+template <class T, int kHeads, int kChannels, bool kEdges>
+Gatv2Score<T, kHeads, kChannels, kEdges> make_score(HeadShape shape, std::span<const T> x_src,
+                                                    std::span<const T> x_dst,
+                                                    std::span<const T> att,
+                                                    std::span<const T> x_edge, T slope) {
+  Gatv2Score<T, kHeads, kChannels, kEdges> s;
   s.shape = shape;
   s.x_src = x_src.data();
   s.x_dst = x_dst.data();
@@ -288,12 +371,12 @@ void gatv2_attention_forward(const Graph& graph, HeadShape shape, std::span<cons
   check_sizes("att", att.size(), std::size_t(W));
   check_sizes("alpha", alpha.size(), std::size_t(graph.num_edges() * H));
   check_sizes("out", out.size(), std::size_t(n * W));
-  dispatch_width(shape.channels, [&]<int kChannels>() {
+  edge_softmax::dispatch_shape(shape, [&]<int kHeads, int kChannels>() {
     auto run = [&]<bool kEdges>() {
-      const auto score =
-          make_score<T, kChannels, kEdges>(shape, x_src, x_dst, att, x_edge, negative_slope);
-      edge_softmax::forward<T, 0, kChannels>(graph, shape, score, x_src.data(), dropout,
-                                             alpha.data(), out.data());
+      const auto score = make_score<T, kHeads, kChannels, kEdges>(shape, x_src, x_dst, att, x_edge,
+                                                                  negative_slope);
+      edge_softmax::forward<T, kHeads, kChannels>(graph, shape, score, x_src.data(), dropout,
+                                                  alpha.data(), out.data());
     };
     if (x_edge.empty()) {
       run.template operator()<false>();
@@ -331,15 +414,15 @@ void gatv2_attention_backward(const Graph& graph, HeadShape shape, std::span<con
   auto data_or_null = [](std::span<T> s) { return s.empty() ? nullptr : s.data(); };
   const bool need_scores =
       !grad_x_src.empty() || !grad_x_dst.empty() || !grad_att.empty() || !grad_x_edge.empty();
-  dispatch_width(shape.channels, [&]<int kChannels>() {
+  edge_softmax::dispatch_shape(shape, [&]<int kHeads, int kChannels>() {
     auto run = [&]<bool kEdges>() {
-      auto score =
-          make_score<T, kChannels, kEdges>(shape, x_src, x_dst, att, x_edge, negative_slope);
+      auto score = make_score<T, kHeads, kChannels, kEdges>(shape, x_src, x_dst, att, x_edge,
+                                                            negative_slope);
       score.grad_x_src = data_or_null(grad_x_src);
       score.grad_x_dst = data_or_null(grad_x_dst);
       score.grad_att = data_or_null(grad_att);
       score.grad_x_edge = data_or_null(grad_x_edge);
-      edge_softmax::backward<T, 0, kChannels>(
+      edge_softmax::backward<T, kHeads, kChannels>(
           graph, shape, score, x_src.data(), dropout, alpha.data(), out.data(), grad_out.data(),
           data_or_null(grad_x_src), need_scores ? edge_work.data() : nullptr);
     };
