@@ -57,6 +57,7 @@ nlohmann::json run_epoch_benchmark(const EpochCase& c) {
           {"features", dataset.num_features()},
           {"threads", num_threads()},
           {"blas_core", blas_core()},
+          {"blas_threading", blas_threading()},
           {"repeats", c.epochs},
           {"fwd_ms", fwd.median_ms},
           {"fwd_ms_min", fwd.min_ms},

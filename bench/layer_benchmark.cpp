@@ -187,6 +187,7 @@ nlohmann::json run_layer_benchmark(const LayerCase& c) {
           {"out_channels", multi_head ? c.out_channels : c.heads * c.out_channels},
           {"threads", num_threads()},
           {"blas_core", blas_core()},
+          {"blas_threading", blas_threading()},
           {"repeats", c.repeats},
           {"fwd_ms", fwd.median_ms},
           {"fwd_ms_min", fwd.min_ms},

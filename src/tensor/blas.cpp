@@ -86,6 +86,19 @@ std::string blas_core() {
   return name ? std::string(name) : std::string();
 }
 
+std::string blas_threading() {
+  switch (openblas_get_parallel()) {
+    case 0:
+      return "sequential";
+    case 1:
+      return "pthreads";
+    case 2:
+      return "OpenMP";
+    default:
+      return "unknown";
+  }
+}
+
 std::string better_blas_core() {
   const std::string core = blas_core();
   // The generic fallbacks OpenBLAS uses when it does not recognise a CPU.

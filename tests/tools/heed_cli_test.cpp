@@ -104,6 +104,11 @@ TEST(HeedCli, VersionNamesTheBuild) {
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(r.out.rfind("heed 0.", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("BLAS: OpenBLAS"), std::string::npos) << r.out;
+  // The BLAS threading is named: a pthreads build costs heed's kernels cores.
+  const bool threading_named = r.out.find("OpenBLAS (OpenMP)") != std::string::npos ||
+                               r.out.find("OpenBLAS (pthreads)") != std::string::npos ||
+                               r.out.find("OpenBLAS (sequential)") != std::string::npos;
+  EXPECT_TRUE(threading_named) << r.out;
   EXPECT_NE(r.out.find("OpenMP: "), std::string::npos) << r.out;
 }
 

@@ -16,9 +16,9 @@ std::string version_text() {
   const std::string compiler = "an unknown compiler";
 #endif
   return fmt::format(
-      "heed {}\nbuild: {}, C++{}, {} build{}\nBLAS: OpenBLAS, {} kernels\nOpenMP: {} threads",
+      "heed {}\nbuild: {}, C++{}, {} build{}\nBLAS: OpenBLAS ({}), {} kernels\nOpenMP: {} threads",
       HEED_VERSION, compiler, __cplusplus / 100 % 100, HEED_BUILD_TYPE,
-      HEED_NATIVE_BUILD ? ", -march=native" : "", blas_core(), num_threads());
+      HEED_NATIVE_BUILD ? ", -march=native" : "", blas_threading(), blas_core(), num_threads());
 }
 
 HeedApp::HeedApp() {

@@ -35,6 +35,12 @@ int num_threads();
 
 /// The CPU kernel set OpenBLAS chose at load time ("Haswell", "SkylakeX", ...).
 std::string blas_core();
+/// How the loaded OpenBLAS runs in parallel: "OpenMP", "pthreads" or
+/// "sequential". Debian's OpenMP build shares heed's OpenMP threads; its
+/// pthreads build keeps threads of its own spinning after each product,
+/// which take the cores from heed's kernels (measured on 2 cores: GATConv
+/// fwd+bwd 9 to 16 % slower).
+std::string blas_threading();
 /// What OPENBLAS_CORETYPE should name on this CPU when OpenBLAS fell back to
 /// a generic kernel set it did not need (seen on VMs that mask the CPU model:
 /// "Prescott", SSE3 only, at half the speed of the AVX2 or AVX-512 kernels);
