@@ -13,6 +13,7 @@
 #include "heed/kernels/gatv2_attention.hpp"
 #include "heed/nn/conv_registry.hpp"
 #include "heed/tensor/blas.hpp"
+#include "heed/tensor/buffer_cache.hpp"
 #include "heed/tensor/random.hpp"
 #include "kernel_cases.hpp"
 #include "process_memory.hpp"
@@ -40,6 +41,7 @@ struct KernelRun {
   double bytes = 0;
   double flops = 0;
   std::function<void()> run;
+  bool backward = false;  // part of the backward pass (else of both)
 };
 
 // The layer as a model uses it, plus its kernels for the bandwidth table.
@@ -106,19 +108,29 @@ std::vector<KernelRun> layer_kernels(const LayerCase& c, nn::Conv<float>& layer,
   const double width = double(k->heads * k->channels);
   std::vector<std::string> weights{"weight"};
   if (c.layer == "gatv2") weights = {"weight_src", "weight_dst"};
+  const double product_flops = 2.0 * double(n) * c.in_channels * width;
   for (const std::string& name : weights) {
     const Tensor<float>& w = parameter(layer, name);
     auto out = std::make_shared<Tensor<float>>(n, w.cols());
-    runs.push_back(
-        {"projection x " + name + " (BLAS)", 0, 2.0 * double(n) * c.in_channels * width,
-         [&x, &w, out] { gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, w, 0.0f, *out); }});
+    runs.push_back({"projection x " + name + " (BLAS)", 0, product_flops,
+                    [&x, &w, out] { gemm(Transpose::kNo, Transpose::kNo, 1.0f, x, w, 0.0f, *out); },
+                    false});
   }
   auto problem = std::make_shared<KernelProblem<float>>(*k);
-  runs.push_back(
-      {k->kernel + "_forward", problem->forward_bytes(), 0, [problem] { problem->forward(); }});
+  runs.push_back({k->kernel + "_forward", problem->forward_bytes(), 0,
+                  [problem] { problem->forward(); }, false});
   problem->forward();
-  runs.push_back(
-      {k->kernel + "_backward", problem->backward_bytes(), 0, [problem] { problem->backward(); }});
+  runs.push_back({k->kernel + "_backward", problem->backward_bytes(), 0,
+                  [problem] { problem->backward(); }, true});
+  // The weights' gradients, dW = x^T dz; x is data, so there is no dx.
+  for (const std::string& name : weights) {
+    const Tensor<float>& w = parameter(layer, name);
+    auto dz = std::make_shared<Tensor<float>>(n, w.cols());
+    auto dw = std::make_shared<Tensor<float>>(w.rows(), w.cols());
+    runs.push_back(
+        {"gradient of " + name + " (BLAS)", 0, product_flops,
+         [&x, dz, dw] { gemm(Transpose::kYes, Transpose::kNo, 1.0f, x, *dz, 0.0f, *dw); }, true});
+  }
   return runs;
 }
 
@@ -151,14 +163,16 @@ nlohmann::json run_layer_benchmark(const LayerCase& c) {
 
   // The input is data, as in a first layer: no gradient flows to it.
   Tensor<float> seed_grad;
+  // As the trainer does: buffers stay mapped from one step to the next.
+  const auto cache = std::make_shared<BufferCache>();
   const int warmups = 1;
   RunTimes fwd = time_runs(warmups, c.repeats, [&] {
-    Tape<float> tape;
+    Tape<float> tape(cache);
     Var<float> out = layer.forward(tape, tape.view(x));
     if (seed_grad.empty()) seed_grad = random_matrix(out.value().rows(), out.value().cols(), 9);
   });
   RunTimes fwd_bwd = time_runs(warmups, c.repeats, [&] {
-    Tape<float> tape;
+    Tape<float> tape(cache);
     Var<float> out = layer.forward(tape, tape.view(x));
     tape.backward(out, seed_grad);
   });
@@ -166,9 +180,12 @@ nlohmann::json run_layer_benchmark(const LayerCase& c) {
   const bool multi_head = nn::conv_info(c.layer).traits.multi_head;
 
   nlohmann::json kernels = nlohmann::json::array();
+  double forward_kernels_ms = 0, all_kernels_ms = 0;
   for (KernelRun& k : layer.make_kernels()) {
     RunTimes t = time_runs(1, c.repeats, k.run);
-    nlohmann::json j{{"name", k.name}, {"ms", t.median_ms}};
+    all_kernels_ms += t.median_ms;
+    if (!k.backward) forward_kernels_ms += t.median_ms;
+    nlohmann::json j{{"name", k.name}, {"ms", t.median_ms}, {"pass", k.backward ? "bwd" : "fwd"}};
     if (k.bytes > 0) {
       j["bytes"] = k.bytes;
       j["gb_per_s"] = k.bytes / (t.median_ms * 1e-3) / 1e9;
@@ -177,27 +194,37 @@ nlohmann::json run_layer_benchmark(const LayerCase& c) {
     kernels.push_back(j);
   }
 
-  return {{"layer", c.layer},
-          {"graph", c.graph},
-          {"nodes", c.nodes},
-          {"edges", c.edges},
-          {"edges_with_self_loops", graph.num_edges()},
-          {"in_channels", c.in_channels},
-          {"heads", multi_head ? c.heads : 1},
-          {"out_channels", multi_head ? c.out_channels : c.heads * c.out_channels},
-          {"threads", num_threads()},
-          {"blas_core", blas_core()},
-          {"blas_threading", blas_threading()},
-          {"repeats", c.repeats},
-          {"fwd_ms", fwd.median_ms},
-          {"fwd_ms_min", fwd.min_ms},
-          {"fwd_ms_max", fwd.max_ms},
-          {"fwd_bwd_ms", fwd_bwd.median_ms},
-          {"fwd_bwd_ms_min", fwd_bwd.min_ms},
-          {"fwd_bwd_ms_max", fwd_bwd.max_ms},
-          {"edges_per_second", double(graph.num_edges()) / (fwd_bwd.median_ms * 1e-3)},
-          {"peak_rss_mib", rss},
-          {"kernels", kernels}};
+  nlohmann::json result{
+      {"layer", c.layer},
+      {"graph", c.graph},
+      {"nodes", c.nodes},
+      {"edges", c.edges},
+      {"edges_with_self_loops", graph.num_edges()},
+      {"in_channels", c.in_channels},
+      {"heads", multi_head ? c.heads : 1},
+      {"out_channels", multi_head ? c.out_channels : c.heads * c.out_channels},
+      {"threads", num_threads()},
+      {"blas_core", blas_core()},
+      {"blas_threading", blas_threading()},
+      {"repeats", c.repeats},
+      {"fwd_ms", fwd.median_ms},
+      {"fwd_ms_min", fwd.min_ms},
+      {"fwd_ms_max", fwd.max_ms},
+      {"fwd_bwd_ms", fwd_bwd.median_ms},
+      {"fwd_bwd_ms_min", fwd_bwd.min_ms},
+      {"fwd_bwd_ms_max", fwd_bwd.max_ms},
+      {"edges_per_second", double(graph.num_edges()) / (fwd_bwd.median_ms * 1e-3)},
+      {"peak_rss_mib", rss},
+      {"kernels", kernels}};
+  // The time budget: what the layer spends outside its kernels (allocation,
+  // copies, element-wise passes, the tape), as a share of its time.
+  if (!kernels.empty()) {
+    result["fwd_kernels_ms"] = forward_kernels_ms;
+    result["fwd_bwd_kernels_ms"] = all_kernels_ms;
+    result["fwd_overhead_share"] = 1.0 - forward_kernels_ms / fwd.median_ms;
+    result["fwd_bwd_overhead_share"] = 1.0 - all_kernels_ms / fwd_bwd.median_ms;
+  }
+  return result;
 }
 
 }  // namespace heed::bench

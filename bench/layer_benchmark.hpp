@@ -24,8 +24,12 @@ struct LayerCase {
 /// Runs the case in this process and returns one JSON object with `layer`,
 /// `nodes`, `edges`, `fwd_ms`, `fwd_bwd_ms` (medians) and their min and max,
 /// `edges_per_second`, `peak_rss_mib` (this process so far) and `kernels`
-/// (name, ms, modelled bytes or flops, GB/s). Bandwidth fractions are added
-/// by the caller, which knows the triad figure.
+/// (name, ms, pass, modelled bytes or flops, GB/s). Layers with a kernel
+/// case also get the time budget: `fwd_kernels_ms` and `fwd_bwd_kernels_ms`
+/// (their kernels' medians summed: projections, the sparse kernel, the
+/// weights' gradients) and `fwd_overhead_share`, `fwd_bwd_overhead_share`
+/// (1 - kernels / layer). Bandwidth fractions are added by the caller,
+/// which knows the triad figure.
 nlohmann::json run_layer_benchmark(const LayerCase& c);
 
 }  // namespace heed::bench

@@ -18,7 +18,7 @@ Var<T> gat_node_scores(Var<T> z, Var<T> a, kernels::HeadShape shape) {
   const Tensor<T>& zv = z.value();
   require_shape(zv, zv.rows(), std::size_t(shape.width()), "gat_node_scores", "z");
   require_shape(a.value(), 1, std::size_t(shape.width()), "gat_node_scores", "attention vector");
-  Tensor<T> s(zv.rows(), std::size_t(shape.heads));
+  Tensor<T> s = tape.uninitialized(zv.rows(), std::size_t(shape.heads));
   kernels::gat_node_scores<T>(shape, zv.values(), a.value().values(), s.values());
   const std::size_t iz = z.id(), ia = a.id();
   return tape.record(std::move(s), z.requires_grad() || a.requires_grad(),
@@ -47,7 +47,7 @@ Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
     throw Error("gat_attention: dropout must be in [0, 1), got " + std::to_string(drop.p));
   }
   Tensor<T> alpha(std::size_t(graph.num_edges()), std::size_t(shape.heads));
-  Tensor<T> out(n, std::size_t(shape.width()));
+  Tensor<T> out = tape.uninitialized(n, std::size_t(shape.width()));
   kernels::gat_attention_forward<T>(graph, shape, z.value().values(), s_src.value().values(),
                                     s_dst.value().values(), negative_slope, drop, alpha.values(),
                                     out.values());
@@ -94,7 +94,7 @@ Var<T> gat_attention(Var<T> values, Var<T> z, Var<T> att_src, Var<T> att_dst, co
   if (!(drop.p >= T(0) && drop.p < T(1))) {
     throw Error("gat_attention: dropout must be in [0, 1), got " + std::to_string(drop.p));
   }
-  Tensor<T> s_src(n, heads), s_dst(n, heads);
+  Tensor<T> s_src = tape.uninitialized(n, heads), s_dst = tape.uninitialized(n, heads);
   kernels::gat_node_score_pair<T>(shape, z.value().values(), att_src.value().values(),
                                   att_dst.value().values(), s_src.values(), s_dst.values());
   // Every element is written by the forward kernel, so a reused buffer's old
@@ -102,7 +102,7 @@ Var<T> gat_attention(Var<T> values, Var<T> z, Var<T> att_src, Var<T> att_dst, co
   std::shared_ptr<Tensor<T>> alpha =
       pool ? pool->acquire(std::size_t(graph.num_edges()), heads)
            : std::make_shared<Tensor<T>>(std::size_t(graph.num_edges()), heads);
-  Tensor<T> out(n, w);
+  Tensor<T> out = tape.uninitialized(n, w);
   kernels::gat_attention_forward<T>(graph, shape, values.value().values(), s_src.values(),
                                     s_dst.values(), negative_slope, drop, alpha->values(),
                                     out.values());
@@ -164,7 +164,7 @@ Var<T> gatv2_attention_with(Var<T> x_src, Var<T> x_dst, const Var<T>* x_edge, Va
     throw Error("gatv2_attention: dropout must be in [0, 1), got " + std::to_string(drop.p));
   }
   Tensor<T> alpha(std::size_t(graph.num_edges()), std::size_t(shape.heads));
-  Tensor<T> out(n, w);
+  Tensor<T> out = tape.uninitialized(n, w);
   const std::span<const T> xe = x_edge ? x_edge->value().values() : std::span<const T>();
   kernels::gatv2_attention_forward<T>(graph, shape, x_src.value().values(), x_dst.value().values(),
                                       att.value().values(), negative_slope, drop, alpha.values(),
@@ -234,7 +234,7 @@ Var<T> gat_edge_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, Var<T> s_edge, c
     throw Error("gat_edge_attention: dropout must be in [0, 1), got " + std::to_string(drop.p));
   }
   Tensor<T> alpha(std::size_t(graph.num_edges()), h);
-  Tensor<T> out(n, std::size_t(shape.width()));
+  Tensor<T> out = tape.uninitialized(n, std::size_t(shape.width()));
   kernels::gat_edge_attention_forward<T>(graph, shape, z.value().values(), s_src.value().values(),
                                          s_dst.value().values(), s_edge.value().values(),
                                          negative_slope, drop, alpha.values(), out.values());
@@ -272,7 +272,7 @@ Var<T> graph_dot_attention(Var<T> q, Var<T> k, Var<T> v, const Graph& graph,
     throw Error("graph_dot_attention: dropout must be in [0, 1), got " + std::to_string(drop.p));
   }
   Tensor<T> alpha(std::size_t(graph.num_edges()), std::size_t(shape.heads));
-  Tensor<T> out(n, w);
+  Tensor<T> out = tape.uninitialized(n, w);
   kernels::dot_product_attention_forward<T>(graph, shape, q.value().values(), k.value().values(),
                                             v.value().values(), drop, alpha.values(), out.values());
   if (alpha_out != nullptr) *alpha_out = alpha;

@@ -2,12 +2,39 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "heed/error.hpp"
 #include "heed/kernels/exp.hpp"
 #include "op_checks.hpp"
 
 namespace heed::ops {
+namespace {
+
+// sums[c] += sum_r g[r, c]. Rows go in blocks of fixed size, whatever the
+// thread count; each thread sums its own blocks into its own partial row,
+// and the partials are added in block order, so the result does not depend
+// on the number of threads.
+template <class T>
+void add_column_sums(const Tensor<T>& g, T* sums) {
+  constexpr std::int64_t kBlock = 2048;
+  const std::int64_t rows = std::int64_t(g.rows()), cols = std::int64_t(g.cols());
+  const std::int64_t blocks = (rows + kBlock - 1) / kBlock;
+  std::vector<T> partial(std::size_t(blocks * cols), T(0));
+#pragma omp parallel for schedule(static)
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    T* __restrict p = partial.data() + b * cols;
+    for (std::int64_t r = b * kBlock; r < std::min(rows, (b + 1) * kBlock); ++r) {
+      const T* __restrict gr = g.data() + r * cols;
+      for (std::int64_t c = 0; c < cols; ++c) p[c] += gr[c];
+    }
+  }
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    for (std::int64_t c = 0; c < cols; ++c) sums[c] += partial[std::size_t(b * cols + c)];
+  }
+}
+
+}  // namespace
 
 template <class T>
 Var<T> add_bias(Var<T> x, Var<T> bias) {
@@ -15,29 +42,21 @@ Var<T> add_bias(Var<T> x, Var<T> bias) {
   Tape<T>& tape = x.tape();
   const Tensor<T>& xv = x.value();
   require_shape(bias.value(), 1, xv.cols(), "add_bias", "bias");
-  Tensor<T> out = xv;
+  Tensor<T> out = tape.uninitialized(xv.rows(), xv.cols());
   const T* b = bias.value().data();
   const std::int64_t rows = std::int64_t(xv.rows()), cols = std::int64_t(xv.cols());
-#pragma omp parallel for schedule(guided)
+#pragma omp parallel for schedule(static)
   for (std::int64_t r = 0; r < rows; ++r) {
-    T* o = out.data() + r * cols;
-    for (std::int64_t c = 0; c < cols; ++c) o[c] += b[c];
+    const T* __restrict xr = xv.data() + r * cols;
+    T* __restrict o = out.data() + r * cols;
+    for (std::int64_t c = 0; c < cols; ++c) o[c] = xr[c] + b[c];
   }
   const std::size_t ix = x.id(), ib = bias.id();
   return tape.record(std::move(out), x.requires_grad() || bias.requires_grad(),
-                     [&tape, ix, ib, rows, cols](const Tensor<T>& g) {
-                       if (tape.requires_grad(ix)) {
-                         Tensor<T>& gx = tape.grad(ix);
-                         for (std::size_t k = 0; k < g.size(); ++k) gx.data()[k] += g.data()[k];
-                       }
-                       if (tape.requires_grad(ib)) {
-                         // Column sums in row order: same result on any thread count.
-                         T* gb = tape.grad(ib).data();
-                         for (std::int64_t r = 0; r < rows; ++r) {
-                           const T* gr = g.data() + r * cols;
-                           for (std::int64_t c = 0; c < cols; ++c) gb[c] += gr[c];
-                         }
-                       }
+                     [&tape, ix, ib](Tensor<T>& g) {
+                       // The bias's sums first: x's gradient may take g's buffer.
+                       if (tape.requires_grad(ib)) add_column_sums(g, tape.grad(ib).data());
+                       if (tape.requires_grad(ix)) tape.accumulate_grad(ix, g);
                      });
 }
 
@@ -50,12 +69,13 @@ Var<T> add(Var<T> a, Var<T> b) {
   for (std::size_t k = 0; k < out.size(); ++k) out.data()[k] += b.value().data()[k];
   const std::size_t ia = a.id(), ib = b.id();
   return tape.record(std::move(out), a.requires_grad() || b.requires_grad(),
-                     [&tape, ia, ib](const Tensor<T>& g) {
-                       for (std::size_t id : {ia, ib}) {
-                         if (!tape.requires_grad(id)) continue;
-                         Tensor<T>& gi = tape.grad(id);
+                     [&tape, ia, ib](Tensor<T>& g) {
+                       // b's share first: a's gradient may take g's buffer.
+                       if (tape.requires_grad(ib)) {
+                         Tensor<T>& gi = tape.grad(ib);
                          for (std::size_t k = 0; k < g.size(); ++k) gi.data()[k] += g.data()[k];
                        }
+                       if (tape.requires_grad(ia)) tape.accumulate_grad(ia, g);
                      });
 }
 
@@ -89,19 +109,20 @@ template <class T>
 Var<T> relu(Var<T> x) {
   Tape<T>& tape = x.tape();
   const Tensor<T>& xv = x.value();
-  Tensor<T> out(xv.rows(), xv.cols());
+  Tensor<T> out = tape.uninitialized(xv.rows(), xv.cols());
   const std::int64_t n = std::int64_t(xv.size());
   const T* __restrict in = xv.data();
   T* __restrict o = out.data();
 #pragma omp parallel for simd schedule(guided)
   for (std::int64_t k = 0; k < n; ++k) o[k] = in[k] > T(0) ? in[k] : T(0);
   const std::size_t ix = x.id();
-  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, n](const Tensor<T>& g) {
+  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, n](Tensor<T>& g) {
+    // The input's gradient, computed in g's own buffer.
     const T* __restrict xv = tape.value(ix).data();
-    const T* __restrict gv = g.data();
-    T* __restrict gx = tape.grad(ix).data();
-#pragma omp parallel for simd schedule(guided)
-    for (std::int64_t k = 0; k < n; ++k) gx[k] += xv[k] > T(0) ? gv[k] : T(0);
+    T* __restrict gv = g.data();
+#pragma omp parallel for simd schedule(static)
+    for (std::int64_t k = 0; k < n; ++k) gv[k] = xv[k] > T(0) ? gv[k] : T(0);
+    tape.accumulate_grad(ix, g);
   });
 }
 
@@ -109,7 +130,7 @@ template <class T>
 Var<T> elu(Var<T> x, T alpha) {
   Tape<T>& tape = x.tape();
   const Tensor<T>& xv = x.value();
-  Tensor<T> out(xv.rows(), xv.cols());
+  Tensor<T> out = tape.uninitialized(xv.rows(), xv.cols());
   const std::int64_t n = std::int64_t(xv.size());
   const T* in = xv.data();
   T* o = out.data();
@@ -136,17 +157,17 @@ Var<T> elu(Var<T> x, T alpha) {
   const std::size_t ix = x.id();
   // Backward reads the output, recorded next: for v <= 0, alpha e^v = out + alpha.
   const std::size_t iout = tape.size();
-  return tape.record(std::move(out), x.requires_grad(),
-                     [&tape, ix, iout, alpha, n](const Tensor<T>& g) {
-                       const T* __restrict xv = tape.value(ix).data();
-                       const T* __restrict ov = tape.value(iout).data();
-                       const T* __restrict gv = g.data();
-                       T* __restrict gx = tape.grad(ix).data();
-#pragma omp parallel for simd schedule(guided)
-                       for (std::int64_t k = 0; k < n; ++k) {
-                         gx[k] += xv[k] > T(0) ? gv[k] : gv[k] * (ov[k] + alpha);
-                       }
-                     });
+  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, iout, alpha, n](Tensor<T>& g) {
+    // The input's gradient, computed in g's own buffer.
+    const T* __restrict xv = tape.value(ix).data();
+    const T* __restrict ov = tape.value(iout).data();
+    T* __restrict gv = g.data();
+#pragma omp parallel for simd schedule(static)
+    for (std::int64_t k = 0; k < n; ++k) {
+      gv[k] = xv[k] > T(0) ? gv[k] : gv[k] * (ov[k] + alpha);
+    }
+    tape.accumulate_grad(ix, g);
+  });
 }
 
 namespace {
@@ -189,11 +210,12 @@ Var<T> dropout(Var<T> x, const KeyedDropout<T>& drop) {
     });
   }
   const Tensor<T>& xv = x.value();
-  Tensor<T> out(xv.rows(), xv.cols());
+  Tensor<T> out = tape.uninitialized(xv.rows(), xv.cols());
   const std::int64_t n = std::int64_t(xv.size());
   apply_dropout(drop, xv.data(), out.data(), n, false);
-  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, drop, n](const Tensor<T>& g) {
-    apply_dropout(drop, g.data(), tape.grad(ix).data(), n, true);
+  return tape.record(std::move(out), x.requires_grad(), [&tape, ix, drop, n](Tensor<T>& g) {
+    apply_dropout(drop, g.data(), g.data(), n, false);  // in g's own buffer
+    tape.accumulate_grad(ix, g);
   });
 }
 

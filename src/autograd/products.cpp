@@ -24,7 +24,6 @@ Var<T> matmul(Var<T> a, Var<T> b) {
   if (av.cols() != bv.rows()) {
     throw Error("matmul: " + av.shape_string() + " times " + bv.shape_string());
   }
-  Tensor<T> out(av.rows(), bv.cols());
   // A mostly-zero constant left factor (bag-of-words features, after dropout)
   // goes through its nonzeros only; this is exact, not an approximation.
   if (!a.requires_grad() && mostly_zero(av)) {
@@ -32,6 +31,8 @@ Var<T> matmul(Var<T> a, Var<T> b) {
         std::make_shared<const kernels::SparseMatrix<T>>(kernels::sparse_matrix(av)), b, 1,
         KeyedDropout<T>{});
   }
+  // With beta = 0, BLAS writes C without reading it.
+  Tensor<T> out = tape.uninitialized(av.rows(), bv.cols());
   gemm(Transpose::kNo, Transpose::kNo, T(1), av, bv, T(0), out);
   return tape.record(
       std::move(out), a.requires_grad() || b.requires_grad(), [&tape, ia, ib](const Tensor<T>& g) {
@@ -119,7 +120,7 @@ Var<T> head_dropout_matmul(Var<T> x, Var<T> w, int heads, const KeyedDropout<T>&
         drop);
   }
   const std::size_t width = wv.cols() / std::size_t(heads);
-  Tensor<T> out(xv.rows(), wv.cols());
+  Tensor<T> out = tape.zeros(xv.rows(), wv.cols());
   const std::size_t ix = x.id(), iw = w.id();
   for (int h = 0; h < heads; ++h) {
     Tensor<T> block(xv.rows(), width);
@@ -185,7 +186,7 @@ Var<T> head_dropout_matmul(std::shared_ptr<const kernels::SparseMatrix<T>> x, Va
                 std::to_string(heads) + " heads");
   }
   const std::int64_t n = std::int64_t(wv.cols());
-  Tensor<T> out(std::size_t(x->rows()), wv.cols());
+  Tensor<T> out = tape.zeros(std::size_t(x->rows()), wv.cols());
   kernels::spmm_accumulate<T>(x->by_row, wv.values(), n, out.values(), {heads, drop, false});
   const std::size_t iw = w.id();
   return tape.record(std::move(out), w.requires_grad(),

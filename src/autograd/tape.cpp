@@ -4,6 +4,7 @@
 
 #include "heed/error.hpp"
 #include "heed/kernels/spmm.hpp"
+#include "heed/tensor/buffer_cache.hpp"
 
 namespace heed {
 
@@ -90,10 +91,30 @@ Tensor<T>& Tape<T>::grad(std::size_t id) {
   Node& node = nodes_[id];
   if (!node.requires_grad) throw Error("autograd: gradient requested for a constant");
   if (node.grad == nullptr) {
-    node.owned_grad = Tensor<T>(node.rows, node.cols);
+    node.owned_grad = zeros(node.rows, node.cols);
     node.grad = &node.owned_grad;
   }
   return *node.grad;
+}
+
+template <class T>
+void Tape<T>::accumulate_grad(std::size_t id, Tensor<T>& g) {
+  Node& node = nodes_[id];
+  if (!node.requires_grad) throw Error("autograd: gradient pushed to a constant");
+  if (node.rows != g.rows() || node.cols != g.cols()) {
+    throw Error("autograd: gradient " + g.shape_string() + " pushed to a value of " +
+                std::to_string(node.rows) + " x " + std::to_string(node.cols));
+  }
+  if (node.grad == nullptr) {
+    node.owned_grad = std::move(g);
+    node.grad = &node.owned_grad;
+    return;
+  }
+  const std::int64_t n = std::int64_t(g.size());
+  const T* __restrict gv = g.data();
+  T* __restrict into = node.grad->data();
+#pragma omp parallel for simd schedule(static)
+  for (std::int64_t k = 0; k < n; ++k) into[k] += gv[k];
 }
 
 template <class T>
@@ -116,10 +137,20 @@ void Tape<T>::backward(Var<T> output, const Tensor<T>& grad_output) {
   }
   if (!requires_grad(output.id())) throw Error("autograd: the output depends on no parameter");
   Tensor<T>& seed = grad(output.id());
-  std::copy(grad_output.values().begin(), grad_output.values().end(), seed.values().begin());
+  const std::int64_t n = std::int64_t(seed.size());
+  const T* __restrict from = grad_output.data();
+  T* __restrict to = seed.data();
+#pragma omp parallel for simd schedule(static)
+  for (std::int64_t k = 0; k < n; ++k) to[k] = from[k];
   for (std::size_t id = output.id() + 1; id-- > 0;) {
     Node& node = nodes_[id];
-    if (node.backward && node.grad != nullptr) node.backward(*node.grad);
+    if (node.backward && node.grad != nullptr) {
+      node.backward(*node.grad);
+      // Only this op read its result's gradient; its buffer can serve the
+      // gradients still to come.
+      node.owned_grad = Tensor<T>();
+      node.grad = nullptr;
+    }
   }
 }
 

@@ -1,11 +1,11 @@
 #include "heed/tensor/tensor.hpp"
 
-#include <sys/mman.h>
-
+#include <cstdint>
 #include <cstring>
 #include <new>
 
 #include "heed/error.hpp"
+#include "heed/tensor/buffer_cache.hpp"
 
 namespace heed {
 namespace {
@@ -16,32 +16,32 @@ namespace {
 // cost more than the kernels that fill them (measured: 15 ms for 25 MiB on
 // a VM). Mapped pages arrive zeroed, so the memset is skipped.
 constexpr std::size_t kMapThreshold = std::size_t(4) << 20;
-constexpr std::size_t kHugePage = std::size_t(2) << 20;
 
 }  // namespace
 
 template <class T>
 void Tensor<T>::Free::operator()(T* p) const {
-  if (mapped_bytes > 0) {
-    munmap(p, mapped_bytes);
+  if (mapped_bytes > 0 && cache) {
+    cache->give_back(p, mapped_bytes);
+  } else if (mapped_bytes > 0) {
+    unmap_pages(p, mapped_bytes);
   } else {
     std::free(p);
   }
 }
 
 template <class T>
-std::unique_ptr<T[], typename Tensor<T>::Free> Tensor<T>::allocate(std::size_t count,
-                                                                   bool* zeroed) {
+std::unique_ptr<T[], typename Tensor<T>::Free> Tensor<T>::allocate(
+    std::size_t count, bool* zeroed, const std::shared_ptr<BufferCache>& cache) {
   if (zeroed) *zeroed = false;
   if (count == 0) return nullptr;
   const std::size_t wanted = count * sizeof(T);
   if (wanted >= kMapThreshold) {
-    const std::size_t bytes = (wanted + kHugePage - 1) / kHugePage * kHugePage;
-    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failure is harmless
-    if (zeroed) *zeroed = true;
-    return std::unique_ptr<T[], Free>(static_cast<T*>(p), Free{bytes});
+    const std::size_t bytes = (wanted + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+    bool reused = false;
+    void* p = cache ? cache->take(bytes, &reused) : map_huge_pages(bytes);
+    if (zeroed) *zeroed = !reused;
+    return std::unique_ptr<T[], Free>(static_cast<T*>(p), Free{bytes, cache});
   }
   // aligned_alloc needs a size that is a multiple of the alignment.
   const std::size_t bytes = (wanted + kAlignment - 1) / kAlignment * kAlignment;
@@ -51,10 +51,52 @@ std::unique_ptr<T[], typename Tensor<T>::Free> Tensor<T>::allocate(std::size_t c
 }
 
 template <class T>
+void Tensor<T>::zero_unless(bool zeroed) {
+  if (!data_ || zeroed) return;
+  const std::size_t bytes = size() * sizeof(T);
+  if (bytes < kMapThreshold) {
+    std::memset(data_.get(), 0, bytes);
+    return;
+  }
+  // One thread's memset of a reused buffer took longer than the kernel
+  // that had faulted it in on every core; chunks of whole pages are split
+  // between threads, each zeroing its own.
+  char* base = reinterpret_cast<char*>(data_.get());
+  const std::int64_t chunks = std::int64_t((bytes + kHugePageBytes - 1) / kHugePageBytes);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t k = 0; k < chunks; ++k) {
+    const std::size_t begin = std::size_t(k) * kHugePageBytes;
+    std::memset(base + begin, 0, std::min(kHugePageBytes, bytes - begin));
+  }
+}
+
+template <class T>
 Tensor<T>::Tensor(std::size_t rows, std::size_t cols) : rows_(rows), cols_(cols) {
   bool zeroed = false;
   data_ = allocate(rows * cols, &zeroed);
-  if (data_ && !zeroed) std::memset(data_.get(), 0, size() * sizeof(T));
+  zero_unless(zeroed);
+}
+
+template <class T>
+Tensor<T> Tensor<T>::zeros(std::size_t rows, std::size_t cols,
+                           const std::shared_ptr<BufferCache>& cache) {
+  Tensor t;
+  bool zeroed = false;
+  t.data_ = allocate(rows * cols, &zeroed, cache);
+  t.rows_ = rows;
+  t.cols_ = cols;
+  t.zero_unless(zeroed);
+  return t;
+}
+
+template <class T>
+Tensor<T> Tensor<T>::uninitialized(std::size_t rows, std::size_t cols,
+                                   const std::shared_ptr<BufferCache>& cache) {
+  Tensor t;
+  t.data_ = allocate(rows * cols, nullptr, cache);
+  t.rows_ = rows;
+  t.cols_ = cols;
+  return t;
 }
 
 template <class T>

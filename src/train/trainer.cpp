@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "heed/error.hpp"
+#include "heed/tensor/buffer_cache.hpp"
 #include "heed/train/early_stopping.hpp"
 #include "heed/train/full_graph_source.hpp"
 #include "heed/train/smoothness.hpp"
@@ -98,7 +99,7 @@ struct Evaluation {
 // A forward pass without dropout over the evaluation batches, scored on the
 // wanted parts. With a single batch, its predictions are scored in place.
 Evaluation evaluate(nn::Model<float>& model, BatchSource& source, std::array<bool, 3> wanted,
-                    bool with_hidden = false) {
+                    const std::shared_ptr<BufferCache>& cache, bool with_hidden = false) {
   const Task& task = source.task();
   Evaluation result;
   std::array<PartPredictions, 3> gathered;
@@ -106,7 +107,7 @@ Evaluation evaluate(nn::Model<float>& model, BatchSource& source, std::array<boo
   std::array<const Targets*, 3> only{};
   Tensor<float> only_predictions;
   source.evaluation_batches([&](const Batch& b) {
-    Tape<float> tape;
+    Tape<float> tape(cache);
     Tensor<float>* hidden = with_hidden && batches == 0 ? &result.last_hidden : nullptr;
     if (hidden) result.graph = b.input.graph;
     const Var<float> out =
@@ -163,6 +164,9 @@ FitResult fit(nn::Model<float>& model, BatchSource& source, const TrainOptions& 
   std::vector<Parameter<float>*> params = model.parameters();
   optim::Adam<float> adam(params, options.adam);
   EarlyStopping stopping(options.patience, select.rule);
+  // Every step of a full graph asks for the same buffers: they stay mapped
+  // from one step to the next.
+  const auto cache = std::make_shared<BufferCache>();
 
   std::vector<Tensor<float>> kept;
   auto keep = [&] {
@@ -209,7 +213,7 @@ FitResult fit(nn::Model<float>& model, BatchSource& source, const TrainOptions& 
       if (targets == nullptr || targets->size() == 0) return;
       adam.zero_grad();
       {
-        Tape<float> tape;
+        Tape<float> tape(cache);
         Var<float> out = model.forward(tape, b.input, nn::ForwardContext{true, rng.next_key()});
         Var<float> loss = task_loss(task, out, *targets);
         const double value = loss.value()(0, 0);
@@ -227,7 +231,7 @@ FitResult fit(nn::Model<float>& model, BatchSource& source, const TrainOptions& 
     if (steps == 0) throw Error("training: the source gave no training batch with targets");
     train_loss /= steps;
 
-    const Evaluation eval = evaluate(model, source, kValidOnly);
+    const Evaluation eval = evaluate(model, source, kValidOnly, cache);
     if (!eval.present[1]) throw Error("training: the source has no validation targets");
     const Scores& val = eval.parts[1];
     const double val_metric = val.metric(select.metric);
@@ -256,7 +260,8 @@ FitResult fit(nn::Model<float>& model, BatchSource& source, const TrainOptions& 
   }
 
   for (std::size_t i = 0; i < params.size(); ++i) params[i]->value = kept[i];
-  const Evaluation final_eval = evaluate(model, source, kEveryPart, options.measure_smoothness);
+  const Evaluation final_eval =
+      evaluate(model, source, kEveryPart, cache, options.measure_smoothness);
   for (Part part : kParts) {
     const std::size_t p = std::size_t(part);
     if (!final_eval.present[p]) continue;

@@ -258,14 +258,29 @@ TEST(HeedBench, LayerMeasurementHasTheRequiredFields) {
     EXPECT_GT(j["peak_rss_mib"].get<double>(), 1.0);
     EXPECT_GT(j["edges_per_second"].get<double>(), 0.0);
     EXPECT_GT(j["triad_gb_per_s"].get<double>(), 0.0);
-    // The projections (two for GATv2), then the catalogue's forward and backward.
-    ASSERT_EQ(j["kernels"].size(), std::string(layer) == "gatv2" ? 4u : 3u);
-    const nlohmann::json& backward = j["kernels"].back();
+    // The projections (two for GATv2), the catalogue's forward and backward,
+    // then the weights' gradients.
+    const std::size_t weights = std::string(layer) == "gatv2" ? 2 : 1;
+    ASSERT_EQ(j["kernels"].size(), 2 * weights + 2);
+    const nlohmann::json& backward = j["kernels"][weights + 1];
     EXPECT_EQ(backward["name"],
               std::string(layer == std::string("gcn") ? "weighted_aggregate"
                                                       : std::string(layer) + "_attention") +
                   "_backward");
+    EXPECT_EQ(backward["pass"], "bwd");
+    EXPECT_EQ(j["kernels"][0]["pass"], "fwd");
     EXPECT_TRUE(backward.contains("fraction_of_triad")) << backward;
+    // The budget: the kernels' sum, and the share of the layer's time outside them.
+    double forward = 0, all = 0;
+    for (const nlohmann::json& k : j["kernels"]) {
+      all += k["ms"].get<double>();
+      if (k["pass"] == "fwd") forward += k["ms"].get<double>();
+    }
+    EXPECT_NEAR(j["fwd_kernels_ms"].get<double>(), forward, 1e-9);
+    EXPECT_NEAR(j["fwd_bwd_kernels_ms"].get<double>(), all, 1e-9);
+    EXPECT_NEAR(j["fwd_bwd_overhead_share"].get<double>(), 1 - all / j["fwd_bwd_ms"].get<double>(),
+                1e-9);
+    EXPECT_LT(j["fwd_bwd_overhead_share"].get<double>(), 1.0);
   }
 }
 

@@ -121,6 +121,14 @@ void print_row(const nlohmann::json& r) {
              r["nodes"].get<std::int64_t>(), r["edges"].get<std::int64_t>(), span("fwd_ms"),
              span("fwd_bwd_ms"), eps, r["peak_rss_mib"].get<double>());
   if (!r.contains("kernels")) return;
+  if (r.contains("fwd_bwd_kernels_ms")) {
+    fmt::print(
+        "    kernels {:.1f} of {:.1f} ms fwd ({:.0f}% overhead), {:.1f} of {:.1f} ms fwd+bwd "
+        "({:.0f}% overhead)\n",
+        r["fwd_kernels_ms"].get<double>(), r["fwd_ms"].get<double>(),
+        100 * r["fwd_overhead_share"].get<double>(), r["fwd_bwd_kernels_ms"].get<double>(),
+        r["fwd_bwd_ms"].get<double>(), 100 * r["fwd_bwd_overhead_share"].get<double>());
+  }
   for (const nlohmann::json& k : r["kernels"]) {
     std::string rate;
     if (k.contains("gb_per_s")) {

@@ -63,11 +63,27 @@ template <class T>
 class Tape {
  public:
   /// Pushes the output's gradient (the argument) into the inputs' gradients.
-  using Backward = std::function<void(const Tensor<T>& grad_output)>;
+  /// The op may consume the argument's buffer (accumulate_grad): nothing
+  /// reads it after the op's backward step.
+  using Backward = std::function<void(Tensor<T>& grad_output)>;
 
   Tape() = default;
+  /// A tape whose large buffers (ops' values, gradients) come from and go
+  /// back to `cache`, which outlives tapes: a trainer keeps one across
+  /// steps so that no step faults its buffers in afresh.
+  explicit Tape(std::shared_ptr<BufferCache> cache) : cache_(std::move(cache)) {}
   Tape(const Tape&) = delete;
   Tape& operator=(const Tape&) = delete;
+
+  /// A zeroed buffer for an op's value, from the tape's cache if it has one.
+  Tensor<T> zeros(std::size_t rows, std::size_t cols) const {
+    return Tensor<T>::zeros(rows, cols, cache_);
+  }
+  /// A buffer for a value that the op writes in full (contents undefined).
+  Tensor<T> uninitialized(std::size_t rows, std::size_t cols) const {
+    return Tensor<T>::uninitialized(rows, cols, cache_);
+  }
+  const std::shared_ptr<BufferCache>& cache() const { return cache_; }
 
   /// A value that needs no gradient (data, labels).
   Var<T> constant(Tensor<T> value);
@@ -111,10 +127,17 @@ class Tape {
   bool requires_grad(std::size_t id) const { return nodes_[id].requires_grad; }
   /// The gradient buffer of a node that requires one, zero on first access.
   Tensor<T>& grad(std::size_t id);
+  /// grad(id) += g. When node id has no gradient yet, it takes g's buffer
+  /// instead (g is left empty): an op whose input gradient equals, or is
+  /// computed in place from, its output gradient then costs no zeroed
+  /// buffer and no extra pass.
+  void accumulate_grad(std::size_t id, Tensor<T>& g);
   /// Gradient of a node after backward(); empty if none reached it.
   const Tensor<T>* find_grad(std::size_t id) const { return nodes_[id].grad; }
 
-  /// Backpropagates from a 1 x 1 value with seed gradient 1.
+  /// Backpropagates from a 1 x 1 value with seed gradient 1. The gradients
+  /// of intermediate results are released as soon as their op has pushed
+  /// them on; those of variables and parameters stay.
   void backward(Var<T> loss);
   /// Backpropagates from any value with the given gradient of it (same
   /// shape), as torch's out.backward(grad) does.
@@ -137,6 +160,7 @@ class Tape {
   };
   // A deque keeps references to nodes stable as the tape grows.
   std::deque<Node> nodes_;
+  std::shared_ptr<BufferCache> cache_;
 };
 
 template <class T>

@@ -13,6 +13,9 @@
 
 namespace heed {
 
+// Large buffers may come from, and go back to, a cache (buffer_cache.hpp).
+class BufferCache;
+
 template <class T>
 class Tensor {
  public:
@@ -23,6 +26,14 @@ class Tensor {
   Tensor(std::size_t rows, std::size_t cols);
   /// A rows x cols matrix from row-major values (must hold rows * cols of them).
   Tensor(std::size_t rows, std::size_t cols, std::initializer_list<T> values);
+  /// A rows x cols matrix of zeros whose buffer, if large, comes from and
+  /// returns to `cache` (may be null).
+  static Tensor zeros(std::size_t rows, std::size_t cols,
+                      const std::shared_ptr<BufferCache>& cache);
+  /// A rows x cols matrix whose values are undefined, for outputs that are
+  /// written in full: a reused buffer is not zeroed first.
+  static Tensor uninitialized(std::size_t rows, std::size_t cols,
+                              const std::shared_ptr<BufferCache>& cache = nullptr);
 
   Tensor(const Tensor& other);
   Tensor& operator=(const Tensor& other);
@@ -61,13 +72,18 @@ class Tensor {
 
  private:
   // Releases either kind of buffer allocate() makes: large ones are mapped
-  // pages (mapped_bytes > 0), small ones come from the heap.
+  // pages (mapped_bytes > 0), given back to their cache if they came from
+  // one; small ones come from the heap.
   struct Free {
     std::size_t mapped_bytes = 0;
+    std::shared_ptr<BufferCache> cache;
     void operator()(T* p) const;
   };
-  // Large buffers come zeroed from the kernel; `zeroed` says whether this one did.
-  static std::unique_ptr<T[], Free> allocate(std::size_t count, bool* zeroed = nullptr);
+  // `zeroed` says whether the buffer arrived zeroed (fresh mapped pages do).
+  static std::unique_ptr<T[], Free> allocate(std::size_t count, bool* zeroed = nullptr,
+                                             const std::shared_ptr<BufferCache>& cache = nullptr);
+  // Zeroes a buffer that did not arrive zeroed, in parallel when large.
+  void zero_unless(bool zeroed);
 
   std::unique_ptr<T[], Free> data_;
   std::size_t rows_ = 0;

@@ -1,0 +1,51 @@
+#pragma once
+// Large tensor buffers kept between training steps. A step of a big graph
+// allocates the same buffers (projections, outputs, gradients) every time,
+// and the kernel hands each fresh mapping out zeroed, one page fault at a
+// time: on a VM that cost about a fifth of a GAT layer's step. A cache keeps
+// the mappings its tensors release and hands them out again by size, with
+// their huge pages already in place. It is an object (a tape, a trainer or
+// a benchmark holds one), never global; tensors that outlive it unmap their
+// buffers themselves.
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace heed {
+
+class BufferCache {
+ public:
+  BufferCache() = default;
+  BufferCache(const BufferCache&) = delete;
+  BufferCache& operator=(const BufferCache&) = delete;
+  ~BufferCache();
+
+  /// A mapping of exactly `bytes` (a whole number of huge pages) that was
+  /// given back before, or a new one; `reused` says which (a new one is
+  /// zeroed, a reused one holds old values).
+  void* take(std::size_t bytes, bool* reused);
+  /// Takes a mapping back. It is kept while the cache holds no more than its
+  /// largest use so far (the most bytes out at once), so a cache never holds
+  /// more than one step needed; past that it is unmapped.
+  void give_back(void* p, std::size_t bytes);
+
+  std::size_t cached_bytes() const;
+  std::size_t bytes_in_use() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::multimap<std::size_t, void*> free_;
+  std::size_t cached_ = 0;
+  std::size_t in_use_ = 0;
+  std::size_t most_in_use_ = 0;
+};
+
+/// Page mappings of large buffers, in transparent huge pages (the random
+/// gathers of sparse kernels miss the TLB on 4 KiB pages). `bytes` is a
+/// whole number of huge pages.
+void* map_huge_pages(std::size_t bytes);
+void unmap_pages(void* p, std::size_t bytes);
+inline constexpr std::size_t kHugePageBytes = std::size_t(2) << 20;
+
+}  // namespace heed

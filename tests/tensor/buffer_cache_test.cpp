@@ -1,0 +1,84 @@
+// BufferCache and the tensors drawn from it: large buffers come back for
+// reuse, zeros() is zero even on a reused buffer, the cache keeps no more
+// than its largest use, and tensors may outlive it.
+#include "heed/tensor/buffer_cache.hpp"
+
+#include <gtest/gtest.h>
+
+#include "heed/tensor/tensor.hpp"
+
+namespace heed {
+namespace {
+
+// 8 MiB of floats: above the size from which buffers are mapped.
+constexpr std::size_t kRows = 1024, kCols = 2048;
+
+TEST(BufferCache, ReleasedBufferIsReusedForTheSameSize) {
+  auto cache = std::make_shared<BufferCache>();
+  const float* first = nullptr;
+  {
+    Tensor<float> a = Tensor<float>::uninitialized(kRows, kCols, cache);
+    first = a.data();
+    EXPECT_EQ(cache->bytes_in_use(), kRows * kCols * sizeof(float));
+    EXPECT_EQ(cache->cached_bytes(), 0u);
+  }
+  EXPECT_EQ(cache->bytes_in_use(), 0u);
+  EXPECT_EQ(cache->cached_bytes(), kRows * kCols * sizeof(float));
+  Tensor<float> b = Tensor<float>::uninitialized(kRows, kCols, cache);
+  EXPECT_EQ(b.data(), first);
+  Tensor<float> c = Tensor<float>::uninitialized(kRows, kCols, cache);  // b holds it
+  EXPECT_NE(c.data(), first);
+}
+
+TEST(BufferCache, ZerosAreZeroOnAReusedBuffer) {
+  auto cache = std::make_shared<BufferCache>();
+  {
+    Tensor<float> a = Tensor<float>::uninitialized(kRows, kCols, cache);
+    a.fill(7.0f);
+  }
+  const Tensor<float> z = Tensor<float>::zeros(kRows, kCols, cache);
+  EXPECT_EQ(cache->cached_bytes(), 0u);  // it took the buffer that held sevens
+  for (float v : z.values()) ASSERT_EQ(v, 0.0f);
+  // Small tensors come from the heap, zeroed as well.
+  const Tensor<double> small = Tensor<double>::zeros(3, 5, cache);
+  for (double v : small.values()) ASSERT_EQ(v, 0.0);
+}
+
+TEST(BufferCache, KeepsNoMoreThanItsLargestUse) {
+  auto cache = std::make_shared<BufferCache>();
+  const std::size_t one = kRows * kCols * sizeof(float);
+  { Tensor<float> a = Tensor<float>::uninitialized(kRows, kCols, cache); }
+  { Tensor<float> b = Tensor<float>::uninitialized(2 * kRows, kCols, cache); }
+  // The largest use was b's 2 units at once; a's unit is kept, and b would
+  // make 3, so it is unmapped.
+  EXPECT_EQ(cache->cached_bytes(), one);
+  EXPECT_EQ(cache->bytes_in_use(), 0u);
+  {
+    Tensor<float> c = Tensor<float>::uninitialized(kRows, kCols, cache);  // a's, again
+    Tensor<float> d = Tensor<float>::uninitialized(kRows, kCols, cache);
+  }
+  EXPECT_EQ(cache->cached_bytes(), 2 * one);  // both fit in the largest use
+}
+
+TEST(BufferCache, TensorsMayOutliveTheirCache) {
+  Tensor<float> t;
+  {
+    auto cache = std::make_shared<BufferCache>();
+    t = Tensor<float>::zeros(kRows, kCols, cache);
+  }
+  t(kRows - 1, kCols - 1) = 1.0f;  // the buffer is still this tensor's
+  EXPECT_EQ(t(kRows - 1, kCols - 1), 1.0f);
+  EXPECT_EQ(t(0, 0), 0.0f);
+}
+
+TEST(BufferCache, CopiesDoNotShareTheBuffer) {
+  auto cache = std::make_shared<BufferCache>();
+  Tensor<float> a = Tensor<float>::zeros(kRows, kCols, cache);
+  Tensor<float> b = a;
+  b(0, 0) = 3.0f;
+  EXPECT_EQ(a(0, 0), 0.0f);
+  EXPECT_NE(a.data(), b.data());
+}
+
+}  // namespace
+}  // namespace heed
