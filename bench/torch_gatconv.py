@@ -9,8 +9,6 @@ Without PyG on the path, only heed's side is measured.
 """
 import argparse
 import json
-import statistics
-import time
 
 import torch
 
@@ -21,15 +19,7 @@ try:
 except ImportError:  # heed's figures alone
     pyg = None
 
-
-def timed(fn, repeats):
-    fn()  # warm-up: caches, the graph, allocations
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times), min(times), max(times)
+from peers.run_timing import timed
 
 
 def measure(layer, x, edge_index, repeats):
@@ -42,8 +32,8 @@ def measure(layer, x, edge_index, repeats):
         layer.zero_grad()
         layer(x, edge_index).sum().backward()
 
-    f = timed(forward, repeats)
-    fb = timed(forward_backward, repeats)
+    f = timed(forward, 1, repeats)
+    fb = timed(forward_backward, 1, repeats)
     return {"fwd_ms": f[0], "fwd_bwd_ms": fb[0], "fwd_bwd_ms_min": fb[1], "fwd_bwd_ms_max": fb[2]}
 
 

@@ -16,23 +16,12 @@ gradient), as in a first layer.
 import argparse
 import json
 import resource
-import statistics
-import time
 
 import torch
 import torch_geometric
 import torch_geometric.nn as pyg
 
-
-def timed(fn, warmups, repeats):
-    for _ in range(warmups):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times), min(times), max(times)
+from run_timing import timed
 
 
 def make_layer(kind, in_channels, heads, out_channels):

@@ -6,6 +6,9 @@ the rounds and PyG's time over heed's.
 
     PYTHONPATH=/path/to/pyg-2.3 python3 bench/peers/side_by_side.py \
         --heed build/tools/heed/heed --layers gat,gatv2,gcn --rounds 3
+
+With --epoch, the Cora training epoch and eval forward instead:
+`heed bench --epoch --data D` against pyg_epoch.py.
 """
 import argparse
 import json
@@ -22,6 +25,25 @@ def run_json(command, env):
     return json.loads(out.splitlines()[0])
 
 
+def epoch_side_by_side(a, env):
+    repeats = ["--repeats", str(a.repeats)] if a.repeats else []
+    heed, peer = [], []
+    for _ in range(a.rounds):
+        heed.append(run_json([a.heed, "bench", "--epoch", "--data", a.data, "--threads",
+                              str(a.threads), "--json"] + repeats, env))
+        peer.append(run_json([sys.executable, os.path.join(HERE, "pyg_epoch.py"), "--data", a.data,
+                              "--threads", str(a.threads)] + repeats, env))
+    row = {"layer": "gat-2layer-epoch", "data": heed[0]["data"], "threads": a.threads,
+           "rounds": a.rounds, "repeats": heed[0]["repeats"], "peer": peer[0]["peer"],
+           "blas_core": heed[0]["blas_core"], "blas_threading": heed[0]["blas_threading"]}
+    for key in ("fwd_ms", "fwd_bwd_ms", "eval_ms", "peak_rss_mib"):
+        row["heed_" + key] = statistics.median(r[key] for r in heed)
+        row["pyg_" + key] = statistics.median(r[key] for r in peer)
+    for key in ("fwd_bwd", "fwd", "eval"):
+        row["pyg_over_heed_" + key] = row["pyg_%s_ms" % key] / row["heed_%s_ms" % key]
+    print(json.dumps(row), flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--heed", default="build/tools/heed/heed")
@@ -32,8 +54,13 @@ def main():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--repeats", type=int, default=0,
                    help="timed runs per record, both sides (0: the bench's default)")
+    p.add_argument("--epoch", action="store_true", help="the Cora epoch, not layers")
+    p.add_argument("--data", default=os.path.join("..", "shared", "data", "cora"))
     a = p.parse_args()
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
+    if a.epoch:
+        epoch_side_by_side(a, env)
+        return
     size = ["--nodes", str(a.nodes), "--edges", str(a.edges), "--repeats", str(a.repeats)]
     for layer in a.layers.split(","):
         heed, peer = [], []
