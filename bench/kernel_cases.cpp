@@ -64,12 +64,12 @@ Inputs inputs_of(const std::string& kernel) {
   if (kernel == "gatv2_attention") return {{"x_src", "x_dst"}, {}, {}, {}, {"att"}};
   if (kernel == "gatv2_edge_attention") return {{"x_src", "x_dst"}, {}, {}, {"x_edge"}, {"att"}};
   if (kernel == "dot_product_attention") return {{"q", "k", "v"}, {}, {}, {}, {}};
-  if (kernel == "weighted_aggregate") return {{"z"}, {}, {}, {}, {}};
+  if (kernel == "scaled_aggregate") return {{"z"}, {}, {}, {}, {}};
   throw Error("kernel catalogue: no kernel '" + kernel + "'");
 }
 
 bool attends(const std::string& kernel) {
-  return kernel != "weighted_aggregate";
+  return kernel != "scaled_aggregate";
 }
 
 }  // namespace
@@ -85,7 +85,7 @@ std::string KernelCase::label() const {
 
 std::vector<std::string> catalogue_kernels() {
   return {"gat_attention",        "gat_edge_attention",    "gatv2_attention",
-          "gatv2_edge_attention", "dot_product_attention", "weighted_aggregate"};
+          "gatv2_edge_attention", "dot_product_attention", "scaled_aggregate"};
 }
 
 std::vector<KernelCase> test_cases() {
@@ -120,7 +120,7 @@ std::vector<KernelCase> test_cases() {
         {2, 3, 0, false}}},
       {"gatv2_edge_attention", {{2, 4, 0, true}, {3, 8, 0.2, false}, {8, 8, 0.3, true}}},
       {"dot_product_attention", {{2, 4, 0, true}, {4, 8, 0.3, true}, {1, 16, 0, false}}},
-      {"weighted_aggregate", {{1, 5, 0, true}, {1, 64, 0, true}, {1, 19, 0, false}}},
+      {"scaled_aggregate", {{1, 5, 0, true}, {1, 64, 0, true}, {1, 19, 0, false}}},
   };
   std::vector<KernelCase> cases;
   std::uint64_t seed = 1;
@@ -160,7 +160,8 @@ struct KernelProblem<T>::Data {
   std::map<std::string, Tensor<T>> in;    // inputs by name, as 1 x size
   std::map<std::string, Tensor<T>> grad;  // their gradients (start at 1)
   Tensor<T> grad_out, alpha, out, work;
-  std::vector<T> edge_weight;
+  kernels::AggregateScales<T> scales;  // scaled_aggregate's: GCN's
+  Tensor<T> bias;                      // scaled_aggregate's (1 x W)
   KeyedDropout<T> drop;
 
   std::span<const T> input(const std::string& name) const {
@@ -198,7 +199,10 @@ KernelProblem<T>::KernelProblem(const KernelCase& c) : data_(std::make_unique<Da
   d.out = Tensor<T>(1, d.n * d.W);
   d.work = Tensor<T>(1, attends(c.kernel) ? d.e * d.H : 0);
   d.drop = KeyedDropout<T>{T(c.dropout), c.seed * 7919 + 3};
-  if (c.kernel == "weighted_aggregate") d.edge_weight = kernels::gcn_edge_weights<T>(d.graph);
+  if (c.kernel == "scaled_aggregate") {
+    d.scales = kernels::gcn_scales<T>(d.graph);
+    d.bias = values<T>(d.W, c.seed, "bias");
+  }
 }
 
 template <class T>
@@ -235,7 +239,8 @@ void KernelProblem<T>::forward() {
                                               d.input("v"), d.drop, d.alpha.values(),
                                               d.out.values());
   } else {
-    kernels::weighted_aggregate<T>(d.graph, d.edge_weight, d.input("z"), int(d.W), d.out.values());
+    kernels::scaled_aggregate<T>(d.graph, d.scales, d.input("z"), int(d.W), d.out.values(),
+                                 d.bias.values());
   }
 }
 
@@ -265,8 +270,8 @@ void KernelProblem<T>::backward() {
         d.graph, d.shape, d.input("q"), d.input("k"), d.input("v"), d.drop, d.alpha.values(),
         d.out.values(), d.grad_out.values(), d.gradient("q"), d.gradient("k"), d.gradient("v"));
   } else {
-    kernels::weighted_aggregate_transpose<T>(d.graph, d.edge_weight, d.grad_out.values(), int(d.W),
-                                             d.gradient("z"));
+    kernels::scaled_aggregate_transpose<T>(d.graph, d.scales, d.grad_out.values(), int(d.W),
+                                           d.gradient("z"));
   }
 }
 
@@ -305,7 +310,9 @@ double KernelProblem<T>::forward_bytes() const {
     // per node q_i and out_i; per edge k_j, v_j and alpha
     return n * (ptr + 2 * w * f) + e * (idx + 2 * w * f + h * f);
   }
-  return n * (ptr + w * f) + e * (idx + f + w * f);
+  // scaled_aggregate: per node its two scales and its output row, per edge
+  // the index and the gathered row.
+  return n * (ptr + 2 * f + w * f) + e * (idx + w * f);
 }
 
 template <class T>
@@ -334,7 +341,9 @@ double KernelProblem<T>::backward_bytes() const {
            e * (idx + ptr + 2 * w * f + 3 * h * f) + n * (ptr + 2 * w * f) +
            e * (idx + w * f + h * f);
   }
-  return n * (ptr + 2 * w * f) + e * (idx + ptr + f + w * f);
+  // scaled_aggregate's transpose: the out-CSR's indices are destinations, so
+  // no edge ids; per node the scales and the gradient row read and written.
+  return n * (ptr + 2 * f + 2 * w * f) + e * (idx + w * f);
 }
 
 double normalised_error(const std::vector<double>& want, const std::vector<double>& got) {
@@ -372,14 +381,18 @@ NamedResults reference(const KernelProblem<T>& problem) {
   auto leaky = [](double x) { return x > 0 ? x : kSlope * x; };
   auto leaky_prime = [](double x) { return x > 0 ? 1.0 : kSlope; };
 
-  if (k == "weighted_aggregate") {
-    const std::vector<double> w(d.edge_weight.begin(), d.edge_weight.end());
+  if (k == "scaled_aggregate") {
+    // GCN's normalisation from its definition, 1 / sqrt(deg_i deg_j) per
+    // edge, and the bias on every row.
+    auto degree = [&](std::size_t v) { return double(csr.indptr[v + 1] - csr.indptr[v]); };
     for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t c = 0; c < W; ++c) out[i * W + c] = double(d.bias.values()[c]);
       for (EdgeId e = csr.indptr[i]; e < csr.indptr[i + 1]; ++e) {
         const std::size_t j = std::size_t(csr.indices[std::size_t(e)]);
+        const double w = 1 / std::sqrt(degree(i) * degree(j));
         for (std::size_t c = 0; c < W; ++c) {
-          out[i * W + c] += w[std::size_t(e)] * in["z"][j * W + c];
-          grad["z"][j * W + c] += w[std::size_t(e)] * g[i * W + c];
+          out[i * W + c] += w * in["z"][j * W + c];
+          grad["z"][j * W + c] += w * g[i * W + c];
         }
       }
     }

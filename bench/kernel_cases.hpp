@@ -21,7 +21,7 @@ namespace heed::bench {
 
 struct KernelCase {
   /// gat (node-term scores), gat_edge (with an edge term), gatv2,
-  /// dot_product (scaled dot products) or weighted_aggregate (GCN's sum).
+  /// dot_product (scaled dot products) or scaled_aggregate (GCN's normalised sum, with a bias).
   std::string kernel;
   std::string graph = "uniform";  // uniform or powerlaw (R-MAT)
   std::int64_t nodes = 40;

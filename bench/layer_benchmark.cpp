@@ -88,7 +88,7 @@ std::optional<KernelCase> kernel_case(const LayerCase& c) {
   } else if (c.layer == "gatv2") {
     k.kernel = "gatv2_attention";
   } else if (c.layer == "gcn") {
-    k.kernel = "weighted_aggregate";
+    k.kernel = "scaled_aggregate";
     k.heads = 1;
     k.channels = c.heads * c.out_channels;
   } else {

@@ -1,5 +1,6 @@
 #include "heed/autograd/ops/aggregation.hpp"
 
+#include "column_sums.hpp"
 #include "heed/error.hpp"
 #include "heed/kernels/aggregate.hpp"
 #include "op_checks.hpp"
@@ -45,26 +46,35 @@ Var<T> row_means(Var<T> x, std::shared_ptr<const RowMeans> plan) {
 }
 
 template <class T>
-Var<T> weighted_aggregate(Var<T> z, const Graph& graph,
-                          std::shared_ptr<const std::vector<T>> edge_weight) {
+Var<T> scaled_aggregate(Var<T> z, const Graph& graph,
+                        std::shared_ptr<const kernels::AggregateScales<T>> scales,
+                        const Var<T>* bias) {
   Tape<T>& tape = z.tape();
   const Tensor<T>& zv = z.value();
   if (std::int64_t(zv.rows()) != graph.num_nodes()) {
-    throw Error("weighted_aggregate: input has " + std::to_string(zv.rows()) + " rows, the graph " +
+    throw Error("scaled_aggregate: input has " + std::to_string(zv.rows()) + " rows, the graph " +
                 std::to_string(graph.num_nodes()) + " nodes");
   }
-  if (!edge_weight || std::int64_t(edge_weight->size()) != graph.num_edges()) {
-    throw Error("weighted_aggregate: need one weight per edge (" +
-                std::to_string(graph.num_edges()) + ")");
+  if (!scales) scales = std::make_shared<const kernels::AggregateScales<T>>();
+  std::span<const T> b;
+  if (bias) {
+    require_same_tape(z, *bias, "scaled_aggregate");
+    require_shape(bias->value(), 1, zv.cols(), "scaled_aggregate", "bias");
+    b = bias->value().values();
   }
   const int width = int(zv.cols());
-  Tensor<T> out(zv.rows(), zv.cols());
-  kernels::weighted_aggregate<T>(graph, *edge_weight, zv.values(), width, out.values());
+  Tensor<T> out = tape.uninitialized(zv.rows(), zv.cols());
+  kernels::scaled_aggregate<T>(graph, *scales, zv.values(), width, out.values(), b);
   const std::size_t iz = z.id();
-  return tape.record(std::move(out), z.requires_grad(),
-                     [&tape, &graph, iz, width, edge_weight](const Tensor<T>& g) {
-                       kernels::weighted_aggregate_transpose<T>(graph, *edge_weight, g.values(),
-                                                                width, tape.grad(iz).values());
+  const std::size_t ib = bias ? bias->id() : 0;
+  const bool bias_grad = bias && bias->requires_grad();
+  return tape.record(std::move(out), z.requires_grad() || bias_grad,
+                     [&tape, &graph, iz, ib, bias_grad, width, scales](const Tensor<T>& g) {
+                       if (bias_grad) add_column_sums(g, tape.grad(ib).data());
+                       if (tape.requires_grad(iz)) {
+                         kernels::scaled_aggregate_transpose<T>(graph, *scales, g.values(), width,
+                                                                tape.grad(iz).values());
+                       }
                      });
 }
 
@@ -97,10 +107,10 @@ Var<T> head_mean(Var<T> x, int heads) {
                      });
 }
 
-#define HEED_INSTANTIATE(T)                                                     \
-  template Var<T> row_means<T>(Var<T>, std::shared_ptr<const RowMeans>);        \
-  template Var<T> weighted_aggregate<T>(Var<T>, const Graph&,                   \
-                                        std::shared_ptr<const std::vector<T>>); \
+#define HEED_INSTANTIATE(T)                                                                     \
+  template Var<T> row_means<T>(Var<T>, std::shared_ptr<const RowMeans>);                        \
+  template Var<T> scaled_aggregate<T>(                                                          \
+      Var<T>, const Graph&, std::shared_ptr<const kernels::AggregateScales<T>>, const Var<T>*); \
   template Var<T> head_mean<T>(Var<T>, int);
 HEED_INSTANTIATE(float)
 HEED_INSTANTIATE(double)

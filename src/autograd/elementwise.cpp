@@ -4,37 +4,12 @@
 #include <cmath>
 #include <vector>
 
+#include "column_sums.hpp"
 #include "heed/error.hpp"
 #include "heed/kernels/exp.hpp"
 #include "op_checks.hpp"
 
 namespace heed::ops {
-namespace {
-
-// sums[c] += sum_r g[r, c]. Rows go in blocks of fixed size, whatever the
-// thread count; each thread sums its own blocks into its own partial row,
-// and the partials are added in block order, so the result does not depend
-// on the number of threads.
-template <class T>
-void add_column_sums(const Tensor<T>& g, T* sums) {
-  constexpr std::int64_t kBlock = 2048;
-  const std::int64_t rows = std::int64_t(g.rows()), cols = std::int64_t(g.cols());
-  const std::int64_t blocks = (rows + kBlock - 1) / kBlock;
-  std::vector<T> partial(std::size_t(blocks * cols), T(0));
-#pragma omp parallel for schedule(static)
-  for (std::int64_t b = 0; b < blocks; ++b) {
-    T* __restrict p = partial.data() + b * cols;
-    for (std::int64_t r = b * kBlock; r < std::min(rows, (b + 1) * kBlock); ++r) {
-      const T* __restrict gr = g.data() + r * cols;
-      for (std::int64_t c = 0; c < cols; ++c) p[c] += gr[c];
-    }
-  }
-  for (std::int64_t b = 0; b < blocks; ++b) {
-    for (std::int64_t c = 0; c < cols; ++c) sums[c] += partial[std::size_t(b * cols + c)];
-  }
-}
-
-}  // namespace
 
 template <class T>
 Var<T> add_bias(Var<T> x, Var<T> bias) {
@@ -65,16 +40,19 @@ Var<T> add(Var<T> a, Var<T> b) {
   require_same_tape(a, b, "add");
   Tape<T>& tape = a.tape();
   require_shape(b.value(), a.value().rows(), a.value().cols(), "add", "second operand");
-  Tensor<T> out = a.value();
-  for (std::size_t k = 0; k < out.size(); ++k) out.data()[k] += b.value().data()[k];
+  const Tensor<T>& av = a.value();
+  Tensor<T> out = tape.uninitialized(av.rows(), av.cols());
+  const std::int64_t n = std::int64_t(out.size());
+  const T* __restrict x = av.data();
+  const T* __restrict y = b.value().data();
+  T* __restrict o = out.data();
+#pragma omp parallel for simd schedule(static)
+  for (std::int64_t k = 0; k < n; ++k) o[k] = x[k] + y[k];
   const std::size_t ia = a.id(), ib = b.id();
   return tape.record(std::move(out), a.requires_grad() || b.requires_grad(),
                      [&tape, ia, ib](Tensor<T>& g) {
                        // b's share first: a's gradient may take g's buffer.
-                       if (tape.requires_grad(ib)) {
-                         Tensor<T>& gi = tape.grad(ib);
-                         for (std::size_t k = 0; k < g.size(); ++k) gi.data()[k] += g.data()[k];
-                       }
+                       if (tape.requires_grad(ib)) tape.accumulate_grad_copy(ib, g);
                        if (tape.requires_grad(ia)) tape.accumulate_grad(ia, g);
                      });
 }

@@ -118,6 +118,31 @@ void Tape<T>::accumulate_grad(std::size_t id, Tensor<T>& g) {
 }
 
 template <class T>
+void Tape<T>::accumulate_grad_copy(std::size_t id, const Tensor<T>& g) {
+  Node& node = nodes_[id];
+  if (!node.requires_grad) throw Error("autograd: gradient pushed to a constant");
+  if (node.rows != g.rows() || node.cols != g.cols()) {
+    throw Error("autograd: gradient " + g.shape_string() + " pushed to a value of " +
+                std::to_string(node.rows) + " x " + std::to_string(node.cols));
+  }
+  const bool fresh = node.grad == nullptr;
+  if (fresh) {
+    node.owned_grad = uninitialized(node.rows, node.cols);
+    node.grad = &node.owned_grad;
+  }
+  const std::int64_t n = std::int64_t(g.size());
+  const T* __restrict gv = g.data();
+  T* __restrict into = node.grad->data();
+  if (fresh) {
+#pragma omp parallel for simd schedule(static)
+    for (std::int64_t k = 0; k < n; ++k) into[k] = gv[k];
+  } else {
+#pragma omp parallel for simd schedule(static)
+    for (std::int64_t k = 0; k < n; ++k) into[k] += gv[k];
+  }
+}
+
+template <class T>
 void Tape<T>::backward(Var<T> loss) {
   if (&loss.tape() != this) throw Error("autograd: loss belongs to another tape");
   if (value(loss.id()).size() != 1) {

@@ -58,15 +58,14 @@ Var<T> GCNConv<T>::run(Var<T> x, const Graph& graph, const Var<T>* edge_attr, co
   reject_edge_input(edge_attr, "GCNConv");
   const Var<T> z = ops::matmul(x, x.tape().parameter(weight_));
   const Graph& g = options_.add_self_loops ? self_loops_.looped(graph) : graph;
-  if (!weight_graph_.same(g)) {
-    edge_weight_ = std::make_shared<const std::vector<T>>(
-        options_.normalize ? kernels::gcn_edge_weights<T>(g)
-                           : std::vector<T>(std::size_t(g.num_edges()), T(1)));
-    weight_graph_.remember(g);
+  if (!scales_graph_.same(g)) {
+    scales_ = std::make_shared<const kernels::AggregateScales<T>>(
+        options_.normalize ? kernels::gcn_scales<T>(g) : kernels::AggregateScales<T>{});
+    scales_graph_.remember(g);
   }
-  Var<T> h = ops::weighted_aggregate(z, g, edge_weight_);
-  if (options_.bias) h = ops::add_bias(h, z.tape().parameter(bias_));
-  return h;
+  if (!options_.bias) return ops::scaled_aggregate(z, g, scales_);
+  const Var<T> b = z.tape().parameter(bias_);
+  return ops::scaled_aggregate(z, g, scales_, &b);
 }
 
 template class GCNConv<float>;

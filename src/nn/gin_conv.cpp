@@ -60,20 +60,16 @@ Var<T> GINConv<T>::run(Var<T> x, const Graph& graph, const Var<T>* edge_attr, co
                        Attention<T>*) {
   check_node_input(x, graph, options_.in_channels, "GINConv");
   reject_edge_input(edge_attr, "GINConv");
-  if (!weight_graph_.same(graph)) {
-    std::vector<T> w(std::size_t(graph.num_edges()), T(1));
-    const Csr& in = graph.in();
-    for (std::int64_t i = 0; i < graph.num_nodes(); ++i) {
-      for (EdgeId e = in.indptr[std::size_t(i)]; e < in.indptr[std::size_t(i) + 1]; ++e) {
-        if (in.indices[std::size_t(e)] == NodeId(i)) w[std::size_t(e)] = T(0);
-      }
-    }
-    edge_weight_ = std::make_shared<const std::vector<T>>(std::move(w));
-    weight_graph_.remember(graph);
+  if (!loop_free_from_.same(graph)) {
+    GraphOptions o;
+    o.remove_duplicates = false;  // a repeated edge counts twice, as in PyG's sum
+    o.remove_self_loops = true;
+    loop_free_ = Graph(graph.num_nodes(), graph.edge_list(), o);
+    loop_free_from_.remember(graph);
   }
   Tape<T>& tape = x.tape();
-  // (1 + eps) x_i + sum_j x_j, as x_i + sum_j x_j + eps x_i.
-  Var<T> h = ops::add(ops::weighted_aggregate(x, graph, edge_weight_), x);
+  // (1 + eps) x_i + sum_{j != i} x_j, as x_i + sum_j x_j + eps x_i.
+  Var<T> h = ops::add(ops::scaled_aggregate<T>(x, loop_free_, nullptr), x);
   if (options_.train_eps) {
     h = ops::add(h, ops::scale(x, tape.parameter(eps_)));
   } else if (options_.eps != 0) {

@@ -58,17 +58,23 @@ Var<T> SAGEConv<T>::run(Var<T> x, const Graph& graph, const Var<T>* edge_attr,
                         const ForwardContext&, Attention<T>*) {
   check_node_input(x, graph, options_.in_channels, "SAGEConv");
   reject_edge_input(edge_attr, "SAGEConv");
-  if (!weight_graph_.same(graph)) {
-    edge_weight_ = std::make_shared<const std::vector<T>>(kernels::mean_edge_weights<T>(graph));
-    weight_graph_.remember(graph);
+  if (!scales_graph_.same(graph)) {
+    scales_ = std::make_shared<const kernels::AggregateScales<T>>(kernels::mean_scales<T>(graph));
+    scales_graph_.remember(graph);
   }
   Tape<T>& tape = x.tape();
   // Project, then average: the mean commutes with the product, and the
-  // projected rows are narrower than the input's when out < in.
-  Var<T> h =
-      ops::weighted_aggregate(ops::matmul(x, tape.parameter(weight_nbr_)), graph, edge_weight_);
+  // projected rows are narrower than the input's when out < in. The bias
+  // is added in the mean's pass.
+  const Var<T> z = ops::matmul(x, tape.parameter(weight_nbr_));
+  Var<T> h;
+  if (options_.bias) {
+    const Var<T> b = tape.parameter(bias_);
+    h = ops::scaled_aggregate(z, graph, scales_, &b);
+  } else {
+    h = ops::scaled_aggregate(z, graph, scales_);
+  }
   if (options_.root_weight) h = ops::add(h, ops::matmul(x, tape.parameter(weight_root_)));
-  if (options_.bias) h = ops::add_bias(h, tape.parameter(bias_));
   return h;
 }
 

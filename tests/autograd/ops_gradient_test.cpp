@@ -310,11 +310,17 @@ TEST(OpsGradient, RowMeans) {
   EXPECT_NEAR(y(3, 2), (x(0, 2) + x(1, 2) + x(2, 2)) / 3, 1e-15);
 }
 
-TEST(OpsGradient, WeightedAggregate) {
+TEST(OpsGradient, ScaledAggregateWithBias) {
   const Graph graph = small_graph(true);
-  auto w = std::make_shared<const std::vector<double>>(kernels::gcn_edge_weights<double>(graph));
-  expect_gradients_match({random_tensor(5, 3, 36)}, [&](Tape<double>&, const Vars& v) {
-    return ops::weighted_aggregate(v[0], graph, w);
+  auto gcn =
+      std::make_shared<const kernels::AggregateScales<double>>(kernels::gcn_scales<double>(graph));
+  expect_gradients_match(
+      {random_tensor(5, 3, 36), random_tensor(1, 3, 40)},
+      [&](Tape<double>&, const Vars& v) { return ops::scaled_aggregate(v[0], graph, gcn, &v[1]); });
+  auto mean =
+      std::make_shared<const kernels::AggregateScales<double>>(kernels::mean_scales<double>(graph));
+  expect_gradients_match({random_tensor(5, 3, 41)}, [&](Tape<double>&, const Vars& v) {
+    return ops::scaled_aggregate(v[0], graph, mean);
   });
 }
 

@@ -264,7 +264,7 @@ TEST(HeedBench, LayerMeasurementHasTheRequiredFields) {
     ASSERT_EQ(j["kernels"].size(), 2 * weights + 2);
     const nlohmann::json& backward = j["kernels"][weights + 1];
     EXPECT_EQ(backward["name"],
-              std::string(layer == std::string("gcn") ? "weighted_aggregate"
+              std::string(layer == std::string("gcn") ? "scaled_aggregate"
                                                       : std::string(layer) + "_attention") +
                   "_backward");
     EXPECT_EQ(backward["pass"], "bwd");

@@ -132,6 +132,9 @@ class Tape {
   /// computed in place from, its output gradient then costs no zeroed
   /// buffer and no extra pass.
   void accumulate_grad(std::size_t id, Tensor<T>& g);
+  /// grad(id) += g, leaving g as it is (a copy when node id has no gradient
+  /// yet, so no zero fill first).
+  void accumulate_grad_copy(std::size_t id, const Tensor<T>& g);
   /// Gradient of a node after backward(); empty if none reached it.
   const Tensor<T>* find_grad(std::size_t id) const { return nodes_[id].grad; }
 

@@ -34,10 +34,11 @@ class GCNConv final : public Conv<T> {
   /// Glorot-uniform, bias zero.
   GCNConv(const GCNConvOptions& options, Rng& rng);
 
-  // forward(x, graph, context) as every Conv (no edge features). The edge
-  // weights are computed once per graph and reused while the same graph
-  // comes back. Dropout on a sparse input (ops::dropout of Tape::features)
-  // is drawn inside the product with its nonzeros.
+  // forward(x, graph, context) as every Conv (no edge features). The
+  // normalisation's node scales are computed once per graph and reused while
+  // the same graph comes back; the bias is added in the sum's pass. Dropout
+  // on a sparse input (ops::dropout of Tape::features) is drawn inside the
+  // product with its nonzeros.
 
   const GCNConvOptions& options() const { return options_; }
   int out_width() const override { return options_.out_channels; }
@@ -51,9 +52,9 @@ class GCNConv final : public Conv<T> {
   Parameter<T> weight_;  // in_channels x out_channels
   Parameter<T> bias_;    // 1 x out_channels
   SelfLoopCache self_loops_;
-  // Normalised edge weights of the last graph propagated over, and which.
-  std::shared_ptr<const std::vector<T>> edge_weight_;
-  GraphIdentity weight_graph_;
+  // The normalisation's node scales for the last graph propagated over, and which.
+  std::shared_ptr<const kernels::AggregateScales<T>> scales_;
+  GraphIdentity scales_graph_;
 };
 
 extern template class GCNConv<float>;

@@ -51,9 +51,10 @@ class GINConv final : public Conv<T> {
   Linear<T> first_;   // in_channels x mlp_hidden ("nn.0", as PyG names it)
   Linear<T> second_;  // mlp_hidden x out_channels ("nn.2")
   Parameter<T> eps_;  // 1 x 1, learned with train_eps, else a constant
-  // Weight 1 per edge, 0 per self loop, for the last graph seen.
-  std::shared_ptr<const std::vector<T>> edge_weight_;
-  GraphIdentity weight_graph_;
+  // The last graph seen without its self loops (GIN adds (1 + eps) x_i
+  // itself), and which graph it came from.
+  Graph loop_free_;
+  GraphIdentity loop_free_from_;
 };
 
 extern template class GINConv<float>;

@@ -47,8 +47,9 @@ class SAGEConv final : public Conv<T> {
   Parameter<T> weight_nbr_;   // in_channels x out_channels
   Parameter<T> weight_root_;  // the same; unused without root_weight
   Parameter<T> bias_;         // 1 x out_channels
-  std::shared_ptr<const std::vector<T>> edge_weight_;
-  GraphIdentity weight_graph_;
+  // The mean's node scales for the last graph seen, and which.
+  std::shared_ptr<const kernels::AggregateScales<T>> scales_;
+  GraphIdentity scales_graph_;
 };
 
 extern template class SAGEConv<float>;

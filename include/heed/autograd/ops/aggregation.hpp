@@ -1,5 +1,5 @@
 #pragma once
-// Aggregations: weighted sums over a graph's in-edges, means of chosen rows,
+// Aggregations: normalised sums over a graph's in-edges, means of chosen rows,
 // the mean over heads.
 // Every op here has a finite-difference test in double (tests/autograd).
 #include <cstdint>
@@ -22,11 +22,15 @@ struct RowMeans {
 /// of a node's incoming edge features (PyG's fill_value="mean").
 template <class T>
 Var<T> row_means(Var<T> x, std::shared_ptr<const RowMeans> plan);
-/// out_i = sum over in-edges e = (j -> i) of w_e z_j (GCN, mean aggregation).
-/// `graph` must outlive the tape; the weights (one per edge id) are shared.
+/// out_i = r_i sum over in-edges e = (j -> i) of c_j z_j (+ bias): GCN's,
+/// the mean's and GIN's sums with their normalisation as per-node scales
+/// (kernels::AggregateScales) and the bias added in the same pass. `graph`
+/// must outlive the tape; the scales are shared (null: a plain sum). `bias`
+/// (1 x width) may be null.
 template <class T>
-Var<T> weighted_aggregate(Var<T> z, const Graph& graph,
-                          std::shared_ptr<const std::vector<T>> edge_weight);
+Var<T> scaled_aggregate(Var<T> z, const Graph& graph,
+                        std::shared_ptr<const kernels::AggregateScales<T>> scales,
+                        const Var<T>* bias = nullptr);
 /// Mean over heads: N x (H * F) -> N x F.
 template <class T>
 Var<T> head_mean(Var<T> x, int heads);
