@@ -160,6 +160,7 @@ struct KernelProblem<T>::Data {
   std::map<std::string, Tensor<T>> in;    // inputs by name, as 1 x size
   std::map<std::string, Tensor<T>> grad;  // their gradients (start at 1)
   Tensor<T> grad_out, alpha, out, work;
+  Tensor<T> node_terms, positive_out;  // gat_attention's state for its backward
   kernels::AggregateScales<T> scales;  // scaled_aggregate's: GCN's
   Tensor<T> bias;                      // scaled_aggregate's (1 x W)
   KeyedDropout<T> drop;
@@ -195,9 +196,17 @@ KernelProblem<T>::KernelProblem(const KernelCase& c) : data_(std::make_unique<Da
   for (const auto& name : inputs.edge_wide) add(name, d.e * d.W);
   for (const auto& name : inputs.vectors) add(name, d.W);
   d.grad_out = values<T>(d.n * d.W, c.seed, "grad_out");
-  d.alpha = Tensor<T>(1, attends(c.kernel) ? d.e * d.H : 0);
+  // GAT writes alpha only when it is to be read; the others always do.
+  const bool alpha = attends(c.kernel) && (c.attention_out || c.kernel != "gat_attention");
+  d.alpha = Tensor<T>(1, alpha ? d.e * d.H : 0);
   d.out = Tensor<T>(1, d.n * d.W);
-  d.work = Tensor<T>(1, attends(c.kernel) ? d.e * d.H : 0);
+  const bool work = attends(c.kernel) && c.kernel != "gat_attention";
+  d.work = Tensor<T>(1, work ? d.e * d.H : 0);
+  if (c.kernel == "gat_attention") {
+    d.node_terms = Tensor<T>(1, d.n * kernels::kGatNodeTerms * d.H);
+    d.positive_out = Tensor<T>(1, d.n * d.W);
+    d.bias = values<T>(d.W, c.seed, "bias");
+  }
   d.drop = KeyedDropout<T>{T(c.dropout), c.seed * 7919 + 3};
   if (c.kernel == "scaled_aggregate") {
     d.scales = kernels::gcn_scales<T>(d.graph);
@@ -224,8 +233,9 @@ void KernelProblem<T>::forward() {
   const T slope = T(kSlope);
   if (k == "gat_attention") {
     kernels::gat_attention_forward<T>(d.graph, d.shape, d.input("z"), d.input("s_src"),
-                                      d.input("s_dst"), slope, d.drop, d.alpha.values(),
-                                      d.out.values());
+                                      d.input("s_dst"), slope, d.drop, d.out.values(),
+                                      {d.node_terms.values(), d.positive_out.values()},
+                                      d.bias.values(), d.alpha.values());
   } else if (k == "gat_edge_attention") {
     kernels::gat_edge_attention_forward<T>(d.graph, d.shape, d.input("z"), d.input("s_src"),
                                            d.input("s_dst"), d.input("s_edge"), slope, d.drop,
@@ -250,10 +260,12 @@ void KernelProblem<T>::backward() {
   const std::string& k = d.c.kernel;
   const T slope = T(kSlope);
   if (k == "gat_attention") {
-    kernels::gat_attention_backward<T>(d.graph, d.shape, d.input("z"), d.input("s_src"),
-                                       d.input("s_dst"), slope, d.drop, d.alpha.values(),
-                                       d.out.values(), d.grad_out.values(), d.gradient("z"),
-                                       d.gradient("s_src"), d.gradient("s_dst"), d.work.values());
+    // The backward overwrites the state's A with c_i: run again (as the
+    // bench does to time it) it costs the same but grad_s_dst changes.
+    kernels::gat_attention_backward<T>(
+        d.graph, d.shape, d.input("z"), d.input("s_src"), slope, d.drop, d.out.values(),
+        d.bias.values(), d.node_terms.values(), d.positive_out.values(), d.grad_out.values(),
+        d.gradient("z"), d.gradient("s_src"), d.gradient("s_dst"));
   } else if (k == "gat_edge_attention") {
     kernels::gat_edge_attention_backward<T>(
         d.graph, d.shape, d.input("z"), d.input("s_src"), d.input("s_dst"), d.input("s_edge"),
@@ -296,9 +308,15 @@ double KernelProblem<T>::forward_bytes() const {
   const double n = double(d.n), e = double(d.e), h = double(d.H), w = double(d.W);
   const double f = sizeof(T), idx = sizeof(NodeId), ptr = sizeof(EdgeId);
   const std::string& k = d.c.kernel;
-  if (k == "gat_attention" || k == "gat_edge_attention") {
-    const double edge_scores = k == "gat_edge_attention" ? e * h * f : 0;
-    return n * (ptr + h * f + w * f) + e * (idx + 2 * h * f + w * f) + edge_scores;
+  if (k == "gat_attention") {
+    // per node s_dst_i, out_i and the backward's state (P_i and 4H terms)
+    // when it is kept; per edge s_src_j and z_j, and alpha when it is read.
+    const double state = d.node_terms.empty() ? 0 : n * (w * f + 4 * h * f);
+    const double alpha = d.alpha.empty() ? 0 : e * h * f;
+    return n * (ptr + h * f + w * f) + state + e * (idx + h * f + w * f) + alpha;
+  }
+  if (k == "gat_edge_attention") {
+    return n * (ptr + h * f + w * f) + e * (idx + 3 * h * f + w * f);
   }
   if (k == "gatv2_attention" || k == "gatv2_edge_attention") {
     // per node x_dst_i and out_i; per edge x_src_j (read once: the
@@ -321,7 +339,15 @@ double KernelProblem<T>::backward_bytes() const {
   const double n = double(d.n), e = double(d.e), h = double(d.H), w = double(d.W);
   const double f = sizeof(T), idx = sizeof(NodeId), ptr = sizeof(EdgeId);
   const std::string& k = d.c.kernel;
-  if (k == "gat_attention" || k == "gat_edge_attention") {
+  if (k == "gat_attention") {
+    // Node pass: g_i, out_i, P_i and the terms row read, c_i written,
+    // grad_s_dst updated; by source: own z_j, s_src_j, grad_z and grad_s_src
+    // rows, and per edge g_i and i's terms (and the edge id with dropout).
+    const double ids = d.drop.active() ? e * ptr : 0;
+    return n * (3 * w * f + 5 * h * f + 2 * h * f) + n * (ptr + 3 * w * f + 3 * h * f) +
+           e * (idx + w * f + 4 * h * f) + ids;
+  }
+  if (k == "gat_edge_attention") {
     // <g_i, out_i> per node; by source: own z_j, grad_z, s_src rows, and per
     // edge grad_out_i, alpha, s_dst_i, row_dot_i, the score gradient; by
     // destination: the score gradients again.
@@ -376,7 +402,12 @@ NamedResults reference(const KernelProblem<T>& problem) {
   std::map<std::string, std::vector<double>> grad;
   for (const auto& [name, v] : d.in) grad[name] = std::vector<double>(v.size(), 1.0);
   const std::vector<double> g(d.grad_out.values().begin(), d.grad_out.values().end());
-  std::vector<double> alpha(d.alpha.size(), 0.0), out(n * W, 0.0);
+  std::vector<double> alpha(d.e * H, 0.0), out(n * W, 0.0);
+  if (k == "gat_attention") {  // GAT adds its bias in the kernel
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t c = 0; c < W; ++c) out[i * W + c] = double(d.bias.values()[c]);
+    }
+  }
   const Csr& csr = d.graph.in();
   auto leaky = [](double x) { return x > 0 ? x : kSlope * x; };
   auto leaky_prime = [](double x) { return x > 0 ? 1.0 : kSlope; };
@@ -491,7 +522,9 @@ NamedResults reference(const KernelProblem<T>& problem) {
       }
     }
   }
-  NamedResults result{{"alpha", alpha}, {"out", out}};
+  NamedResults result;
+  if (!d.alpha.empty()) result.emplace_back("alpha", alpha);
+  result.emplace_back("out", out);
   for (auto& [name, v] : grad) result.emplace_back("grad_" + name, v);
   return result;
 }

@@ -106,24 +106,27 @@ class _GatConv(torch.autograd.Function):
     # scores, the attention and the weighted sum, and their backward.
     @staticmethod
     def forward(ctx, x, weight, att_src, att_dst, s_edge, graph, slope, p, key):
-        out, alpha, z, s_src, s_dst = _heed.gat_conv(
+        out, alpha, z, s_src, s_dst, terms, positive = _heed.gat_conv(
             graph, _numpy(x), _numpy(weight), _numpy(att_src), _numpy(att_dst),
             None if s_edge is None else _numpy(s_edge), slope, p, key)
         out, alpha = torch.from_numpy(out), torch.from_numpy(alpha)
+        state = [None if a is None else torch.from_numpy(a) for a in (terms, positive)]
         ctx.save_for_backward(x, weight, att_src, att_dst, s_edge, torch.from_numpy(z),
-                              torch.from_numpy(s_src), torch.from_numpy(s_dst), alpha, out)
+                              torch.from_numpy(s_src), torch.from_numpy(s_dst), alpha, out, *state)
         ctx.graph, ctx.slope, ctx.p, ctx.key = graph, slope, p, key
         ctx.mark_non_differentiable(alpha)
         return out, alpha
 
     @staticmethod
     def backward(ctx, grad_out, _grad_alpha):
-        x, weight, att_src, att_dst, s_edge, z, s_src, s_dst, alpha, out = ctx.saved_tensors
+        (x, weight, att_src, att_dst, s_edge, z, s_src, s_dst, alpha, out, terms,
+         positive) = ctx.saved_tensors
         grads = _heed.gat_conv_backward(
             ctx.graph, _numpy(x), _numpy(weight), _numpy(att_src), _numpy(att_dst),
             None if s_edge is None else _numpy(s_edge), _numpy(z), _numpy(s_src), _numpy(s_dst),
-            _numpy(alpha), _numpy(out), _numpy(grad_out), ctx.slope, ctx.p, ctx.key,
-            ctx.needs_input_grad[0])
+            _numpy(alpha), _numpy(out), None if terms is None else _numpy(terms),
+            None if positive is None else _numpy(positive), _numpy(grad_out), ctx.slope, ctx.p,
+            ctx.key, ctx.needs_input_grad[0])
         g = [None if a is None else torch.from_numpy(a) for a in grads]
         return g[0], g[1], g[2], g[3], g[4], None, None, None, None
 

@@ -119,8 +119,9 @@ ConvSizes conv_sizes(const EdgeIndexGraph& g, const py::array& x, const py::arra
 
 // GATConv's per-layer work in one call: z = x W^T (W out x in, as PyG's
 // Linear stores it; through BLAS), the node scores, the edge softmax and the
-// weighted sum. Returns out, alpha and what the backward pass reads (z and
-// the node scores).
+// weighted sum. Returns out, alpha and what the backward pass reads (z, the
+// node scores and, without edge scores, the kernel's node terms and positive
+// part of out; None with them).
 py::tuple gat_conv_forward(const EdgeIndexGraph& g, const py::array& x, const py::array& weight,
                            const py::array& att_src, const py::array& att_dst,
                            const Optional& s_edge, double slope, double p, std::uint64_t key) {
@@ -140,6 +141,11 @@ py::tuple gat_conv_forward(const EdgeIndexGraph& g, const py::array& x, const py
   auto s_dst = scratch_array<float>({s.n, s.heads});
   auto out = scratch_array<float>({s.n, s.width()});  // every row written
   auto alpha = scratch_array<float>({s.e, s.heads});  // every edge written
+  py::array_t<float> terms, positive;
+  if (!s_edge) {
+    terms = scratch_array<float>({s.n, kernels::kGatNodeTerms * s.heads});
+    positive = scratch_array<float>({s.n, s.width()});
+  }
   const KeyedDropout<float> drop = dropout_of(p, key);
   {
     py::gil_scoped_release release;
@@ -152,12 +158,13 @@ py::tuple gat_conv_forward(const EdgeIndexGraph& g, const py::array& x, const py
           g.graph, s.shape(), write_view(z), write_view(s_src), write_view(s_dst), ev, float(slope),
           drop, write_view(alpha), write_view(out));
     } else {
-      kernels::gat_attention_forward<float>(g.graph, s.shape(), write_view(z), write_view(s_src),
-                                            write_view(s_dst), float(slope), drop,
-                                            write_view(alpha), write_view(out));
+      kernels::gat_attention_forward<float>(
+          g.graph, s.shape(), write_view(z), write_view(s_src), write_view(s_dst), float(slope),
+          drop, write_view(out), {write_view(terms), write_view(positive)}, {}, write_view(alpha));
     }
   }
-  return py::make_tuple(out, alpha, z, s_src, s_dst);
+  if (s_edge) return py::make_tuple(out, alpha, z, s_src, s_dst, py::none(), py::none());
+  return py::make_tuple(out, alpha, z, s_src, s_dst, terms, positive);
 }
 
 // Its backward: the attention's gradients, the node scores' (into grad_z and
@@ -166,6 +173,7 @@ py::tuple gat_conv_backward(const EdgeIndexGraph& g, const py::array& x, const p
                             const py::array& att_src, const py::array& att_dst,
                             const Optional& s_edge, const py::array& z, const py::array& s_src,
                             const py::array& s_dst, const py::array& alpha, const py::array& out,
+                            const Optional& node_terms, const Optional& positive_out,
                             const py::array& grad_out, double slope, double p, std::uint64_t key,
                             bool need_x) {
   const ConvSizes s = conv_sizes(g, x, att_src);
@@ -181,11 +189,26 @@ py::tuple gat_conv_backward(const EdgeIndexGraph& g, const py::array& x, const p
   const auto gv = read_view<float>(grad_out, "grad_out", {s.n, s.width()});
   std::span<const float> ev;
   if (s_edge) ev = read_view<float>(*s_edge, "s_edge", {s.e, s.heads});
+  // The kernel overwrites part of its node terms, so it gets a copy: torch
+  // may run this backward twice (retain_graph).
+  py::array_t<float> terms;
+  std::span<const float> pv;
+  if (!s_edge) {
+    if (!node_terms || !positive_out) {
+      throw py::value_error(
+          "gat_conv_backward: node_terms and positive_out are needed without s_edge");
+    }
+    const auto tv =
+        read_view<float>(*node_terms, "node_terms", {s.n, kernels::kGatNodeTerms * s.heads});
+    terms = scratch_array<float>({s.n, kernels::kGatNodeTerms * s.heads});
+    std::copy(tv.begin(), tv.end(), terms.mutable_data());
+    pv = read_view<float>(*positive_out, "positive_out", {s.n, s.width()});
+  }
   auto grad_z = new_array<float>({s.n, s.width()});
   auto grad_src = new_array<float>({s.n, s.heads});
   auto grad_dst = new_array<float>({s.n, s.heads});
-  // The edge-less kernel's scratch is written whole before it is read.
-  auto grad_edge = s_edge ? new_array<float>({s.e, s.heads}) : scratch_array<float>({s.e, s.heads});
+  py::array_t<float> grad_edge;
+  if (s_edge) grad_edge = new_array<float>({s.e, s.heads});
   auto grad_w = scratch_array<float>({s.width(), s.in});
   auto grad_as = new_array<float>({1, s.heads, s.channels});
   auto grad_ad = new_array<float>({1, s.heads, s.channels});
@@ -199,9 +222,9 @@ py::tuple gat_conv_backward(const EdgeIndexGraph& g, const py::array& x, const p
           g.graph, s.shape(), zv, sv, dv, ev, float(slope), drop, av, ov, gv, write_view(grad_z),
           write_view(grad_src), write_view(grad_dst), write_view(grad_edge));
     } else {
-      kernels::gat_attention_backward<float>(g.graph, s.shape(), zv, sv, dv, float(slope), drop, av,
-                                             ov, gv, write_view(grad_z), write_view(grad_src),
-                                             write_view(grad_dst), write_view(grad_edge));
+      kernels::gat_attention_backward<float>(g.graph, s.shape(), zv, sv, float(slope), drop, ov, {},
+                                             write_view(terms), pv, gv, write_view(grad_z),
+                                             write_view(grad_src), write_view(grad_dst));
     }
     kernels::gat_node_score_pair_backward<float>(s.shape(), zv, as, ad, write_view(grad_src),
                                                  write_view(grad_dst), write_view(grad_z),
@@ -281,11 +304,13 @@ void bind_attention(py::module_& m) {
   m.def("gat_conv", &gat_conv_forward, py::arg("graph"), py::arg("x"), py::arg("weight"),
         py::arg("att_src"), py::arg("att_dst"), py::arg("s_edge") = py::none(),
         py::arg("negative_slope") = 0.2, py::arg("dropout") = 0.0, py::arg("key") = 0,
-        "GATConv's layer without its bias: (out N x H C, alpha E x H, z, s_src, s_dst)");
+        "GATConv's layer without its bias: (out N x H C, alpha E x H, z, s_src, s_dst, "
+        "node_terms, positive_out; the last two None with s_edge)");
   m.def("gat_conv_backward", &gat_conv_backward, py::arg("graph"), py::arg("x"), py::arg("weight"),
         py::arg("att_src"), py::arg("att_dst"), py::arg("s_edge"), py::arg("z"), py::arg("s_src"),
-        py::arg("s_dst"), py::arg("alpha"), py::arg("out"), py::arg("grad_out"),
-        py::arg("negative_slope"), py::arg("dropout"), py::arg("key"), py::arg("need_x") = true,
+        py::arg("s_dst"), py::arg("alpha"), py::arg("out"), py::arg("node_terms"),
+        py::arg("positive_out"), py::arg("grad_out"), py::arg("negative_slope"), py::arg("dropout"),
+        py::arg("key"), py::arg("need_x") = true,
         "(grad_x or None, grad_weight, grad_att_src, grad_att_dst, grad_s_edge or None)");
   m.def("gatv2_attention", &gatv2_forward, py::arg("graph"), py::arg("x_src"), py::arg("x_dst"),
         py::arg("att"), py::arg("x_edge") = py::none(), py::arg("heads") = 1,

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "column_sums.hpp"
 #include "heed/error.hpp"
 #include "heed/kernels/dot_product_attention.hpp"
 #include "heed/kernels/gat_attention.hpp"
@@ -32,6 +33,40 @@ Var<T> gat_node_scores(Var<T> z, Var<T> a, kernels::HeadShape shape) {
                      });
 }
 
+namespace {
+
+// The forward's state for GAT's backward (kernels::GatState): node terms
+// and the positive part of the output, O(N), from the tape's buffers.
+template <class T>
+struct GatSavedState {
+  Tensor<T> node_terms, positive_out;
+  kernels::GatState<T> spans() { return {node_terms.values(), positive_out.values()}; }
+  std::span<T> terms() { return node_terms.values(); }
+  std::span<const T> positive() const { return positive_out.values(); }
+};
+
+template <class T>
+GatSavedState<T> gat_saved_state(const Tape<T>& tape, std::size_t n, kernels::HeadShape shape) {
+  GatSavedState<T> s;
+  s.node_terms = tape.uninitialized(n, std::size_t(kernels::kGatNodeTerms * shape.heads));
+  s.positive_out = tape.uninitialized(n, std::size_t(shape.width()));
+  return s;
+}
+
+template <class T>
+void check_dropout(const KeyedDropout<T>& drop) {
+  if (!(drop.p >= T(0) && drop.p < T(1))) {
+    throw Error("gat_attention: dropout must be in [0, 1), got " + std::to_string(drop.p));
+  }
+}
+
+template <class T>
+void write_alpha(Tensor<T>* alpha_out, const Graph& graph, kernels::HeadShape shape) {
+  if (alpha_out) *alpha_out = Tensor<T>(std::size_t(graph.num_edges()), std::size_t(shape.heads));
+}
+
+}  // namespace
+
 template <class T>
 Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
                      kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& drop,
@@ -43,24 +78,24 @@ Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
   require_shape(z.value(), n, std::size_t(shape.width()), "gat_attention", "z");
   require_shape(s_src.value(), n, std::size_t(shape.heads), "gat_attention", "s_src");
   require_shape(s_dst.value(), n, std::size_t(shape.heads), "gat_attention", "s_dst");
-  if (!(drop.p >= T(0) && drop.p < T(1))) {
-    throw Error("gat_attention: dropout must be in [0, 1), got " + std::to_string(drop.p));
-  }
-  Tensor<T> alpha(std::size_t(graph.num_edges()), std::size_t(shape.heads));
+  check_dropout(drop);
+  const bool needs = z.requires_grad() || s_src.requires_grad() || s_dst.requires_grad();
+  GatSavedState<T> state;
+  if (needs) state = gat_saved_state(tape, n, shape);
+  write_alpha(alpha_out, graph, shape);
   Tensor<T> out = tape.uninitialized(n, std::size_t(shape.width()));
   kernels::gat_attention_forward<T>(graph, shape, z.value().values(), s_src.value().values(),
-                                    s_dst.value().values(), negative_slope, drop, alpha.values(),
-                                    out.values());
-  if (alpha_out != nullptr) *alpha_out = alpha;
-  const bool needs = z.requires_grad() || s_src.requires_grad() || s_dst.requires_grad();
+                                    s_dst.value().values(), negative_slope, drop, out.values(),
+                                    state.spans(), {},
+                                    alpha_out ? alpha_out->values() : std::span<T>());
   const std::size_t iz = z.id(), is = s_src.id(), id = s_dst.id();
   // The backward step reads this op's own output, recorded next on the tape.
   const std::size_t iout = tape.size();
   return tape.record(std::move(out), needs,
                      [&tape, &graph, iz, is, id, iout, shape, negative_slope, drop,
-                      alpha = std::move(alpha), used = false](const Tensor<T>& g) mutable {
-                       // The score gradients overwrite alpha (no second E x H buffer), so
-                       // this step can run once, as in PyTorch without retain_graph.
+                      state = std::move(state), used = false](const Tensor<T>& g) mutable {
+                       // The backward overwrites the state's positive sums, so it runs
+                       // once, as in PyTorch without retain_graph.
                        if (used)
                          throw Error("gat_attention: backward ran twice through the same tape");
                        used = true;
@@ -68,19 +103,18 @@ Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
                        if (tape.requires_grad(iz)) gz = tape.grad(iz).values();
                        if (tape.requires_grad(is)) gs = tape.grad(is).values();
                        if (tape.requires_grad(id)) gd = tape.grad(id).values();
-                       const Tensor<T>& alpha_read = alpha;
                        kernels::gat_attention_backward<T>(
                            graph, shape, tape.value(iz).values(), tape.value(is).values(),
-                           tape.value(id).values(), negative_slope, drop, alpha_read.values(),
-                           tape.value(iout).values(), g.values(), gz, gs, gd, alpha.values());
-                       alpha = Tensor<T>();
+                           negative_slope, drop, tape.value(iout).values(), {}, state.terms(),
+                           state.positive(), g.values(), gz, gs, gd);
+                       state = GatSavedState<T>();
                      });
 }
 
 template <class T>
 Var<T> gat_attention(Var<T> values, Var<T> z, Var<T> att_src, Var<T> att_dst, const Graph& graph,
                      kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& drop,
-                     Tensor<T>* alpha_out, const std::shared_ptr<TensorPool<T>>& pool) {
+                     Tensor<T>* alpha_out, const Var<T>* bias) {
   require_same_tape(values, z, "gat_attention");
   require_same_tape(z, att_src, "gat_attention");
   require_same_tape(z, att_dst, "gat_attention");
@@ -91,46 +125,52 @@ Var<T> gat_attention(Var<T> values, Var<T> z, Var<T> att_src, Var<T> att_dst, co
   require_shape(z.value(), n, w, "gat_attention", "z");
   require_shape(att_src.value(), 1, w, "gat_attention", "att_src");
   require_shape(att_dst.value(), 1, w, "gat_attention", "att_dst");
-  if (!(drop.p >= T(0) && drop.p < T(1))) {
-    throw Error("gat_attention: dropout must be in [0, 1), got " + std::to_string(drop.p));
+  std::span<const T> b;
+  if (bias) {
+    require_same_tape(z, *bias, "gat_attention");
+    require_shape(bias->value(), 1, w, "gat_attention", "bias");
+    b = bias->value().values();
   }
+  check_dropout(drop);
   Tensor<T> s_src = tape.uninitialized(n, heads), s_dst = tape.uninitialized(n, heads);
   kernels::gat_node_score_pair<T>(shape, z.value().values(), att_src.value().values(),
                                   att_dst.value().values(), s_src.values(), s_dst.values());
-  // Every element is written by the forward kernel, so a reused buffer's old
-  // contents do not matter.
-  std::shared_ptr<Tensor<T>> alpha =
-      pool ? pool->acquire(std::size_t(graph.num_edges()), heads)
-           : std::make_shared<Tensor<T>>(std::size_t(graph.num_edges()), heads);
-  Tensor<T> out = tape.uninitialized(n, w);
-  kernels::gat_attention_forward<T>(graph, shape, values.value().values(), s_src.values(),
-                                    s_dst.values(), negative_slope, drop, alpha->values(),
-                                    out.values());
-  if (alpha_out != nullptr) *alpha_out = *alpha;
+  const bool bias_grad = bias && bias->requires_grad();
   const bool needs = values.requires_grad() || z.requires_grad() || att_src.requires_grad() ||
-                     att_dst.requires_grad();
+                     att_dst.requires_grad() || bias_grad;
+  GatSavedState<T> state;
+  if (needs) state = gat_saved_state(tape, n, shape);
+  write_alpha(alpha_out, graph, shape);
+  Tensor<T> out = tape.uninitialized(n, w);
+  kernels::gat_attention_forward<T>(
+      graph, shape, values.value().values(), s_src.values(), s_dst.values(), negative_slope, drop,
+      out.values(), state.spans(), b, alpha_out ? alpha_out->values() : std::span<T>());
   const std::size_t iv = values.id(), iz = z.id(), ia = att_src.id(), id = att_dst.id();
+  const bool has_bias = bias != nullptr;
+  const std::size_t ib = bias ? bias->id() : 0;
   const std::size_t iout = tape.size();  // this op's output, recorded next
   return tape.record(std::move(out), needs,
-                     [&tape, &graph, iv, iz, ia, id, iout, shape, negative_slope, drop, n, heads,
-                      s_src = std::move(s_src), s_dst = std::move(s_dst), alpha = std::move(alpha),
-                      used = false](const Tensor<T>& g) mutable {
-                       // The score gradients overwrite alpha, so this step runs once.
+                     [&tape, &graph, iv, iz, ia, id, has_bias, ib, bias_grad, iout, shape,
+                      negative_slope, drop, n, heads, s_src = std::move(s_src),
+                      state = std::move(state), used = false](const Tensor<T>& g) mutable {
+                       // The backward overwrites the state's positive sums, so it runs once.
                        if (used)
                          throw Error("gat_attention: backward ran twice through the same tape");
                        used = true;
+                       if (bias_grad) add_column_sums(g, tape.grad(ib).data());
                        const bool scores_need = tape.requires_grad(iz) || tape.requires_grad(ia) ||
                                                 tape.requires_grad(id);
                        Tensor<T> gs, gd;
-                       if (scores_need) gs = Tensor<T>(n, heads), gd = Tensor<T>(n, heads);
+                       if (scores_need) gs = tape.zeros(n, heads), gd = tape.zeros(n, heads);
                        std::span<T> gv;
                        if (tape.requires_grad(iv)) gv = tape.grad(iv).values();
-                       const Tensor<T>& alpha_read = *alpha;
+                       std::span<const T> b;
+                       if (has_bias) b = tape.value(ib).values();
                        kernels::gat_attention_backward<T>(
-                           graph, shape, tape.value(iv).values(), s_src.values(), s_dst.values(),
-                           negative_slope, drop, alpha_read.values(), tape.value(iout).values(),
-                           g.values(), gv, gs.values(), gd.values(), alpha->values());
-                       alpha.reset();  // back to the pool, if it came from one
+                           graph, shape, tape.value(iv).values(), s_src.values(), negative_slope,
+                           drop, tape.value(iout).values(), b, state.terms(), state.positive(),
+                           g.values(), gv, gs.values(), gd.values());
+                       state = GatSavedState<T>();
                        if (!scores_need) return;
                        std::span<T> gz, ga_src, ga_dst;
                        if (tape.requires_grad(iz)) gz = tape.grad(iz).values();
@@ -298,7 +338,7 @@ Var<T> graph_dot_attention(Var<T> q, Var<T> k, Var<T> v, const Graph& graph,
                                    const KeyedDropout<T>&, Tensor<T>*);                            \
   template Var<T> gat_attention<T>(Var<T>, Var<T>, Var<T>, Var<T>, const Graph&,                   \
                                    kernels::HeadShape, T, const KeyedDropout<T>&, Tensor<T>*,      \
-                                   const std::shared_ptr<TensorPool<T>>&);                         \
+                                   const Var<T>*);                                                 \
   template Var<T> gatv2_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T,  \
                                      const KeyedDropout<T>&, Tensor<T>*);                          \
   template Var<T> gatv2_edge_attention<T>(Var<T>, Var<T>, Var<T>, Var<T>, const Graph&,            \

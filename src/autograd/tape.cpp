@@ -154,20 +154,43 @@ void Tape<T>::backward(Var<T> loss) {
 }
 
 template <class T>
-void Tape<T>::backward(Var<T> output, const Tensor<T>& grad_output) {
+void Tape<T>::check_output(Var<T> output, const Tensor<T>& grad_output) const {
   if (&output.tape() != this) throw Error("autograd: output belongs to another tape");
   if (!grad_output.same_shape(value(output.id()))) {
     throw Error("autograd: seed gradient " + grad_output.shape_string() + " for an output of " +
                 value(output.id()).shape_string());
   }
   if (!requires_grad(output.id())) throw Error("autograd: the output depends on no parameter");
-  Tensor<T>& seed = grad(output.id());
+}
+
+template <class T>
+void Tape<T>::backward(Var<T> output, const Tensor<T>& grad_output) {
+  check_output(output, grad_output);
+  Tensor<T> seed = uninitialized(grad_output.rows(), grad_output.cols());
   const std::int64_t n = std::int64_t(seed.size());
   const T* __restrict from = grad_output.data();
   T* __restrict to = seed.data();
 #pragma omp parallel for simd schedule(static)
   for (std::int64_t k = 0; k < n; ++k) to[k] = from[k];
-  for (std::size_t id = output.id() + 1; id-- > 0;) {
+  backward(output, std::move(seed));
+}
+
+template <class T>
+void Tape<T>::backward(Var<T> output, Tensor<T>&& grad_output) {
+  check_output(output, grad_output);
+  Node& node = nodes_[output.id()];
+  if (node.grad == nullptr) {
+    node.owned_grad = std::move(grad_output);
+    node.grad = &node.owned_grad;
+  } else {
+    accumulate_grad(output.id(), grad_output);
+  }
+  run_backward(output.id());
+}
+
+template <class T>
+void Tape<T>::run_backward(std::size_t output) {
+  for (std::size_t id = output + 1; id-- > 0;) {
     Node& node = nodes_[id];
     if (node.backward && node.grad != nullptr) {
       node.backward(*node.grad);

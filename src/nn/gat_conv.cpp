@@ -110,6 +110,9 @@ Var<T> GATConv<T>::attend(Var<T> z, const Graph& graph, const Var<T>* edge_attr,
   Var<T> values = ops::dropout(z, KeyedDropout<T>{p, derive_key(context.dropout_key, 2)});
   KeyedDropout<T> drop{context.training ? T(options_.dropout) : T(0), context.dropout_key};
   Tensor<T>* alpha_out = attention ? &attention->alpha : nullptr;
+  // The bias goes into the attention kernel's pass unless the heads are
+  // averaged first.
+  const bool fuse_bias = options_.bias && !edge_attr && (options_.concat || options_.heads == 1);
   Var<T> h;
   if (edge_attr) {
     // The edge term is one score per edge and head: (x_e W_e) . a_edge.
@@ -120,12 +123,14 @@ Var<T> GATConv<T>::attend(Var<T> z, const Graph& graph, const Var<T>* edge_attr,
                                 ops::gat_node_scores(x_edge, tape.parameter(att_edge_), shape), *g,
                                 shape, T(options_.negative_slope), drop, alpha_out);
   } else {
+    Var<T> b;
+    if (fuse_bias) b = tape.parameter(bias_);
     h = ops::gat_attention(values, z, tape.parameter(att_src_), tape.parameter(att_dst_), *g, shape,
-                           T(options_.negative_slope), drop, alpha_out, alpha_pool_);
+                           T(options_.negative_slope), drop, alpha_out, fuse_bias ? &b : nullptr);
   }
   if (attention) attention->graph = *g;
   if (!options_.concat && options_.heads > 1) h = ops::head_mean(h, options_.heads);
-  if (options_.bias) h = ops::add_bias(h, tape.parameter(bias_));
+  if (options_.bias && !fuse_bias) h = ops::add_bias(h, tape.parameter(bias_));
   return h;
 }
 

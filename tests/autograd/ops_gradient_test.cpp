@@ -185,6 +185,20 @@ TEST(OpsGradient, GatAttentionWithScores) {
                          });
 }
 
+TEST(OpsGradient, GatAttentionWithScoresAndBias) {
+  // The bias added in the kernel's pass; without self loops, so that some
+  // rows are the bias alone.
+  const Graph graph = small_graph(false);
+  const kernels::HeadShape shape{2, 3};
+  expect_gradients_match({random_tensor(5, 6, 63), random_tensor(1, 6, 64), random_tensor(1, 6, 65),
+                          random_tensor(1, 6, 66)},
+                         [&](Tape<double>&, const Vars& v) {
+                           return ops::gat_attention<double>(v[0], v[0], v[1], v[2], graph, shape,
+                                                             0.2, KeyedDropout<double>{0.2, 67},
+                                                             nullptr, &v[3]);
+                         });
+}
+
 TEST(OpsGradient, GatAttentionWithScoresOnOneValue) {
   const Graph graph = small_graph(false);
   const kernels::HeadShape shape{2, 3};
@@ -325,8 +339,9 @@ TEST(OpsGradient, ScaledAggregateWithBias) {
 }
 
 TEST(OpsGradient, AttentionBackwardRunsOnce) {
-  // The attention ops reuse alpha's buffer for score gradients, so a second
-  // backward through the same tape must fail loudly, not compute garbage.
+  // GAT's backward overwrites its saved node terms (and the other attention
+  // ops reuse alpha's buffer for score gradients), so a second backward
+  // through the same tape must fail loudly, not compute garbage.
   const Graph graph = small_graph(true);
   Tape<double> tape;
   V z = tape.variable(random_tensor(5, 2, 37));

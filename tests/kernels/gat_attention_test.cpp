@@ -31,10 +31,13 @@ TEST(GatAttentionKernel, ResultsDoNotDependOnThreadCount) {
     const KeyedDropout<float> drop{0.3f, 10};
     auto run = [&](int threads) {
       set_num_threads(threads);
-      std::vector<float> alpha(E * H), out(n * W), gz(n * W), gs(n * H), gd(n * H), work(E * H);
-      gat_attention_forward<float>(g, shape, z, s_src, s_dst, 0.2f, drop, alpha, out);
-      gat_attention_backward<float>(g, shape, z, s_src, s_dst, 0.2f, drop, alpha, out, grad_out, gz,
-                                    gs, gd, work);
+      std::vector<float> alpha(E * H), out(n * W), gz(n * W), gs(n * H), gd(n * H);
+      std::vector<float> terms(n * kGatNodeTerms * H), positive(n * W);
+      const auto bias = random_values<float>(W, 12);
+      const GatState<float> state{terms, positive};
+      gat_attention_forward<float>(g, shape, z, s_src, s_dst, 0.2f, drop, out, state, bias, alpha);
+      gat_attention_backward<float>(g, shape, z, s_src, 0.2f, drop, out, bias, terms, positive,
+                                    grad_out, gz, gs, gd);
       std::vector<float> s_grad_z(n * W), s_grad_a(W);
       gat_node_scores_backward<float>(shape, z, random_values<float>(W, 11), s_src, s_grad_z,
                                       s_grad_a);
@@ -55,9 +58,13 @@ TEST(GatAttentionKernel, NodeWithoutInEdgesGetsZero) {
   const Graph g(2, e);
   const HeadShape shape{1, 2};
   std::vector<double> z{1, 2, 3, 4}, s{0.5, -0.5}, alpha(1), out(4, 7.0);
-  gat_attention_forward<double>(g, shape, z, s, s, 0.2, {}, alpha, out);
+  gat_attention_forward<double>(g, shape, z, s, s, 0.2, {}, out, {}, {}, alpha);
   EXPECT_EQ(out, (std::vector<double>{0, 0, 1, 2}));
   EXPECT_EQ(alpha[0], 1.0);
+  // With a bias, node 0 gets the bias alone.
+  const std::vector<double> bias{0.25, -0.5};
+  gat_attention_forward<double>(g, shape, z, s, s, 0.2, {}, out, {}, bias);
+  EXPECT_EQ(out, (std::vector<double>{0.25, -0.5, 1.25, 1.5}));
 }
 
 TEST(GatAttentionKernel, LargeScoresStayFinite) {
@@ -66,7 +73,7 @@ TEST(GatAttentionKernel, LargeScoresStayFinite) {
   std::vector<double> z(10, 1.0), s_src(10), s_dst(10, 0.0), alpha(std::size_t(g.num_edges())),
       out(10);
   for (int j = 0; j < 10; ++j) s_src[std::size_t(j)] = 1000.0 * j;
-  gat_attention_forward<double>(g, shape, z, s_src, s_dst, 0.2, {}, alpha, out);
+  gat_attention_forward<double>(g, shape, z, s_src, s_dst, 0.2, {}, out, {}, {}, alpha);
   for (double v : out) {
     EXPECT_TRUE(std::isfinite(v));
     EXPECT_NEAR(v, 1.0, 1e-12);  // a convex combination of ones

@@ -68,13 +68,15 @@ void check_all_kernels(double tol) {
   const std::vector<T> g_out = extreme<T>(n * w, 7);
   const T slope = T(0.2);
   {
-    std::vector<T> alpha(e * h), out(n * w), gz(n * w), gs(n * h), gd(n * h), work(e * h);
-    gat_attention_forward<T>(g, shape, z, s_src, s_dst, slope, {}, alpha, out);
+    std::vector<T> alpha(e * h), out(n * w), gz(n * w), gs(n * h), gd(n * h);
+    std::vector<T> terms(n * kGatNodeTerms * h), positive(n * w);
+    const GatState<T> state{terms, positive};
+    gat_attention_forward<T>(g, shape, z, s_src, s_dst, slope, {}, out, state, {}, alpha);
     expect_normalised(g, alpha, 2, tol);
     expect_finite(out, "gat out");
     for (std::size_t c = 0; c < w; ++c) EXPECT_EQ(out[11 * w + c], T(0));  // no in-edges
-    gat_attention_backward<T>(g, shape, z, s_src, s_dst, slope, {}, alpha, out, g_out, gz, gs, gd,
-                              work);
+    gat_attention_backward<T>(g, shape, z, s_src, slope, {}, out, {}, terms, positive, g_out, gz,
+                              gs, gd);
     expect_finite(gz, "gat grad_z");
     expect_finite(gs, "gat grad_s_src");
     expect_finite(gd, "gat grad_s_dst");

@@ -145,9 +145,17 @@ class Tape {
   /// Backpropagates from any value with the given gradient of it (same
   /// shape), as torch's out.backward(grad) does.
   void backward(Var<T> output, const Tensor<T>& grad_output);
+  /// The same, taking the gradient's buffer instead of copying it (the ops
+  /// may consume it).
+  void backward(Var<T> output, Tensor<T>&& grad_output);
   std::size_t size() const { return nodes_.size(); }
 
  private:
+  // Checks that `output` can seed a backward pass with a gradient of `grad`'s shape.
+  void check_output(Var<T> output, const Tensor<T>& grad) const;
+  // Runs the recorded backward steps from node `id` down.
+  void run_backward(std::size_t id);
+
   struct Node {
     // A deferred value is filled in by the first read (value() is const).
     mutable Tensor<T> owned_value;

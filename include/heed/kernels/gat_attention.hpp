@@ -51,31 +51,52 @@ void gat_node_score_pair_backward(HeadShape shape, std::span<const T> z, std::sp
                                   std::span<const T> ds_dst, std::span<T> grad_z,
                                   std::span<T> grad_a_src, std::span<T> grad_a_dst);
 
+/// Values per node and head that GAT's forward leaves for its backward.
+inline constexpr int kGatNodeTerms = 4;
+
+/// What GAT's backward reads besides z, s_src and out: nothing per edge.
+///   node_terms   N x 4H, per node [s_dst | m | 1 / sum | A]: the softmax's
+///                maximum and normaliser per head, and A_i = the summed
+///                alpha of i's in-edges whose raw score s_dst + s_src is
+///                positive (the backward overwrites A with c_i = <g_i, out_i>)
+///   positive_out N x H*F, P_i = the share of out_i through those edges
+/// alpha_e = exp(LeakyReLU(s_dst_i + s_src_j) - m_i) / sum_i is recomputed
+/// from them in the backward walk, so training stores O(N) values, not E x H.
+template <class T>
+struct GatState {
+  std::span<T> node_terms;
+  std::span<T> positive_out;
+};
+
 /// alpha[e, h] = softmax over the in-edges e of i of LeakyReLU(s_dst[i,h] + s_src[j,h]);
-/// out[i, h, :] = sum_e dropout(alpha[e, h]) * z[j, h, :].
-/// Stores alpha before dropout (E x H). Dropout element (e, h) has counter e * H + h.
-/// Node-parallel over the in-CSR, rows balanced by edge count; each thread
-/// writes only its own rows of out and its rows' edges of alpha. A node with
-/// no in-edges gets out = 0.
+/// out[i, h, :] = sum_e dropout(alpha[e, h]) * z[j, h, :] (+ bias[h, :]).
+/// Dropout element (e, h) has counter e * H + h. `state` is filled for the
+/// backward pass (leave it empty when no gradient is wanted); alpha (E x H,
+/// before dropout) is written only when given, to read the attention.
+/// Destination-parallel over the in-CSR, rows balanced by edge count; each
+/// thread writes only its own rows of out and state and its rows' edges of
+/// alpha. A node with no in-edges gets out = bias (or 0).
 template <class T>
 void gat_attention_forward(const Graph& graph, HeadShape shape, std::span<const T> z,
                            std::span<const T> s_src, std::span<const T> s_dst, T negative_slope,
-                           const KeyedDropout<T>& dropout, std::span<T> alpha, std::span<T> out);
+                           const KeyedDropout<T>& dropout, std::span<T> out, GatState<T> state = {},
+                           std::span<const T> bias = {}, std::span<T> alpha = {});
 
-/// Backward of gat_attention_forward given its alpha and out and grad_out
-/// (N x H*F). Accumulates (+=) into grad_z (N x H*F), grad_s_src and
-/// grad_s_dst (N x H); any may be empty. edge_work is scratch of E x H; it may
-/// be alpha's own buffer (alpha is then overwritten), which saves E x H.
-/// One walk of the out-CSR by source computes grad_z and grad_s_src and the
-/// per-edge score gradients; a walk of the in-CSR sums those into grad_s_dst.
-/// Each pass writes only the rows it owns: no atomics, and every sum runs in
-/// a fixed order whatever the thread count.
+/// Backward of gat_attention_forward given its out (with the bias it added),
+/// its state (GatState's two arrays) and grad_out (N x H*F). Accumulates
+/// (+=) into grad_z (N x H*F), grad_s_src and grad_s_dst (N x H); any may be
+/// empty. Overwrites the node terms' A (so it runs once per forward). A node pass gives grad_s_dst
+/// from P and A without visiting an edge; one walk of the out-CSR by source
+/// recomputes alpha from the destinations' node terms and gives grad_z and
+/// grad_s_src. Each pass writes only the rows it owns: no atomics, no
+/// per-edge buffer, and every sum runs in a fixed order whatever the thread
+/// count.
 template <class T>
 void gat_attention_backward(const Graph& graph, HeadShape shape, std::span<const T> z,
-                            std::span<const T> s_src, std::span<const T> s_dst, T negative_slope,
-                            const KeyedDropout<T>& dropout, std::span<const T> alpha,
-                            std::span<const T> out, std::span<const T> grad_out,
-                            std::span<T> grad_z, std::span<T> grad_s_src, std::span<T> grad_s_dst,
-                            std::span<T> edge_work);
+                            std::span<const T> s_src, T negative_slope,
+                            const KeyedDropout<T>& dropout, std::span<const T> out,
+                            std::span<const T> bias, std::span<T> node_terms,
+                            std::span<const T> positive_out, std::span<const T> grad_out,
+                            std::span<T> grad_z, std::span<T> grad_s_src, std::span<T> grad_s_dst);
 
 }  // namespace heed::kernels

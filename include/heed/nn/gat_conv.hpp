@@ -17,7 +17,6 @@
 #include "heed/nn/layer.hpp"
 #include "heed/nn/self_loop_cache.hpp"
 #include "heed/tensor/random.hpp"
-#include "heed/tensor/tensor_pool.hpp"
 
 namespace heed::nn {
 
@@ -79,8 +78,6 @@ class GATConv final : public Conv<T> {
   Parameter<T> weight_edge_;  // edge_dim x (heads * out_channels), with edge_dim
   Parameter<T> att_edge_;     // 1 x (heads * out_channels), with edge_dim
   SelfLoopCache self_loops_;
-  // The attention coefficients' buffers, reused from step to step.
-  std::shared_ptr<TensorPool<T>> alpha_pool_ = std::make_shared<TensorPool<T>>();
 };
 
 extern template class GATConv<float>;

@@ -1,7 +1,8 @@
 #pragma once
 // Attention on a graph's edges: GAT (node scores, with or without an edge
-// term), GATv2 and scaled dot products. Each stores E x H coefficients,
-// never E x H x F.
+// term), GATv2 and scaled dot products. None stores E x H x F; GAT without
+// an edge term stores nothing per edge (it recomputes its coefficients in
+// backward), the others E x H coefficients.
 // Every op here has a finite-difference test in double (tests/autograd).
 #include <memory>
 
@@ -9,7 +10,6 @@
 #include "heed/graph/graph.hpp"
 #include "heed/kernels/gat_attention.hpp"
 #include "heed/tensor/random.hpp"
-#include "heed/tensor/tensor_pool.hpp"
 
 namespace heed::ops {
 
@@ -28,14 +28,12 @@ Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
 /// with both scores from one pass over z, and in backward both score
 /// gradients taken back through z in one pass. `values` is z itself, or z
 /// after the GAT authors' feature dropout (which reaches the aggregated
-/// values, not the scores).
-/// With `pool` set, the E x H coefficients live in a buffer from it, reused
-/// from step to step instead of mapped afresh.
+/// values, not the scores). `bias` (1 x H*F, may be null) is added to
+/// every output row in the same pass.
 template <class T>
 Var<T> gat_attention(Var<T> values, Var<T> z, Var<T> att_src, Var<T> att_dst, const Graph& graph,
                      kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& dropout,
-                     Tensor<T>* alpha_out = nullptr,
-                     const std::shared_ptr<TensorPool<T>>& pool = nullptr);
+                     Tensor<T>* alpha_out = nullptr, const Var<T>* bias = nullptr);
 /// GATv2's attention: softmax over in-edges of a . LeakyReLU(x_dst[i] +
 /// x_src[j]) per head (att is 1 x (H * F)), then the weighted sum of x_src[j].
 /// x_src and x_dst may be the same value (shared weights). If `alpha_out` is
