@@ -196,17 +196,20 @@ KernelProblem<T>::KernelProblem(const KernelCase& c) : data_(std::make_unique<Da
   for (const auto& name : inputs.edge_wide) add(name, d.e * d.W);
   for (const auto& name : inputs.vectors) add(name, d.W);
   d.grad_out = values<T>(d.n * d.W, c.seed, "grad_out");
-  // GAT writes alpha only when it is to be read; the others always do.
-  const bool alpha = attends(c.kernel) && (c.attention_out || c.kernel != "gat_attention");
+  // GAT and GATv2 write alpha only when it is to be read; the others always do.
+  const bool recomputes = c.kernel == "gat_attention" || c.kernel.rfind("gatv2", 0) == 0;
+  const bool alpha = attends(c.kernel) && (c.attention_out || !recomputes);
   d.alpha = Tensor<T>(1, alpha ? d.e * d.H : 0);
   d.out = Tensor<T>(1, d.n * d.W);
-  const bool work = attends(c.kernel) && c.kernel != "gat_attention";
+  const bool work = attends(c.kernel) && !recomputes;
   d.work = Tensor<T>(1, work ? d.e * d.H : 0);
   if (c.kernel == "gat_attention") {
     d.node_terms = Tensor<T>(1, d.n * kernels::kGatNodeTerms * d.H);
     d.positive_out = Tensor<T>(1, d.n * d.W);
-    d.bias = values<T>(d.W, c.seed, "bias");
+  } else if (recomputes) {
+    d.node_terms = Tensor<T>(1, d.n * kernels::kGatv2NodeTerms * d.H);
   }
+  if (recomputes) d.bias = values<T>(d.W, c.seed, "bias");  // added in the kernel
   d.drop = KeyedDropout<T>{T(c.dropout), c.seed * 7919 + 3};
   if (c.kernel == "scaled_aggregate") {
     d.scales = kernels::gcn_scales<T>(d.graph);
@@ -242,8 +245,9 @@ void KernelProblem<T>::forward() {
                                            d.alpha.values(), d.out.values());
   } else if (k == "gatv2_attention" || k == "gatv2_edge_attention") {
     kernels::gatv2_attention_forward<T>(d.graph, d.shape, d.input("x_src"), d.input("x_dst"),
-                                        d.input("att"), slope, d.drop, d.alpha.values(),
-                                        d.out.values(), d.input("x_edge"));
+                                        d.input("att"), slope, d.drop, d.out.values(),
+                                        d.node_terms.values(), d.bias.values(), d.alpha.values(),
+                                        d.input("x_edge"));
   } else if (k == "dot_product_attention") {
     kernels::dot_product_attention_forward<T>(d.graph, d.shape, d.input("q"), d.input("k"),
                                               d.input("v"), d.drop, d.alpha.values(),
@@ -272,11 +276,11 @@ void KernelProblem<T>::backward() {
         slope, d.drop, d.alpha.values(), d.out.values(), d.grad_out.values(), d.gradient("z"),
         d.gradient("s_src"), d.gradient("s_dst"), d.gradient("s_edge"));
   } else if (k == "gatv2_attention" || k == "gatv2_edge_attention") {
-    kernels::gatv2_attention_backward<T>(d.graph, d.shape, d.input("x_src"), d.input("x_dst"),
-                                         d.input("att"), slope, d.drop, d.alpha.values(),
-                                         d.out.values(), d.grad_out.values(), d.gradient("x_src"),
-                                         d.gradient("x_dst"), d.gradient("att"), d.work.values(),
-                                         d.input("x_edge"), d.gradient("x_edge"));
+    kernels::gatv2_attention_backward<T>(
+        d.graph, d.shape, d.input("x_src"), d.input("x_dst"), d.input("att"), slope, d.drop,
+        d.out.values(), d.bias.values(), d.node_terms.values(), d.grad_out.values(),
+        d.gradient("x_src"), d.gradient("x_dst"), d.gradient("att"), d.input("x_edge"),
+        d.gradient("x_edge"));
   } else if (k == "dot_product_attention") {
     kernels::dot_product_attention_backward<T>(
         d.graph, d.shape, d.input("q"), d.input("k"), d.input("v"), d.drop, d.alpha.values(),
@@ -319,10 +323,12 @@ double KernelProblem<T>::forward_bytes() const {
     return n * (ptr + h * f + w * f) + e * (idx + 3 * h * f + w * f);
   }
   if (k == "gatv2_attention" || k == "gatv2_edge_attention") {
-    // per node x_dst_i and out_i; per edge x_src_j (read once: the
-    // aggregation walk finds it in cache) and alpha
+    // per node x_dst_i, out_i and the two node terms; per edge x_src_j (read
+    // once: the aggregation walk finds it in cache), x_edge_e with edge
+    // features, and alpha when it is read
     const double edge_terms = k == "gatv2_edge_attention" ? e * w * f : 0;
-    return n * (ptr + 2 * w * f) + e * (idx + w * f + h * f) + edge_terms;
+    const double alpha = d.alpha.empty() ? 0 : e * h * f;
+    return n * (ptr + 2 * w * f + 2 * h * f) + e * (idx + w * f) + edge_terms + alpha;
   }
   if (k == "dot_product_attention") {
     // per node q_i and out_i; per edge k_j, v_j and alpha
@@ -355,12 +361,15 @@ double KernelProblem<T>::backward_bytes() const {
            e * (idx + ptr + w * f + 4 * h * f) + n * (ptr + 2 * h * f) + e * h * f;
   }
   if (k == "gatv2_attention" || k == "gatv2_edge_attention") {
-    // <g_i, out_i>; by source: own x_src_j and grad rows, per edge grad_out_i,
-    // x_dst_i, alpha, row_dot_i, score gradient; by destination: own x_dst_i
-    // and grad rows, per edge x_src_j, score gradient.
-    return n * (2 * w * f + h * f) + n * (ptr + 3 * w * f) +
-           e * (idx + ptr + 2 * w * f + 3 * h * f) + n * (ptr + 3 * w * f) +
-           e * (idx + w * f + h * f);
+    // Node pass: g_i and out_i read, c_i written. By source: own x_src_j and
+    // gradient rows, per edge g_i, x_dst_i, i's terms (and the edge id and
+    // x_edge_e when they are read); by destination: own x_dst_i, g_i, terms
+    // and gradient rows, per edge x_src_j (and x_edge_e and its gradient).
+    const bool edges = k == "gatv2_edge_attention";
+    const double ids = edges || d.drop.active() ? e * ptr : 0;
+    const double edge_rows = edges ? e * w * f + e * 3 * w * f : 0;
+    return n * (2 * w * f + h * f) + n * (ptr + 3 * w * f) + e * (idx + 2 * w * f + 3 * h * f) +
+           ids + n * (ptr + 4 * w * f + 3 * h * f) + e * (idx + w * f) + edge_rows;
   }
   if (k == "dot_product_attention") {
     return n * (2 * w * f + h * f) + n * (ptr + 4 * w * f) +
@@ -403,7 +412,7 @@ NamedResults reference(const KernelProblem<T>& problem) {
   for (const auto& [name, v] : d.in) grad[name] = std::vector<double>(v.size(), 1.0);
   const std::vector<double> g(d.grad_out.values().begin(), d.grad_out.values().end());
   std::vector<double> alpha(d.e * H, 0.0), out(n * W, 0.0);
-  if (k == "gat_attention") {  // GAT adds its bias in the kernel
+  if (!d.bias.empty()) {  // GAT and GATv2 add their bias in the kernel
     for (std::size_t i = 0; i < n; ++i) {
       for (std::size_t c = 0; c < W; ++c) out[i * W + c] = double(d.bias.values()[c]);
     }

@@ -134,23 +134,23 @@ class _GatConv(torch.autograd.Function):
 class _Gatv2Attention(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x_src, x_dst, att, x_edge, graph, heads, slope, p, key):
-        out, alpha = _heed.gatv2_attention(graph, _numpy(x_src), _numpy(x_dst),
-                                           _numpy(att).reshape(-1),
-                                           None if x_edge is None else _numpy(x_edge), heads,
-                                           slope, p, key)
+        out, alpha, terms = _heed.gatv2_attention(graph, _numpy(x_src), _numpy(x_dst),
+                                                  _numpy(att).reshape(-1),
+                                                  None if x_edge is None else _numpy(x_edge),
+                                                  heads, slope, p, key)
         out, alpha = torch.from_numpy(out), torch.from_numpy(alpha)
-        ctx.save_for_backward(x_src, x_dst, att, x_edge, alpha, out)
+        ctx.save_for_backward(x_src, x_dst, att, x_edge, torch.from_numpy(terms), out)
         ctx.graph, ctx.heads, ctx.slope, ctx.p, ctx.key = graph, heads, slope, p, key
         ctx.mark_non_differentiable(alpha)
         return out, alpha
 
     @staticmethod
     def backward(ctx, grad_out, _grad_alpha):
-        x_src, x_dst, att, x_edge, alpha, out = ctx.saved_tensors
+        x_src, x_dst, att, x_edge, terms, out = ctx.saved_tensors
         grads = _heed.gatv2_attention_backward(
             ctx.graph, _numpy(x_src), _numpy(x_dst), _numpy(att).reshape(-1),
             None if x_edge is None else _numpy(x_edge), ctx.heads, ctx.slope, ctx.p, ctx.key,
-            _numpy(alpha), _numpy(out), _numpy(grad_out))
+            _numpy(terms), _numpy(out), _numpy(grad_out))
         g = [None if a is None else torch.from_numpy(a) for a in grads]
         return g[0], g[1], g[2].view_as(att), g[3], None, None, None, None, None
 

@@ -47,27 +47,34 @@ py::tuple gatv2_forward(const EdgeIndexGraph& g, const py::array& x_src, const p
   const auto a = read_view<float>(att, "att", {s.width});
   std::span<const float> xe;
   if (x_edge) xe = read_view<float>(*x_edge, "x_edge", {s.e, s.width});
-  auto out = new_array<float>({s.n, s.width});
-  auto alpha = new_array<float>({s.e, s.heads});
+  auto out = scratch_array<float>({s.n, s.width});    // every row written
+  auto alpha = scratch_array<float>({s.e, s.heads});  // every edge written
+  auto terms = scratch_array<float>({s.n, kernels::kGatv2NodeTerms * s.heads});
   const KeyedDropout<float> drop = dropout_of(p, key);
-  auto ov = write_view(out), av = write_view(alpha);
   {
     py::gil_scoped_release release;
-    kernels::gatv2_attention_forward<float>(g.graph, s.shape(), xs, xd, a, float(slope), drop, av,
-                                            ov, xe);
+    kernels::gatv2_attention_forward<float>(g.graph, s.shape(), xs, xd, a, float(slope), drop,
+                                            write_view(out), write_view(terms), {},
+                                            write_view(alpha), xe);
   }
-  return py::make_tuple(out, alpha);
+  return py::make_tuple(out, alpha, terms);
 }
 
 py::tuple gatv2_backward(const EdgeIndexGraph& g, const py::array& x_src, const py::array& x_dst,
                          const py::array& att, const Optional& x_edge, int heads, double slope,
-                         double p, std::uint64_t key, const py::array& alpha, const py::array& out,
-                         const py::array& grad_out) {
+                         double p, std::uint64_t key, const py::array& node_terms,
+                         const py::array& out, const py::array& grad_out) {
   const Sizes s = gatv2_sizes(g, x_src, heads);
   const auto xs = read_view<float>(x_src, "x_src", {s.n, s.width});
   const auto xd = read_view<float>(x_dst, "x_dst", {s.n, s.width});
   const auto a = read_view<float>(att, "att", {s.width});
-  const auto av = read_view<float>(alpha, "alpha", {s.e, s.heads});
+  // The kernel writes the terms' c slots, so it gets a copy: the caller's
+  // array stays as the forward left it.
+  const auto saved =
+      read_view<float>(node_terms, "node_terms", {s.n, kernels::kGatv2NodeTerms * s.heads});
+  auto terms = scratch_array<float>({s.n, kernels::kGatv2NodeTerms * s.heads});
+  std::copy(saved.begin(), saved.end(), terms.mutable_data());
+  const auto tv = write_view(terms);
   const auto ov = read_view<float>(out, "out", {s.n, s.width});
   const auto gv = read_view<float>(grad_out, "grad_out", {s.n, s.width});
   std::span<const float> xe;
@@ -75,7 +82,6 @@ py::tuple gatv2_backward(const EdgeIndexGraph& g, const py::array& x_src, const 
   auto grad_src = new_array<float>({s.n, s.width});
   auto grad_dst = new_array<float>({s.n, s.width});
   auto grad_att = new_array<float>({s.width});
-  auto work = new_array<float>({s.e, s.heads});
   py::array_t<float> grad_edge;
   std::span<float> ge;
   if (x_edge) {
@@ -85,9 +91,9 @@ py::tuple gatv2_backward(const EdgeIndexGraph& g, const py::array& x_src, const 
   const KeyedDropout<float> drop = dropout_of(p, key);
   {
     py::gil_scoped_release release;
-    kernels::gatv2_attention_backward<float>(g.graph, s.shape(), xs, xd, a, float(slope), drop, av,
-                                             ov, gv, write_view(grad_src), write_view(grad_dst),
-                                             write_view(grad_att), write_view(work), xe, ge);
+    kernels::gatv2_attention_backward<float>(g.graph, s.shape(), xs, xd, a, float(slope), drop, ov,
+                                             {}, tv, gv, write_view(grad_src), write_view(grad_dst),
+                                             write_view(grad_att), xe, ge);
   }
   if (x_edge) return py::make_tuple(grad_src, grad_dst, grad_att, grad_edge);
   return py::make_tuple(grad_src, grad_dst, grad_att, py::none());
@@ -315,10 +321,10 @@ void bind_attention(py::module_& m) {
   m.def("gatv2_attention", &gatv2_forward, py::arg("graph"), py::arg("x_src"), py::arg("x_dst"),
         py::arg("att"), py::arg("x_edge") = py::none(), py::arg("heads") = 1,
         py::arg("negative_slope") = 0.2, py::arg("dropout") = 0.0, py::arg("key") = 0,
-        "GATv2's attention: (out N x H F, alpha E x H)");
+        "GATv2's attention: (out N x H F, alpha E x H, node_terms N x 3H for the backward)");
   m.def("gatv2_attention_backward", &gatv2_backward, py::arg("graph"), py::arg("x_src"),
         py::arg("x_dst"), py::arg("att"), py::arg("x_edge"), py::arg("heads"),
-        py::arg("negative_slope"), py::arg("dropout"), py::arg("key"), py::arg("alpha"),
+        py::arg("negative_slope"), py::arg("dropout"), py::arg("key"), py::arg("node_terms"),
         py::arg("out"), py::arg("grad_out"),
         "(grad_x_src, grad_x_dst, grad_att, grad_x_edge or None) of gatv2_attention");
 }

@@ -61,7 +61,7 @@ void check_dropout(const KeyedDropout<T>& drop) {
 }
 
 template <class T>
-void write_alpha(Tensor<T>* alpha_out, const Graph& graph, kernels::HeadShape shape) {
+void allocate_alpha(Tensor<T>* alpha_out, const Graph& graph, kernels::HeadShape shape) {
   if (alpha_out) *alpha_out = Tensor<T>(std::size_t(graph.num_edges()), std::size_t(shape.heads));
 }
 
@@ -82,7 +82,7 @@ Var<T> gat_attention(Var<T> z, Var<T> s_src, Var<T> s_dst, const Graph& graph,
   const bool needs = z.requires_grad() || s_src.requires_grad() || s_dst.requires_grad();
   GatSavedState<T> state;
   if (needs) state = gat_saved_state(tape, n, shape);
-  write_alpha(alpha_out, graph, shape);
+  allocate_alpha(alpha_out, graph, shape);
   Tensor<T> out = tape.uninitialized(n, std::size_t(shape.width()));
   kernels::gat_attention_forward<T>(graph, shape, z.value().values(), s_src.value().values(),
                                     s_dst.value().values(), negative_slope, drop, out.values(),
@@ -140,7 +140,7 @@ Var<T> gat_attention(Var<T> values, Var<T> z, Var<T> att_src, Var<T> att_dst, co
                      att_dst.requires_grad() || bias_grad;
   GatSavedState<T> state;
   if (needs) state = gat_saved_state(tape, n, shape);
-  write_alpha(alpha_out, graph, shape);
+  allocate_alpha(alpha_out, graph, shape);
   Tensor<T> out = tape.uninitialized(n, w);
   kernels::gat_attention_forward<T>(
       graph, shape, values.value().values(), s_src.values(), s_dst.values(), negative_slope, drop,
@@ -188,7 +188,7 @@ namespace {
 template <class T>
 Var<T> gatv2_attention_with(Var<T> x_src, Var<T> x_dst, const Var<T>* x_edge, Var<T> att,
                             const Graph& graph, kernels::HeadShape shape, T negative_slope,
-                            const KeyedDropout<T>& drop, Tensor<T>* alpha_out) {
+                            const KeyedDropout<T>& drop, Tensor<T>* alpha_out, const Var<T>* bias) {
   require_same_tape(x_src, x_dst, "gatv2_attention");
   require_same_tape(x_src, att, "gatv2_attention");
   if (x_edge) require_same_tape(x_src, *x_edge, "gatv2_attention");
@@ -200,28 +200,37 @@ Var<T> gatv2_attention_with(Var<T> x_src, Var<T> x_dst, const Var<T>* x_edge, Va
   if (x_edge) {
     require_shape(x_edge->value(), std::size_t(graph.num_edges()), w, "gatv2_attention", "x_edge");
   }
+  std::span<const T> b;
+  if (bias) {
+    require_same_tape(x_src, *bias, "gatv2_attention");
+    require_shape(bias->value(), 1, w, "gatv2_attention", "bias");
+    b = bias->value().values();
+  }
   if (!(drop.p >= T(0) && drop.p < T(1))) {
     throw Error("gatv2_attention: dropout must be in [0, 1), got " + std::to_string(drop.p));
   }
-  Tensor<T> alpha(std::size_t(graph.num_edges()), std::size_t(shape.heads));
+  const bool bias_grad = bias && bias->requires_grad();
+  const bool needs = x_src.requires_grad() || x_dst.requires_grad() || att.requires_grad() ||
+                     (x_edge && x_edge->requires_grad()) || bias_grad;
+  // The backward's per-node terms; nothing per edge is kept.
+  Tensor<T> terms;
+  if (needs) terms = tape.uninitialized(n, std::size_t(kernels::kGatv2NodeTerms * shape.heads));
+  allocate_alpha(alpha_out, graph, shape);
   Tensor<T> out = tape.uninitialized(n, w);
   const std::span<const T> xe = x_edge ? x_edge->value().values() : std::span<const T>();
   kernels::gatv2_attention_forward<T>(graph, shape, x_src.value().values(), x_dst.value().values(),
-                                      att.value().values(), negative_slope, drop, alpha.values(),
-                                      out.values(), xe);
-  if (alpha_out != nullptr) *alpha_out = alpha;
-  const bool needs = x_src.requires_grad() || x_dst.requires_grad() || att.requires_grad() ||
-                     (x_edge && x_edge->requires_grad());
+                                      att.value().values(), negative_slope, drop, out.values(),
+                                      terms.values(), b,
+                                      alpha_out ? alpha_out->values() : std::span<T>(), xe);
   const std::size_t is = x_src.id(), id = x_dst.id(), ia = att.id();
   const std::size_t ie = x_edge ? x_edge->id() : std::size_t(-1);
+  const bool has_bias = bias != nullptr;
+  const std::size_t ib = bias ? bias->id() : 0;
   const std::size_t iout = tape.size();  // this op's output, recorded next
   return tape.record(std::move(out), needs,
-                     [&tape, &graph, is, id, ia, ie, iout, shape, negative_slope, drop,
-                      alpha = std::move(alpha), used = false](const Tensor<T>& g) mutable {
-                       // The score gradients overwrite alpha, so this step runs once.
-                       if (used)
-                         throw Error("gatv2_attention: backward ran twice through the same tape");
-                       used = true;
+                     [&tape, &graph, is, id, ia, ie, has_bias, ib, bias_grad, iout, shape,
+                      negative_slope, drop, terms = std::move(terms)](const Tensor<T>& g) mutable {
+                       if (bias_grad) add_column_sums(g, tape.grad(ib).data());
                        std::span<T> gs, gd, ga, ge;
                        if (tape.requires_grad(is)) gs = tape.grad(is).values();
                        if (tape.requires_grad(id)) gd = tape.grad(id).values();
@@ -231,13 +240,14 @@ Var<T> gatv2_attention_with(Var<T> x_src, Var<T> x_dst, const Var<T>* x_edge, Va
                          xe = tape.value(ie).values();
                          if (tape.requires_grad(ie)) ge = tape.grad(ie).values();
                        }
-                       const Tensor<T>& alpha_read = alpha;
+                       std::span<const T> b;
+                       if (has_bias) b = tape.value(ib).values();
+                       // The kernel writes its c slots in the terms before reading them, so
+                       // this step could run again.
                        kernels::gatv2_attention_backward<T>(
                            graph, shape, tape.value(is).values(), tape.value(id).values(),
-                           tape.value(ia).values(), negative_slope, drop, alpha_read.values(),
-                           tape.value(iout).values(), g.values(), gs, gd, ga, alpha.values(), xe,
-                           ge);
-                       alpha = Tensor<T>();
+                           tape.value(ia).values(), negative_slope, drop, tape.value(iout).values(),
+                           b, terms.values(), g.values(), gs, gd, ga, xe, ge);
                      });
 }
 
@@ -246,17 +256,17 @@ Var<T> gatv2_attention_with(Var<T> x_src, Var<T> x_dst, const Var<T>* x_edge, Va
 template <class T>
 Var<T> gatv2_attention(Var<T> x_src, Var<T> x_dst, Var<T> att, const Graph& graph,
                        kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& drop,
-                       Tensor<T>* alpha_out) {
+                       Tensor<T>* alpha_out, const Var<T>* bias) {
   return gatv2_attention_with<T>(x_src, x_dst, nullptr, att, graph, shape, negative_slope, drop,
-                                 alpha_out);
+                                 alpha_out, bias);
 }
 
 template <class T>
 Var<T> gatv2_edge_attention(Var<T> x_src, Var<T> x_dst, Var<T> x_edge, Var<T> att,
                             const Graph& graph, kernels::HeadShape shape, T negative_slope,
-                            const KeyedDropout<T>& drop, Tensor<T>* alpha_out) {
+                            const KeyedDropout<T>& drop, Tensor<T>* alpha_out, const Var<T>* bias) {
   return gatv2_attention_with<T>(x_src, x_dst, &x_edge, att, graph, shape, negative_slope, drop,
-                                 alpha_out);
+                                 alpha_out, bias);
 }
 
 template <class T>
@@ -340,10 +350,10 @@ Var<T> graph_dot_attention(Var<T> q, Var<T> k, Var<T> v, const Graph& graph,
                                    kernels::HeadShape, T, const KeyedDropout<T>&, Tensor<T>*,      \
                                    const Var<T>*);                                                 \
   template Var<T> gatv2_attention<T>(Var<T>, Var<T>, Var<T>, const Graph&, kernels::HeadShape, T,  \
-                                     const KeyedDropout<T>&, Tensor<T>*);                          \
+                                     const KeyedDropout<T>&, Tensor<T>*, const Var<T>*);           \
   template Var<T> gatv2_edge_attention<T>(Var<T>, Var<T>, Var<T>, Var<T>, const Graph&,            \
                                           kernels::HeadShape, T, const KeyedDropout<T>&,           \
-                                          Tensor<T>*);                                             \
+                                          Tensor<T>*, const Var<T>*);                              \
   template Var<T> gat_edge_attention<T>(Var<T>, Var<T>, Var<T>, Var<T>, const Graph&,              \
                                         kernels::HeadShape, T, const KeyedDropout<T>&,             \
                                         Tensor<T>*);                                               \

@@ -1,10 +1,12 @@
 #include "heed/kernels/gatv2_attention.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "edge_softmax.hpp"
 #include "feature_loops.hpp"
+#include "row_ranges.hpp"
 #include "size_check.hpp"
 
 namespace heed::kernels {
@@ -141,219 +143,357 @@ inline void leaky_dot_backward_destination(T ds, const T* a, const T* d, const T
   }
 }
 
-// GATv2's score, s_e = a . LeakyReLU(x_dst_i + x_src_j (+ x_edge_e)) per head:
-// it does not split into node terms, so the sum is formed per edge in
-// registers and only E x H values are stored. Its gradient reaches x_src and
-// the shared attention vector by source (the latter through fixed blocks of
-// rows), and x_dst and x_edge by destination.
-// With kLanes heads of kLanes features (the register-blocked shape) an edge's
-// eight heads are eight vectors: the scores come out of one transpose-and-add
-// (lane_sums_8x8) instead of eight horizontal sums, and a row's gradient sums
-// (x_src's and the attention vector's by source, x_dst's by destination) stay
-// in registers across its edges and are stored once per row.
-template <class T, int kHeads, int kChannels, bool kEdges>
-struct Gatv2Score : edge_softmax::ScoreDefaults<T> {
-  using V = Lanes<T>;
-  static constexpr bool kBlocked = kHeads == kLanes && kChannels == kLanes;
+// A destination's row of node terms: the softmax's maximum and 1 / sum per
+// head, then c_i = <g_i, out_i> (filled by the backward's node pass).
+constexpr int kTerms = kGatv2NodeTerms;
+enum Term { kMax = 0, kInvSum = 1, kRowDot = 2 };
+
+// The register-blocked shape: kLanes heads of kLanes features, an edge's
+// per-head values one vector. m_h = x_dst_h + x_src_h (+ x_edge_h) is formed
+// from the rows wherever it is needed (the rows are in L1 by then): keeping
+// the eight vectors live across an edge's work spills the row's sums.
+template <bool kEdges, class T>
+[[gnu::always_inline]] inline Lanes<T> blocked_argument(const T* xd, const T* xs, const T* xe,
+                                                        int h) {
+  Lanes<T> m =
+      edge_softmax::load_heads(xd + h * kLanes) + edge_softmax::load_heads(xs + h * kLanes);
+  if constexpr (kEdges) m += edge_softmax::load_heads(xe + h * kLanes);
+  return m;
+}
+// The 8 scores s_h = a_h . LeakyReLU(m_h) as one vector over heads (one
+// transpose-and-add instead of eight horizontal sums).
+template <bool kEdges, class T>
+[[gnu::always_inline]] inline Lanes<T> blocked_scores(const T* att, const T* xd, const T* xs,
+                                                      const T* xe, T slope) {
+  Lanes<T> products[kLanes];
+#pragma GCC unroll 8
+  for (int h = 0; h < kLanes; ++h) {
+    const Lanes<T> m = blocked_argument<kEdges>(xd, xs, xe, h);
+    products[h] = edge_softmax::load_heads(att + h * kLanes) * (m > T(0) ? m : m * slope);
+  }
+  T s[kLanes];
+  lane_sums_8x8<T>(products, s);
+  return edge_softmax::load_heads(s);
+}
+// <g_h, v_h> for the 8 heads as one vector.
+template <class T>
+[[gnu::always_inline]] inline Lanes<T> blocked_dots(const T* g, const T* v) {
+  Lanes<T> products[kLanes];
+#pragma GCC unroll 8
+  for (int h = 0; h < kLanes; ++h) {
+    products[h] =
+        edge_softmax::load_heads(g + h * kLanes) * edge_softmax::load_heads(v + h * kLanes);
+  }
+  T s[kLanes];
+  lane_sums_8x8<T>(products, s);
+  return edge_softmax::load_heads(s);
+}
+
+// Everything the passes read, and the gradients they write (null: not wanted).
+template <class T>
+struct Gatv2Problem {
   HeadShape shape;
   const T* x_src;
   const T* x_dst;
   const T* att;
-  const T* x_edge;  // may be null
+  const T* x_edge;  // E x W by edge id, or null
   T slope;
-  T* grad_x_src = nullptr;
-  T* grad_x_dst = nullptr;
-  T* grad_att = nullptr;
-  T* grad_x_edge = nullptr;
+  const KeyedDropout<T>* dropout;
+  T* terms;  // N x 3H
+  const T* grad_out;
+  T* grad_x_src;
+  T* grad_x_dst;
+  T* grad_x_edge;
+  int W() const { return shape.width(); }
+};
 
-  int F() const { return kChannels > 0 ? kChannels : shape.channels; }
-  int W() const { return shape.heads * F(); }
-  const T* edge_row(EdgeId e) const { return x_edge ? x_edge + e * W() : nullptr; }
-
-  // m = x_dst + x_src (+ x_edge) for head h of the blocked shape.
-  [[gnu::always_inline]] V blocked_argument(const T* xd, const T* xs, const T* xe, int h) const {
-    V m = edge_softmax::load_heads(xd + h * kLanes) + edge_softmax::load_heads(xs + h * kLanes);
-    if constexpr (kEdges) m += edge_softmax::load_heads(xe + h * kLanes);
-    return m;
+// One destination row of the forward pass.
+//   pass 1: s_e = sum_f a LeakyReLU(x_dst_i + x_src_j (+ x_edge_e)), m = max_e s_e
+//   pass 2: p_e = exp(s_e - m), out_i = sum_e drop_e p_e x_src_j / sum_e p_e (+ bias)
+// x_src_j, read in pass 1, is still in L1 for pass 2 at common degrees.
+template <class T, int kHeads, int kChannels, bool kEdges>
+void forward_row(const Gatv2Problem<T>& q, std::int64_t i, EdgeId begin, EdgeId end,
+                 EdgeId edge_end, const NodeId* indices, std::vector<T>& scores, const T* row_drop,
+                 const T* bias, T* oi, T* alpha) {
+  const int H = kHeads > 0 ? kHeads : q.shape.heads;
+  const int F = kChannels > 0 ? kChannels : q.shape.channels, W = H * F;
+  const T* xd = q.x_dst + i * W;
+  T* s = scores.data();
+  T* ti = q.terms ? q.terms + i * kTerms * H : nullptr;
+  auto edge_row = [&](EdgeId e) { return kEdges ? q.x_edge + e * W : nullptr; };
+  if constexpr (kHeads == kLanes && kChannels == kLanes) {
+    using V = Lanes<T>;
+    V m = V{} - std::numeric_limits<T>::infinity();
+    for (EdgeId e = begin; e < end; ++e) {
+      if (e + kPrefetchDistance < edge_end) {
+        prefetch_bytes(q.x_src + std::int64_t(indices[e + kPrefetchDistance]) * W,
+                       std::size_t(W) * sizeof(T));
+      }
+      const V x = blocked_scores<kEdges, T>(q.att, xd, q.x_src + std::int64_t(indices[e]) * W,
+                                            edge_row(e), q.slope);
+      edge_softmax::store_heads(s + (e - begin) * H, x);
+      m = m > x ? m : x;
+    }
+    V sum = {}, acc[kLanes] = {};
+    for (EdgeId e = begin; e < end; ++e) {
+      V p = edge_softmax::load_heads(s + (e - begin) * H) - m;
+      edge_softmax::exp_heads<T>(p);
+      edge_softmax::store_heads(s + (e - begin) * H, p);
+      sum += p;
+      if (row_drop) p *= edge_softmax::load_heads(row_drop + (e - begin) * H);
+      const T* xs = q.x_src + std::int64_t(indices[e]) * W;
+#pragma GCC unroll 8
+      for (int h = 0; h < H; ++h) acc[h] += p[h] * edge_softmax::load_heads(xs + h * F);
+    }
+    const V inv = T(1) / sum;
+    for (int h = 0; h < H; ++h) {
+      V v = acc[h] * inv[h];
+      if (bias) v += edge_softmax::load_heads(bias + h * F);
+      edge_softmax::store_heads(oi + h * F, v);
+    }
+    if (ti) {
+      edge_softmax::store_heads(ti + kMax * H, m);
+      edge_softmax::store_heads(ti + kInvSum * H, inv);
+    }
+    if (alpha) {
+      for (EdgeId e = begin; e < end; ++e) {
+        edge_softmax::store_heads(alpha + e * H,
+                                  edge_softmax::load_heads(s + (e - begin) * H) * inv);
+      }
+    }
+    return;
   }
-  // LeakyReLU'(m) a, the factor every input's gradient shares.
-  [[gnu::always_inline]] V blocked_slope_times_att(const V& m, int h) const {
-    const V a = edge_softmax::load_heads(att + h * kLanes);
-    return m > T(0) ? a : a * slope;
+  edge_softmax::HeadBuffer<T, kHeads> max_buffer(H), sum_buffer(H);
+  T* m = max_buffer.data();
+  T* sum = sum_buffer.data();
+  for (int h = 0; h < H; ++h) m[h] = -std::numeric_limits<T>::infinity();
+  for (EdgeId e = begin; e < end; ++e) {
+    if (e + kPrefetchDistance < edge_end) {
+      prefetch_bytes(q.x_src + std::int64_t(indices[e + kPrefetchDistance]) * W,
+                     std::size_t(W) * sizeof(T));
+    }
+    const T* xs = q.x_src + std::int64_t(indices[e]) * W;
+    const T* xe = edge_row(e);
+    for (int h = 0; h < H; ++h) {
+      const T x = leaky_dot<kChannels, kEdges>(q.att + h * F, xd + h * F, xs + h * F,
+                                               xe ? xe + h * F : nullptr, q.slope, F);
+      s[(e - begin) * H + h] = x;
+      m[h] = m[h] > x ? m[h] : x;
+    }
   }
+  // exp over the row's scores as one flat loop, which vectorises.
+  const std::int64_t count = (end - begin) * H;
+  for (std::int64_t k = 0; k < count; ++k) s[k] -= m[k % H];
+  exp_in_place(s, count);
+  std::fill(oi, oi + W, T(0));
+  for (int h = 0; h < H; ++h) sum[h] = T(0);
+  for (EdgeId e = begin; e < end; ++e) {
+    const T* xs = q.x_src + std::int64_t(indices[e]) * W;
+    const std::int64_t k0 = (e - begin) * H;
+    for (int h = 0; h < H; ++h) {
+      sum[h] += s[k0 + h];
+      const T w = row_drop ? s[k0 + h] * row_drop[k0 + h] : s[k0 + h];
+      // No branch on dropped heads (see spmm_accumulate).
+      axpy<kChannels>(w, xs + h * F, oi + h * F, F);
+    }
+  }
+  for (int h = 0; h < H; ++h) {
+    sum[h] = T(1) / sum[h];
+    scale<kChannels>(sum[h], oi + h * F, F);
+    if (bias) axpy<kChannels>(T(1), bias + h * F, oi + h * F, F);
+    if (ti) {
+      ti[kMax * H + h] = m[h];
+      ti[kInvSum * H + h] = sum[h];
+    }
+  }
+  if (alpha) {
+    for (EdgeId e = begin; e < end; ++e) {
+      for (int h = 0; h < H; ++h) alpha[e * H + h] = s[(e - begin) * H + h] * sum[h];
+    }
+  }
+}
 
-  struct Row {
-    const T* xd;
+// The backward's two walks recompute an edge's alpha and score gradient from
+// the destination's node terms instead of reading them back from E x H
+// arrays:
+//   alpha = exp(s_e - m_i) / sum_i,  ds = alpha (drop <g_i, x_src_j> - c_i)
+// The walk by source adds to x_src_j's gradient drop alpha g_i (the value
+// path) and ds a LeakyReLU'(m_e) (the score path), and to the attention
+// vector's block partial ds LeakyReLU(m_e); the walk by destination adds
+// ds a LeakyReLU'(m_e) to x_dst_i's gradient and to x_edge_e's.
+template <class T, int kHeads, int kChannels, bool kEdges>
+void backward_source_row(const Gatv2Problem<T>& q, std::int64_t j, EdgeId first, EdgeId last,
+                         EdgeId edge_end, const Csr& by_src, const EdgeId* out_ids,
+                         const T* row_drop, T* partial) {
+  const int H = kHeads > 0 ? kHeads : q.shape.heads;
+  const int F = kChannels > 0 ? kChannels : q.shape.channels, W = H * F, S = kTerms * H;
+  const T* xs = q.x_src + j * W;
+  T* gxs = q.grad_x_src ? q.grad_x_src + j * W : nullptr;
+  // What the edge kPrefetchDistance ahead will read: g_i, x_dst_i, i's terms
+  // (and x_edge_e).
+  auto prefetch_ahead = [&](EdgeId p) __attribute__((always_inline)) {
+    if (p + kPrefetchDistance >= edge_end) return;
+    const std::int64_t ahead = by_src.indices[std::size_t(p + kPrefetchDistance)];
+    prefetch_bytes(q.grad_out + ahead * W, std::size_t(W) * sizeof(T));
+    prefetch_bytes(q.x_dst + ahead * W, std::size_t(W) * sizeof(T));
+    prefetch_bytes(q.terms + ahead * S, std::size_t(S) * sizeof(T));
+    if constexpr (kEdges) {
+      prefetch_bytes(q.x_edge + out_ids[p + kPrefetchDistance] * W, std::size_t(W) * sizeof(T));
+    }
   };
-  Row row(std::int64_t i) const { return {x_dst + i * W()}; }
-  void scores(const Row& r, std::int64_t j, EdgeId e, T* s) const {
-    const int f = F();
-    const T* xs = x_src + j * W();
-    const T* xe = edge_row(e);
-    for (int h = 0; h < shape.heads; ++h) {
-      s[h] = leaky_dot<kChannels, kEdges>(att + h * f, r.xd + h * f, xs + h * f,
-                                          xe ? xe + h * f : nullptr, slope, f);
+  if constexpr (kHeads == kLanes && kChannels == kLanes) {
+    using V = Lanes<T>;
+    // The row's sums stay in registers and are stored once.
+    V gxs_sum[kLanes] = {}, partial_sum[kLanes] = {};
+    for (EdgeId p = first; p < last; ++p) {
+      prefetch_ahead(p);
+      const std::int64_t i = by_src.indices[std::size_t(p)];
+      const T* t = q.terms + i * S;
+      const T* gi = q.grad_out + i * W;
+      const T* xd = q.x_dst + i * W;
+      const T* xe = kEdges ? q.x_edge + out_ids[p] * W : nullptr;
+      V a = blocked_scores<kEdges, T>(q.att, xd, xs, xe, q.slope) -
+            edge_softmax::load_heads(t + kMax * H);
+      edge_softmax::exp_heads<T>(a);
+      a *= edge_softmax::load_heads(t + kInvSum * H);
+      const V dr = row_drop ? edge_softmax::load_heads(row_drop + (p - first) * H) : V{} + T(1);
+      const V w = a * dr;
+      const V ds = a * (blocked_dots<T>(gi, xs) * dr - edge_softmax::load_heads(t + kRowDot * H));
+#pragma GCC unroll 8
+      for (int h = 0; h < H; ++h) {
+        const V m = blocked_argument<kEdges>(xd, xs, xe, h);
+        const V at = edge_softmax::load_heads(q.att + h * F);
+        gxs_sum[h] +=
+            w[h] * edge_softmax::load_heads(gi + h * F) + ds[h] * (m > T(0) ? at : at * q.slope);
+        partial_sum[h] += ds[h] * (m > T(0) ? m : m * q.slope);
+      }
     }
-  }
-  [[gnu::always_inline]] V lanes(const Row& r, std::int64_t j, EdgeId e) const requires kBlocked {
-    const T* xs = x_src + j * W();
-    const T* xe = edge_row(e);
-    V products[kLanes];
-    for (int h = 0; h < kLanes; ++h) {
-      const V m = blocked_argument(r.xd, xs, xe, h);
-      products[h] = edge_softmax::load_heads(att + h * kLanes) * (m > T(0) ? m : m * slope);
+#pragma GCC unroll 8
+    for (int h = 0; h < H; ++h) {
+      if (gxs) {
+        edge_softmax::store_heads(gxs + h * F, edge_softmax::load_heads(gxs + h * F) + gxs_sum[h]);
+      }
+      if (partial) {
+        T* pp = partial + h * F;
+        edge_softmax::store_heads(pp, edge_softmax::load_heads(pp) + partial_sum[h]);
+      }
     }
-    T s[kLanes];
-    lane_sums_8x8<T>(products, s);
-    return edge_softmax::load_heads(s);
+    return;
   }
-  void prefetch(std::int64_t j) const {
-    prefetch_bytes(x_src + j * W(), std::size_t(W()) * sizeof(T));
-  }
-
-  struct SourceRow {
-    const T* xs;
-    T* gxs;
-    T* partial;
-    // The blocked shape's sums over the row's out-edges.
-    V gxs_sum[kBlocked ? kLanes : 1] = {};
-    V partial_sum[kBlocked ? kLanes : 1] = {};
-  };
-  SourceRow source_row(std::int64_t j, T* partial) {
-    return {x_src + j * W(), grad_x_src ? grad_x_src + j * W() : nullptr, partial};
-  }
-  void source_edge(SourceRow& r, std::int64_t i, EdgeId e, const T*, const T* ds, T* we) {
-    const int f = F();
-    const T* xd = x_dst + i * W();
-    const T* xe = edge_row(e);
-    for (int h = 0; h < shape.heads; ++h) {
-      we[h] = ds[h];
-      leaky_dot_backward_source<kChannels, kEdges>(
-          ds[h], att + h * f, xd + h * f, r.xs + h * f, xe ? xe + h * f : nullptr, slope,
-          r.gxs ? r.gxs + h * f : nullptr, r.partial ? r.partial + h * f : nullptr, f);
-    }
-  }
-  //   gxs_sum[h] += ds[h] a[h] LeakyReLU'(m[h]),  partial_sum[h] += ds[h] LeakyReLU(m[h])
-  [[gnu::always_inline]] V source_lanes(SourceRow& r, std::int64_t i, EdgeId e, const T*,
-                                        const V& ds, T* we) requires kBlocked {
-    edge_softmax::store_heads(we, ds);
-    const T* xd = x_dst + i * W();
-    const T* xe = edge_row(e);
-    for (int h = 0; h < kLanes; ++h) {
-      const V m = blocked_argument(xd, r.xs, xe, h);
-      if (r.gxs) r.gxs_sum[h] += ds[h] * blocked_slope_times_att(m, h);
-      if (r.partial) r.partial_sum[h] += ds[h] * (m > T(0) ? m : m * slope);
-    }
-    return V{};
-  }
-  // With the gradient of x_src wanted, its score and value parts go in one
-  // pass over the row (the walk's value gradient is x_src's).
-  void source_edge_and_value(SourceRow& r, std::int64_t i, EdgeId e, const T* t, const T* ds,
-                             const T* w, const T* gi, T* we) {
-    if (!r.gxs) {
-      source_edge(r, i, e, t, ds, we);
-      return;
-    }
-    const int f = F();
-    const T* xd = x_dst + i * W();
-    const T* xe = edge_row(e);
-    for (int h = 0; h < shape.heads; ++h) {
-      we[h] = ds[h];
-      leaky_dot_backward_source_and_value<kChannels, kEdges>(
-          ds[h], w[h], att + h * f, xd + h * f, r.xs + h * f, xe ? xe + h * f : nullptr, gi + h * f,
-          slope, r.gxs + h * f, r.partial ? r.partial + h * f : nullptr, f);
-    }
-  }
-  static constexpr bool kReadsValues = true;
-  [[gnu::always_inline]] void end_source_row(SourceRow& r, const V&) {
-    if constexpr (kBlocked) {
-      for (int h = 0; h < kLanes; ++h) {
-        if (r.gxs) {
-          T* g = r.gxs + h * kLanes;
-          edge_softmax::store_heads(g, edge_softmax::load_heads(g) + r.gxs_sum[h]);
-        }
-        if (r.partial) {
-          T* p = r.partial + h * kLanes;
-          edge_softmax::store_heads(p, edge_softmax::load_heads(p) + r.partial_sum[h]);
-        }
+  for (EdgeId p = first; p < last; ++p) {
+    prefetch_ahead(p);
+    const std::int64_t i = by_src.indices[std::size_t(p)];
+    const T* t = q.terms + i * S;
+    const T* gi = q.grad_out + i * W;
+    const T* xd = q.x_dst + i * W;
+    const T* xe = kEdges ? q.x_edge + out_ids[p] * W : nullptr;
+    for (int h = 0; h < H; ++h) {
+      const T* xeh = xe ? xe + h * F : nullptr;
+      const T* ah = q.att + h * F;
+      const T x = leaky_dot<kChannels, kEdges>(ah, xd + h * F, xs + h * F, xeh, q.slope, F);
+      const T a = vector_exp(x - t[kMax * H + h]) * t[kInvSum * H + h];
+      const T dr = row_drop ? row_drop[(p - first) * H + h] : T(1);
+      const T ds = a * (dot<kChannels>(gi + h * F, xs + h * F, F) * dr - t[kRowDot * H + h]);
+      if (gxs) {
+        leaky_dot_backward_source_and_value<kChannels, kEdges>(
+            ds, a * dr, ah, xd + h * F, xs + h * F, xeh, gi + h * F, q.slope, gxs + h * F,
+            partial ? partial + h * F : nullptr, F);
+      } else {
+        leaky_dot_backward_source<kChannels, kEdges, T>(ds, ah, xd + h * F, xs + h * F, xeh,
+                                                        q.slope, nullptr,
+                                                        partial ? partial + h * F : nullptr, F);
       }
     }
   }
-  void prefetch_in_source_pass(std::int64_t i) const {
-    prefetch_bytes(x_dst + i * W(), std::size_t(W()) * sizeof(T));
-  }
-  int partial_width() const { return grad_att ? W() : 0; }
-  void add_partials(const T* partials, std::int64_t blocks) {
-    for (std::int64_t b = 0; b < blocks; ++b) {
-      for (int k = 0; k < W(); ++k) grad_att[k] += partials[b * W() + k];
-    }
-  }
+}
 
-  bool destination_pass() const { return grad_x_dst || grad_x_edge; }
-  struct DestinationRow {
-    const T* xd;
-    T* gxd;
-    V gxd_sum[kBlocked ? kLanes : 1] = {};  // the blocked shape's sum over the row
+template <class T, int kHeads, int kChannels, bool kEdges>
+void backward_destination_row(const Gatv2Problem<T>& q, std::int64_t i, EdgeId begin, EdgeId end,
+                              EdgeId edge_end, const NodeId* indices, const T* row_drop) {
+  const int H = kHeads > 0 ? kHeads : q.shape.heads;
+  const int F = kChannels > 0 ? kChannels : q.shape.channels, W = H * F, S = kTerms * H;
+  const T* xd = q.x_dst + i * W;
+  const T* gi = q.grad_out + i * W;
+  const T* t = q.terms + i * S;
+  T* gxd = q.grad_x_dst ? q.grad_x_dst + i * W : nullptr;
+  auto prefetch_ahead = [&](EdgeId e) __attribute__((always_inline)) {
+    if (e + kPrefetchDistance < edge_end) {
+      prefetch_bytes(q.x_src + std::int64_t(indices[e + kPrefetchDistance]) * W,
+                     std::size_t(W) * sizeof(T));
+    }
   };
-  DestinationRow destination_row(std::int64_t i) {
-    return {x_dst + i * W(), grad_x_dst ? grad_x_dst + i * W() : nullptr};
-  }
-  // The same term reaches x_dst and x_edge: both enter the score as a sum.
-  [[gnu::always_inline]] void destination_edge(DestinationRow& r, std::int64_t j, EdgeId e,
-                                               const T* we) {
-    const int f = F();
-    const T* xs = x_src + j * W();
-    const T* xe = edge_row(e);
-    if constexpr (kBlocked) {
-      const V w = edge_softmax::load_heads(we);
-      for (int h = 0; h < kLanes; ++h) {
-        const V d = w[h] * blocked_slope_times_att(blocked_argument(r.xd, xs, xe, h), h);
-        if (r.gxd) r.gxd_sum[h] += d;
-        if (grad_x_edge) {
-          T* ge = grad_x_edge + e * W() + h * kLanes;
+  if constexpr (kHeads == kLanes && kChannels == kLanes) {
+    using V = Lanes<T>;
+    const V row_max = edge_softmax::load_heads(t + kMax * H);
+    const V row_inv = edge_softmax::load_heads(t + kInvSum * H);
+    const V row_dot = edge_softmax::load_heads(t + kRowDot * H);
+    V gxd_sum[kLanes] = {};
+    for (EdgeId e = begin; e < end; ++e) {
+      prefetch_ahead(e);
+      const T* xs = q.x_src + std::int64_t(indices[e]) * W;
+      const T* xe = kEdges ? q.x_edge + e * W : nullptr;
+      V a = blocked_scores<kEdges, T>(q.att, xd, xs, xe, q.slope) - row_max;
+      edge_softmax::exp_heads<T>(a);
+      a *= row_inv;
+      const V dr = row_drop ? edge_softmax::load_heads(row_drop + (e - begin) * H) : V{} + T(1);
+      const V ds = a * (blocked_dots<T>(gi, xs) * dr - row_dot);
+#pragma GCC unroll 8
+      for (int h = 0; h < H; ++h) {
+        const V m = blocked_argument<kEdges>(xd, xs, xe, h);
+        const V at = edge_softmax::load_heads(q.att + h * F);
+        const V d = ds[h] * (m > T(0) ? at : at * q.slope);
+        gxd_sum[h] += d;
+        if (q.grad_x_edge) {
+          T* ge = q.grad_x_edge + e * W + h * F;
           edge_softmax::store_heads(ge, edge_softmax::load_heads(ge) + d);
         }
       }
-      return;
     }
-    for (int h = 0; h < shape.heads; ++h) {
-      const T* xeh = xe ? xe + h * f : nullptr;
-      if (r.gxd) {
-        leaky_dot_backward_destination<kChannels, kEdges>(we[h], att + h * f, r.xd + h * f,
-                                                          xs + h * f, xeh, slope, r.gxd + h * f, f);
+    if (gxd) {
+#pragma GCC unroll 8
+      for (int h = 0; h < H; ++h) {
+        edge_softmax::store_heads(gxd + h * F, edge_softmax::load_heads(gxd + h * F) + gxd_sum[h]);
       }
-      if (grad_x_edge) {
-        leaky_dot_backward_destination<kChannels, kEdges>(we[h], att + h * f, r.xd + h * f,
-                                                          xs + h * f, xeh, slope,
-                                                          grad_x_edge + e * W() + h * f, f);
+    }
+    return;
+  }
+  for (EdgeId e = begin; e < end; ++e) {
+    prefetch_ahead(e);
+    const T* xs = q.x_src + std::int64_t(indices[e]) * W;
+    const T* xe = kEdges ? q.x_edge + e * W : nullptr;
+    for (int h = 0; h < H; ++h) {
+      const T* xeh = xe ? xe + h * F : nullptr;
+      const T* ah = q.att + h * F;
+      const T x = leaky_dot<kChannels, kEdges>(ah, xd + h * F, xs + h * F, xeh, q.slope, F);
+      const T a = vector_exp(x - t[kMax * H + h]) * t[kInvSum * H + h];
+      const T dr = row_drop ? row_drop[(e - begin) * H + h] : T(1);
+      const T ds = a * (dot<kChannels>(gi + h * F, xs + h * F, F) * dr - t[kRowDot * H + h]);
+      if (gxd) {
+        leaky_dot_backward_destination<kChannels, kEdges>(ds, ah, xd + h * F, xs + h * F, xeh,
+                                                          q.slope, gxd + h * F, F);
+      }
+      if (q.grad_x_edge) {
+        leaky_dot_backward_destination<kChannels, kEdges>(
+            ds, ah, xd + h * F, xs + h * F, xeh, q.slope, q.grad_x_edge + e * W + h * F, F);
       }
     }
   }
-  [[gnu::always_inline]] void end_destination_row(DestinationRow& r) {
-    if constexpr (kBlocked) {
-      if (!r.gxd) return;
-      for (int h = 0; h < kLanes; ++h) {
-        T* g = r.gxd + h * kLanes;
-        edge_softmax::store_heads(g, edge_softmax::load_heads(g) + r.gxd_sum[h]);
-      }
-    }
-  }
-  void prefetch_in_destination_pass(std::int64_t j) const { prefetch(j); }
-};
+}
 
-template <class T, int kHeads, int kChannels, bool kEdges>
-Gatv2Score<T, kHeads, kChannels, kEdges> make_score(HeadShape shape, std::span<const T> x_src,
-                                                    std::span<const T> x_dst,
-                                                    std::span<const T> att,
-                                                    std::span<const T> x_edge, T slope) {
-  Gatv2Score<T, kHeads, kChannels, kEdges> s;
-  s.shape = shape;
-  s.x_src = x_src.data();
-  s.x_dst = x_dst.data();
-  s.att = att.data();
-  s.x_edge = x_edge.empty() ? nullptr : x_edge.data();
-  s.slope = slope;
-  return s;
+// Source rows per block of the walk by source: the attention vector's
+// gradient is summed per block, blocks fixed by the graph, not the threads.
+constexpr std::int64_t kBlockWork = 1 << 14;
+
+// Runs body.template operator()<kHeads, kChannels, kEdges>() for the shape.
+template <class Body>
+void dispatch(HeadShape shape, bool edges, Body&& body) {
+  edge_softmax::dispatch_shape(shape, [&]<int kHeads, int kChannels>() {
+    if (edges) {
+      body.template operator()<kHeads, kChannels, true>();
+    } else {
+      body.template operator()<kHeads, kChannels, false>();
+    }
+  });
 }
 
 }  // namespace
@@ -361,87 +501,206 @@ Gatv2Score<T, kHeads, kChannels, kEdges> make_score(HeadShape shape, std::span<c
 template <class T>
 void gatv2_attention_forward(const Graph& graph, HeadShape shape, std::span<const T> x_src,
                              std::span<const T> x_dst, std::span<const T> att, T negative_slope,
-                             const KeyedDropout<T>& dropout, std::span<T> alpha, std::span<T> out,
+                             const KeyedDropout<T>& dropout, std::span<T> out,
+                             std::span<T> node_terms, std::span<const T> bias, std::span<T> alpha,
                              std::span<const T> x_edge) {
   const int H = shape.heads, W = shape.width();
-  if (!x_edge.empty()) check_sizes("x_edge", x_edge.size(), std::size_t(graph.num_edges() * W));
   const std::int64_t n = graph.num_nodes();
   check_sizes("x_src", x_src.size(), std::size_t(n * W));
   check_sizes("x_dst", x_dst.size(), std::size_t(n * W));
   check_sizes("att", att.size(), std::size_t(W));
-  check_sizes("alpha", alpha.size(), std::size_t(graph.num_edges() * H));
   check_sizes("out", out.size(), std::size_t(n * W));
-  edge_softmax::dispatch_shape(shape, [&]<int kHeads, int kChannels>() {
-    auto run = [&]<bool kEdges>() {
-      const auto score = make_score<T, kHeads, kChannels, kEdges>(shape, x_src, x_dst, att, x_edge,
-                                                                  negative_slope);
-      edge_softmax::forward<T, kHeads, kChannels>(graph, shape, score, x_src.data(), dropout,
-                                                  alpha.data(), out.data());
-    };
-    if (x_edge.empty()) {
-      run.template operator()<false>();
-    } else {
-      run.template operator()<true>();
-    }
+  if (!node_terms.empty())
+    check_sizes("node_terms", node_terms.size(), std::size_t(n * kTerms * H));
+  if (!bias.empty()) check_sizes("bias", bias.size(), std::size_t(W));
+  if (!alpha.empty()) check_sizes("alpha", alpha.size(), std::size_t(graph.num_edges() * H));
+  if (!x_edge.empty()) check_sizes("x_edge", x_edge.size(), std::size_t(graph.num_edges() * W));
+  const Gatv2Problem<T> q{shape,
+                          x_src.data(),
+                          x_dst.data(),
+                          att.data(),
+                          x_edge.empty() ? nullptr : x_edge.data(),
+                          negative_slope,
+                          &dropout,
+                          node_terms.empty() ? nullptr : node_terms.data(),
+                          nullptr,
+                          nullptr,
+                          nullptr,
+                          nullptr};
+  const T* b = bias.empty() ? nullptr : bias.data();
+  T* a = alpha.empty() ? nullptr : alpha.data();
+  const Csr& in = graph.in();
+  dispatch(shape, !x_edge.empty(), [&]<int kHeads, int kChannels, bool kEdges>() {
+    for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
+      std::vector<T> scores, row_drop;
+      const EdgeId edge_end = in.indptr[std::size_t(row_end)];
+      for (std::int64_t i = row_begin; i < row_end; ++i) {
+        const EdgeId begin = in.indptr[std::size_t(i)], end = in.indptr[std::size_t(i) + 1];
+        T* oi = out.data() + i * W;
+        if (begin == end) {
+          // No in-edges: out = bias, and no softmax to take a gradient of.
+          for (int c = 0; c < W; ++c) oi[c] = b ? b[c] : T(0);
+          if (q.terms) std::fill(q.terms + i * kTerms * H, q.terms + (i + 1) * kTerms * H, T(0));
+          continue;
+        }
+        const std::size_t count = std::size_t((end - begin) * H);
+        if (scores.size() < count) scores.resize(count);
+        // The row's dropout masks in one call: its edges' counters are contiguous.
+        if (dropout.active()) {
+          if (row_drop.size() < count) row_drop.resize(count);
+          dropout.scales(std::uint64_t(begin * H), int(count), row_drop.data());
+        }
+        forward_row<T, kHeads, kChannels, kEdges>(
+            q, i, begin, end, edge_end, in.indices.data(), scores,
+            dropout.active() ? row_drop.data() : nullptr, b, oi, a);
+      }
+    });
   });
 }
 
 template <class T>
 void gatv2_attention_backward(const Graph& graph, HeadShape shape, std::span<const T> x_src,
                               std::span<const T> x_dst, std::span<const T> att, T negative_slope,
-                              const KeyedDropout<T>& dropout, std::span<const T> alpha,
-                              std::span<const T> out, std::span<const T> grad_out,
-                              std::span<T> grad_x_src, std::span<T> grad_x_dst,
-                              std::span<T> grad_att, std::span<T> edge_work,
+                              const KeyedDropout<T>& dropout, std::span<const T> out,
+                              std::span<const T> bias, std::span<T> node_terms,
+                              std::span<const T> grad_out, std::span<T> grad_x_src,
+                              std::span<T> grad_x_dst, std::span<T> grad_att,
                               std::span<const T> x_edge, std::span<T> grad_x_edge) {
-  const int H = shape.heads, W = shape.width();
+  const int H = shape.heads, F = shape.channels, W = shape.width(), S = kTerms * H;
   const std::int64_t n = graph.num_nodes();
-  const std::size_t nw = std::size_t(n * W), eh = std::size_t(graph.num_edges() * H);
+  const std::size_t nw = std::size_t(n * W), ew = std::size_t(graph.num_edges() * W);
   check_sizes("x_src", x_src.size(), nw);
   check_sizes("x_dst", x_dst.size(), nw);
   check_sizes("att", att.size(), std::size_t(W));
-  check_sizes("alpha", alpha.size(), eh);
   check_sizes("out", out.size(), nw);
+  check_sizes("node_terms", node_terms.size(), std::size_t(n * S));
   check_sizes("grad_out", grad_out.size(), nw);
-  check_sizes("edge_work", edge_work.size(), eh);
+  if (!bias.empty()) check_sizes("bias", bias.size(), std::size_t(W));
   if (!grad_x_src.empty()) check_sizes("grad_x_src", grad_x_src.size(), nw);
   if (!grad_x_dst.empty()) check_sizes("grad_x_dst", grad_x_dst.size(), nw);
   if (!grad_att.empty()) check_sizes("grad_att", grad_att.size(), std::size_t(W));
-  if (!x_edge.empty()) check_sizes("x_edge", x_edge.size(), std::size_t(graph.num_edges() * W));
+  if (!x_edge.empty()) check_sizes("x_edge", x_edge.size(), ew);
   if (!grad_x_edge.empty()) {
-    check_sizes("grad_x_edge", grad_x_edge.size(), std::size_t(graph.num_edges() * W));
+    if (x_edge.empty()) throw Error("gatv2 kernel: grad_x_edge given without x_edge");
+    check_sizes("grad_x_edge", grad_x_edge.size(), ew);
   }
   auto data_or_null = [](std::span<T> s) { return s.empty() ? nullptr : s.data(); };
-  const bool need_scores =
-      !grad_x_src.empty() || !grad_x_dst.empty() || !grad_att.empty() || !grad_x_edge.empty();
-  edge_softmax::dispatch_shape(shape, [&]<int kHeads, int kChannels>() {
-    auto run = [&]<bool kEdges>() {
-      auto score = make_score<T, kHeads, kChannels, kEdges>(shape, x_src, x_dst, att, x_edge,
-                                                            negative_slope);
-      score.grad_x_src = data_or_null(grad_x_src);
-      score.grad_x_dst = data_or_null(grad_x_dst);
-      score.grad_att = data_or_null(grad_att);
-      score.grad_x_edge = data_or_null(grad_x_edge);
-      edge_softmax::backward<T, kHeads, kChannels>(
-          graph, shape, score, x_src.data(), dropout, alpha.data(), out.data(), grad_out.data(),
-          data_or_null(grad_x_src), need_scores ? edge_work.data() : nullptr);
-    };
-    if (x_edge.empty()) {
-      run.template operator()<false>();
-    } else {
-      run.template operator()<true>();
+  const Gatv2Problem<T> q{shape,
+                          x_src.data(),
+                          x_dst.data(),
+                          att.data(),
+                          x_edge.empty() ? nullptr : x_edge.data(),
+                          negative_slope,
+                          &dropout,
+                          node_terms.data(),
+                          grad_out.data(),
+                          data_or_null(grad_x_src),
+                          data_or_null(grad_x_dst),
+                          data_or_null(grad_x_edge)};
+  const bool source_pass = !grad_x_src.empty() || !grad_att.empty();
+  const bool destination_pass = !grad_x_dst.empty() || !grad_x_edge.empty();
+  if (!source_pass && !destination_pass) return;
+
+  // Node pass: c_i = <g_i, out_i - bias> per head (sum_e alpha_e d alpha_e),
+  // so that neither walk needs a pass over a row's edges first.
+  const T* b = bias.empty() ? nullptr : bias.data();
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) {
+    const T* gi = grad_out.data() + i * W;
+    const T* oi = out.data() + i * W;
+    for (int h = 0; h < H; ++h) {
+      T c = 0;
+      for (int f = 0; f < F; ++f) {
+        const int k = h * F + f;
+        c += gi[k] * (b ? oi[k] - b[k] : oi[k]);
+      }
+      node_terms[std::size_t(i * S + kRowDot * H + h)] = c;
+    }
+  }
+
+  const bool dropping = dropout.active();
+  dispatch(shape, !x_edge.empty(), [&]<int kHeads, int kChannels, bool kEdges>() {
+    if (source_pass) {
+      // Walk by source: a thread owns its rows of grad_x_src and its
+      // blocks' partial sums of grad_att.
+      const Csr& by_src = graph.out();
+      const EdgeId* out_ids = graph.out_edge_ids().data();
+      const std::int64_t rows = by_src.rows();
+      const std::int64_t blocks =
+          grad_att.empty()
+              ? 1
+              : std::max<std::int64_t>(1, (by_src.nnz() + rows + kBlockWork - 1) / kBlockWork);
+      const std::vector<std::int64_t> bounds = partition_rows_by_edges(by_src.indptr, int(blocks));
+      std::vector<T> partials(grad_att.empty() ? 0 : std::size_t(blocks * W), T(0));
+      auto rows_of = [&](std::int64_t row_begin, std::int64_t row_end, T* partial) {
+        std::vector<T> row_drop;
+        std::vector<std::uint64_t> firsts;
+        const EdgeId edge_end = by_src.indptr[std::size_t(row_end)];
+        for (std::int64_t j = row_begin; j < row_end; ++j) {
+          const EdgeId first = by_src.indptr[std::size_t(j)];
+          const EdgeId last = by_src.indptr[std::size_t(j) + 1];
+          if (first == last) continue;
+          // The row's dropout masks: one counter run of H per out-edge, at its edge id.
+          if (dropping) {
+            const std::size_t count = std::size_t(last - first);
+            firsts.resize(std::max(firsts.size(), count));
+            row_drop.resize(std::max(row_drop.size(), count * std::size_t(H)));
+            for (std::size_t c = 0; c < count; ++c) {
+              firsts[c] = std::uint64_t(out_ids[first + EdgeId(c)] * H);
+            }
+            dropout.scales_at(firsts.data(), int(count), H, row_drop.data());
+          }
+          backward_source_row<T, kHeads, kChannels, kEdges>(
+              q, j, first, last, edge_end, by_src, out_ids, dropping ? row_drop.data() : nullptr,
+              partial);
+        }
+      };
+      if (grad_att.empty()) {
+        for_row_ranges(by_src.indptr,
+                       [&](std::int64_t b0, std::int64_t b1) { rows_of(b0, b1, nullptr); });
+      } else {
+#pragma omp parallel for schedule(dynamic, 1)
+        for (std::int64_t k = 0; k < blocks; ++k) {
+          rows_of(bounds[std::size_t(k)], bounds[std::size_t(k) + 1], partials.data() + k * W);
+        }
+        for (std::int64_t k = 0; k < blocks; ++k) {
+          for (int c = 0; c < W; ++c) grad_att[std::size_t(c)] += partials[std::size_t(k * W + c)];
+        }
+      }
+    }
+    if (destination_pass) {
+      // Walk by destination: a thread owns its rows of grad_x_dst and its
+      // rows' edges of grad_x_edge.
+      const Csr& in = graph.in();
+      for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
+        std::vector<T> row_drop;
+        const EdgeId edge_end = in.indptr[std::size_t(row_end)];
+        for (std::int64_t i = row_begin; i < row_end; ++i) {
+          const EdgeId begin = in.indptr[std::size_t(i)], end = in.indptr[std::size_t(i) + 1];
+          if (begin == end) continue;
+          if (dropping) {
+            const std::size_t count = std::size_t((end - begin) * H);
+            if (row_drop.size() < count) row_drop.resize(count);
+            dropout.scales(std::uint64_t(begin * H), int(count), row_drop.data());
+          }
+          backward_destination_row<T, kHeads, kChannels, kEdges>(
+              q, i, begin, end, edge_end, in.indices.data(), dropping ? row_drop.data() : nullptr);
+        }
+      });
     }
   });
 }
 
-#define HEED_INSTANTIATE(T)                                                                   \
-  template void gatv2_attention_forward<T>(                                                   \
-      const Graph&, HeadShape, std::span<const T>, std::span<const T>, std::span<const T>, T, \
-      const KeyedDropout<T>&, std::span<T>, std::span<T>, std::span<const T>);                \
-  template void gatv2_attention_backward<T>(                                                  \
-      const Graph&, HeadShape, std::span<const T>, std::span<const T>, std::span<const T>, T, \
-      const KeyedDropout<T>&, std::span<const T>, std::span<const T>, std::span<const T>,     \
-      std::span<T>, std::span<T>, std::span<T>, std::span<T>, std::span<const T>, std::span<T>);
+#define HEED_INSTANTIATE(T)                                                                       \
+  template void gatv2_attention_forward<T>(const Graph&, HeadShape, std::span<const T>,           \
+                                           std::span<const T>, std::span<const T>, T,             \
+                                           const KeyedDropout<T>&, std::span<T>, std::span<T>,    \
+                                           std::span<const T>, std::span<T>, std::span<const T>); \
+  template void gatv2_attention_backward<T>(                                                      \
+      const Graph&, HeadShape, std::span<const T>, std::span<const T>, std::span<const T>, T,     \
+      const KeyedDropout<T>&, std::span<const T>, std::span<const T>, std::span<T>,               \
+      std::span<const T>, std::span<T>, std::span<T>, std::span<T>, std::span<const T>,           \
+      std::span<T>);
 HEED_INSTANTIATE(float)
 HEED_INSTANTIATE(double)
 #undef HEED_INSTANTIATE

@@ -120,19 +120,25 @@ Var<T> GATv2Conv<T>::attend(Var<T> x_src, Var<T> x_dst, const Graph& graph, cons
   const kernels::HeadShape shape{options_.heads, options_.out_channels};
   const KeyedDropout<T> drop{context.training ? T(options_.dropout) : T(0), context.dropout_key};
   Tensor<T>* alpha_out = attention ? &attention->alpha : nullptr;
+  // The bias goes into the attention kernel's pass unless the heads are
+  // averaged first.
+  const bool fuse_bias = options_.bias && (options_.concat || options_.heads == 1);
+  Var<T> b;
+  if (fuse_bias) b = tape.parameter(bias_);
+  const Var<T>* fused = fuse_bias ? &b : nullptr;
   Var<T> h;
   if (edge_attr) {
     const Var<T> x_edge =
         ops::matmul(edge_features_on(graph, g, *edge_attr), tape.parameter(weight_edge_));
     h = ops::gatv2_edge_attention(x_src, x_dst, x_edge, tape.parameter(att_), g, shape,
-                                  T(options_.negative_slope), drop, alpha_out);
+                                  T(options_.negative_slope), drop, alpha_out, fused);
   } else {
     h = ops::gatv2_attention(x_src, x_dst, tape.parameter(att_), g, shape,
-                             T(options_.negative_slope), drop, alpha_out);
+                             T(options_.negative_slope), drop, alpha_out, fused);
   }
   if (attention) attention->graph = g;
   if (!options_.concat && options_.heads > 1) h = ops::head_mean(h, options_.heads);
-  if (options_.bias) h = ops::add_bias(h, tape.parameter(bias_));
+  if (options_.bias && !fuse_bias) h = ops::add_bias(h, tape.parameter(bias_));
   return h;
 }
 

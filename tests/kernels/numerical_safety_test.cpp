@@ -92,12 +92,13 @@ void check_all_kernels(double tol) {
     expect_finite(ge, "gat edge grad_s_edge");
   }
   {
-    std::vector<T> alpha(e * h), out(n * w), gs(n * w), gd(n * w), ga(w), work(e * h), gxe(e * w);
-    gatv2_attention_forward<T>(g, shape, z, z, att, slope, {}, alpha, out, x_edge);
+    std::vector<T> alpha(e * h), out(n * w), gs(n * w), gd(n * w), ga(w), gxe(e * w);
+    std::vector<T> terms(n * kGatv2NodeTerms * h);
+    gatv2_attention_forward<T>(g, shape, z, z, att, slope, {}, out, terms, {}, alpha, x_edge);
     expect_normalised(g, alpha, 2, tol);
     expect_finite(out, "gatv2 out");
     for (std::size_t c = 0; c < w; ++c) EXPECT_EQ(out[11 * w + c], T(0));
-    gatv2_attention_backward<T>(g, shape, z, z, att, slope, {}, alpha, out, g_out, gs, gd, ga, work,
+    gatv2_attention_backward<T>(g, shape, z, z, att, slope, {}, out, {}, terms, g_out, gs, gd, ga,
                                 x_edge, gxe);
     expect_finite(gs, "gatv2 grad_x_src");
     expect_finite(gd, "gatv2 grad_x_dst");

@@ -1,8 +1,9 @@
 #pragma once
 // Attention on a graph's edges: GAT (node scores, with or without an edge
 // term), GATv2 and scaled dot products. None stores E x H x F; GAT without
-// an edge term stores nothing per edge (it recomputes its coefficients in
-// backward), the others E x H coefficients.
+// an edge term and GATv2 store nothing per edge (they recompute their
+// coefficients in backward from per-node terms), the others E x H
+// coefficients.
 // Every op here has a finite-difference test in double (tests/autograd).
 #include <memory>
 
@@ -37,19 +38,21 @@ Var<T> gat_attention(Var<T> values, Var<T> z, Var<T> att_src, Var<T> att_dst, co
 /// GATv2's attention: softmax over in-edges of a . LeakyReLU(x_dst[i] +
 /// x_src[j]) per head (att is 1 x (H * F)), then the weighted sum of x_src[j].
 /// x_src and x_dst may be the same value (shared weights). If `alpha_out` is
-/// set it receives the coefficients (E x H, before dropout). `graph` must
-/// outlive the tape.
+/// set it receives the coefficients (E x H, before dropout). `bias` (1 x
+/// H*F, may be null) is added to every output row in the same pass. Nothing
+/// per edge is kept for the backward. `graph` must outlive the tape.
 template <class T>
 Var<T> gatv2_attention(Var<T> x_src, Var<T> x_dst, Var<T> att, const Graph& graph,
                        kernels::HeadShape shape, T negative_slope, const KeyedDropout<T>& dropout,
-                       Tensor<T>* alpha_out = nullptr);
+                       Tensor<T>* alpha_out = nullptr, const Var<T>* bias = nullptr);
 /// GATv2's attention with edge features: x_edge (E x (H * F), by edge id) is
 /// added inside the LeakyReLU, a . LeakyReLU(x_dst[i] + x_src[j] + x_edge[e]);
 /// the weighted sum is still of x_src[j].
 template <class T>
 Var<T> gatv2_edge_attention(Var<T> x_src, Var<T> x_dst, Var<T> x_edge, Var<T> att,
                             const Graph& graph, kernels::HeadShape shape, T negative_slope,
-                            const KeyedDropout<T>& dropout, Tensor<T>* alpha_out = nullptr);
+                            const KeyedDropout<T>& dropout, Tensor<T>* alpha_out = nullptr,
+                            const Var<T>* bias = nullptr);
 /// GAT's attention with a per-edge score term (edge features):
 /// softmax over in-edges of LeakyReLU(s_dst[i] + s_src[j] + s_edge[e]), then
 /// the weighted sum of z_j. s_edge is E x H by edge id.
