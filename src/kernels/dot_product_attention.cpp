@@ -36,7 +36,9 @@ struct DotScore : edge_softmax::ScoreDefaults<T> {
     const T* kj = k + j * W();
     for (int h = 0; h < shape.heads; ++h) s[h] = dot<0>(r.qi + h * d, kj + h * d, d) * scale;
   }
-  void prefetch(std::int64_t j) const { prefetch_bytes(k + j * W(), std::size_t(W()) * sizeof(T)); }
+  [[gnu::always_inline]] void prefetch(std::int64_t j) const {
+    prefetch_bytes(k + j * W(), std::size_t(W()) * sizeof(T));
+  }
 
   struct SourceRow {
     T* gk;
@@ -50,7 +52,7 @@ struct DotScore : edge_softmax::ScoreDefaults<T> {
     }
   }
   void end_source_row(SourceRow&, const Lanes<T>&) {}
-  void prefetch_in_source_pass(std::int64_t i) const {
+  [[gnu::always_inline]] void prefetch_in_source_pass(std::int64_t i) const {
     if (grad_k) prefetch_bytes(q + i * W(), std::size_t(W()) * sizeof(T));
   }
 
@@ -64,7 +66,7 @@ struct DotScore : edge_softmax::ScoreDefaults<T> {
     for (int h = 0; h < shape.heads; ++h) axpy<0>(we[h], k + j * W() + h * d, r.gq + h * d, d);
   }
   void end_destination_row(DestinationRow&) {}
-  void prefetch_in_destination_pass(std::int64_t j) const { prefetch(j); }
+  [[gnu::always_inline]] void prefetch_in_destination_pass(std::int64_t j) const { prefetch(j); }
 };
 
 }  // namespace

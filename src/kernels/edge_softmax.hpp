@@ -15,6 +15,8 @@
 //     void scores(const Row&, j, e, T* s) const;       // H raw scores of edge e
 //     Lanes<T> lanes(const Row&, j, e) const;          // optional, H == kLanes
 //     void prefetch(j) const;                          // what scores() reads of j
+//                                    // (prefetch functions always_inline: see
+//                                    // prefetch_bytes)
 //     int destination_terms() const;                   // extra values per node that
 //     void fill_destination_terms(i, T* row) const;    // the source walk reads of i
 //     struct SourceRow; SourceRow source_row(j, T* partial);

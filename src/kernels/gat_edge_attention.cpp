@@ -37,7 +37,7 @@ struct GatEdgeScore : edge_softmax::ScoreDefaults<T> {
       s[h] = x > T(0) ? x : x * slope;
     }
   }
-  void prefetch(std::int64_t j) const {
+  [[gnu::always_inline]] void prefetch(std::int64_t j) const {
     prefetch_bytes(s_src + j * heads, std::size_t(heads) * sizeof(T));
   }
 

@@ -318,17 +318,19 @@ void forward_row(const Gatv2Problem<T>& q, std::int64_t i, EdgeId begin, EdgeId 
 // arrays:
 //   alpha = exp(s_e - m_i) / sum_i,  ds = alpha (drop <g_i, x_src_j> - c_i)
 // The walk by source adds to x_src_j's gradient drop alpha g_i (the value
-// path) and ds a LeakyReLU'(m_e) (the score path), and to the attention
-// vector's block partial ds LeakyReLU(m_e); the walk by destination adds
-// ds a LeakyReLU'(m_e) to x_dst_i's gradient and to x_edge_e's.
+// path) and ds a LeakyReLU'(m_e) (the score path). The walk by destination
+// adds ds a LeakyReLU'(m_e) to x_dst_i's gradient and to x_edge_e's, and
+// ds LeakyReLU(m_e) to its block's partial sum of the attention vector's:
+// it gathers one row per edge where the walk by source gathers two, so the
+// sum costs less there.
 template <class T, int kHeads, int kChannels, bool kEdges>
 void backward_source_row(const Gatv2Problem<T>& q, std::int64_t j, EdgeId first, EdgeId last,
                          EdgeId edge_end, const Csr& by_src, const EdgeId* out_ids,
-                         const T* row_drop, T* partial) {
+                         const T* row_drop) {
   const int H = kHeads > 0 ? kHeads : q.shape.heads;
   const int F = kChannels > 0 ? kChannels : q.shape.channels, W = H * F, S = kTerms * H;
   const T* xs = q.x_src + j * W;
-  T* gxs = q.grad_x_src ? q.grad_x_src + j * W : nullptr;
+  T* gxs = q.grad_x_src + j * W;
   // What the edge kPrefetchDistance ahead will read: g_i, x_dst_i, i's terms
   // (and x_edge_e).
   auto prefetch_ahead = [&](EdgeId p) __attribute__((always_inline)) {
@@ -343,8 +345,11 @@ void backward_source_row(const Gatv2Problem<T>& q, std::int64_t j, EdgeId first,
   };
   if constexpr (kHeads == kLanes && kChannels == kLanes) {
     using V = Lanes<T>;
-    // The row's sums stay in registers and are stored once.
-    V gxs_sum[kLanes] = {}, partial_sum[kLanes] = {};
+    // The row's sums stay in registers and are stored once: the value path's
+    // sum of w g_i, and the score path's sum of ds LeakyReLU'(m_e) (a
+    // factor 1 or slope per feature), which is multiplied by a once.
+    V value_sum[kLanes] = {}, score_sum[kLanes] = {};
+    const V one = V{} + T(1), slope = V{} + q.slope;
     for (EdgeId p = first; p < last; ++p) {
       prefetch_ahead(p);
       const std::int64_t i = by_src.indices[std::size_t(p)];
@@ -356,27 +361,21 @@ void backward_source_row(const Gatv2Problem<T>& q, std::int64_t j, EdgeId first,
             edge_softmax::load_heads(t + kMax * H);
       edge_softmax::exp_heads<T>(a);
       a *= edge_softmax::load_heads(t + kInvSum * H);
-      const V dr = row_drop ? edge_softmax::load_heads(row_drop + (p - first) * H) : V{} + T(1);
+      const V dr = row_drop ? edge_softmax::load_heads(row_drop + (p - first) * H) : one;
       const V w = a * dr;
       const V ds = a * (blocked_dots<T>(gi, xs) * dr - edge_softmax::load_heads(t + kRowDot * H));
 #pragma GCC unroll 8
       for (int h = 0; h < H; ++h) {
         const V m = blocked_argument<kEdges>(xd, xs, xe, h);
-        const V at = edge_softmax::load_heads(q.att + h * F);
-        gxs_sum[h] +=
-            w[h] * edge_softmax::load_heads(gi + h * F) + ds[h] * (m > T(0) ? at : at * q.slope);
-        partial_sum[h] += ds[h] * (m > T(0) ? m : m * q.slope);
+        value_sum[h] += w[h] * edge_softmax::load_heads(gi + h * F);
+        score_sum[h] += ds[h] * (m > T(0) ? one : slope);
       }
     }
 #pragma GCC unroll 8
     for (int h = 0; h < H; ++h) {
-      if (gxs) {
-        edge_softmax::store_heads(gxs + h * F, edge_softmax::load_heads(gxs + h * F) + gxs_sum[h]);
-      }
-      if (partial) {
-        T* pp = partial + h * F;
-        edge_softmax::store_heads(pp, edge_softmax::load_heads(pp) + partial_sum[h]);
-      }
+      edge_softmax::store_heads(gxs + h * F,
+                                edge_softmax::load_heads(gxs + h * F) + value_sum[h] +
+                                    edge_softmax::load_heads(q.att + h * F) * score_sum[h]);
     }
     return;
   }
@@ -394,22 +393,20 @@ void backward_source_row(const Gatv2Problem<T>& q, std::int64_t j, EdgeId first,
       const T a = vector_exp(x - t[kMax * H + h]) * t[kInvSum * H + h];
       const T dr = row_drop ? row_drop[(p - first) * H + h] : T(1);
       const T ds = a * (dot<kChannels>(gi + h * F, xs + h * F, F) * dr - t[kRowDot * H + h]);
-      if (gxs) {
-        leaky_dot_backward_source_and_value<kChannels, kEdges>(
-            ds, a * dr, ah, xd + h * F, xs + h * F, xeh, gi + h * F, q.slope, gxs + h * F,
-            partial ? partial + h * F : nullptr, F);
-      } else {
-        leaky_dot_backward_source<kChannels, kEdges, T>(ds, ah, xd + h * F, xs + h * F, xeh,
-                                                        q.slope, nullptr,
-                                                        partial ? partial + h * F : nullptr, F);
-      }
+      leaky_dot_backward_source_and_value<kChannels, kEdges, T>(ds, a * dr, ah, xd + h * F,
+                                                                xs + h * F, xeh, gi + h * F,
+                                                                q.slope, gxs + h * F, nullptr, F);
     }
   }
 }
 
-template <class T, int kHeads, int kChannels, bool kEdges>
+// kAttention: whether the attention vector's gradient is wanted (`partial`
+// is then the block's partial row), a compile-time choice so that its sums
+// stay in registers.
+template <class T, int kHeads, int kChannels, bool kEdges, bool kAttention>
 void backward_destination_row(const Gatv2Problem<T>& q, std::int64_t i, EdgeId begin, EdgeId end,
-                              EdgeId edge_end, const NodeId* indices, const T* row_drop) {
+                              EdgeId edge_end, const NodeId* indices, const T* row_drop,
+                              T* partial) {
   const int H = kHeads > 0 ? kHeads : q.shape.heads;
   const int F = kChannels > 0 ? kChannels : q.shape.channels, W = H * F, S = kTerms * H;
   const T* xd = q.x_dst + i * W;
@@ -427,7 +424,12 @@ void backward_destination_row(const Gatv2Problem<T>& q, std::int64_t i, EdgeId b
     const V row_max = edge_softmax::load_heads(t + kMax * H);
     const V row_inv = edge_softmax::load_heads(t + kInvSum * H);
     const V row_dot = edge_softmax::load_heads(t + kRowDot * H);
-    V gxd_sum[kLanes] = {};
+    const V one = V{} + T(1), slope = V{} + q.slope;
+    // With D_e = ds_e LeakyReLU'(m_e) per feature: x_dst_i's gradient is
+    // a . sum_e D_e, and the attention vector's is sum_e D_e . m_e
+    // = (sum_e D_e) . x_dst_i + sum_e D_e . (x_src_j + x_edge_e): two sums
+    // kept in registers, finished once per row.
+    V d_sum[kLanes] = {}, dm_sum[kLanes] = {};
     for (EdgeId e = begin; e < end; ++e) {
       prefetch_ahead(e);
       const T* xs = q.x_src + std::int64_t(indices[e]) * W;
@@ -435,24 +437,36 @@ void backward_destination_row(const Gatv2Problem<T>& q, std::int64_t i, EdgeId b
       V a = blocked_scores<kEdges, T>(q.att, xd, xs, xe, q.slope) - row_max;
       edge_softmax::exp_heads<T>(a);
       a *= row_inv;
-      const V dr = row_drop ? edge_softmax::load_heads(row_drop + (e - begin) * H) : V{} + T(1);
+      const V dr = row_drop ? edge_softmax::load_heads(row_drop + (e - begin) * H) : one;
       const V ds = a * (blocked_dots<T>(gi, xs) * dr - row_dot);
 #pragma GCC unroll 8
       for (int h = 0; h < H; ++h) {
         const V m = blocked_argument<kEdges>(xd, xs, xe, h);
-        const V at = edge_softmax::load_heads(q.att + h * F);
-        const V d = ds[h] * (m > T(0) ? at : at * q.slope);
-        gxd_sum[h] += d;
+        const V d = ds[h] * (m > T(0) ? one : slope);
+        d_sum[h] += d;
+        if constexpr (kAttention) {
+          V rest = edge_softmax::load_heads(xs + h * F);
+          if constexpr (kEdges) rest += edge_softmax::load_heads(xe + h * F);
+          dm_sum[h] += d * rest;
+        }
         if (q.grad_x_edge) {
           T* ge = q.grad_x_edge + e * W + h * F;
-          edge_softmax::store_heads(ge, edge_softmax::load_heads(ge) + d);
+          edge_softmax::store_heads(
+              ge, edge_softmax::load_heads(ge) + d * edge_softmax::load_heads(q.att + h * F));
         }
       }
     }
-    if (gxd) {
 #pragma GCC unroll 8
-      for (int h = 0; h < H; ++h) {
-        edge_softmax::store_heads(gxd + h * F, edge_softmax::load_heads(gxd + h * F) + gxd_sum[h]);
+    for (int h = 0; h < H; ++h) {
+      if (gxd) {
+        edge_softmax::store_heads(gxd + h * F,
+                                  edge_softmax::load_heads(gxd + h * F) +
+                                      edge_softmax::load_heads(q.att + h * F) * d_sum[h]);
+      }
+      if constexpr (kAttention) {
+        T* pp = partial + h * F;
+        edge_softmax::store_heads(pp, edge_softmax::load_heads(pp) + dm_sum[h] +
+                                          d_sum[h] * edge_softmax::load_heads(xd + h * F));
       }
     }
     return;
@@ -476,12 +490,18 @@ void backward_destination_row(const Gatv2Problem<T>& q, std::int64_t i, EdgeId b
         leaky_dot_backward_destination<kChannels, kEdges>(
             ds, ah, xd + h * F, xs + h * F, xeh, q.slope, q.grad_x_edge + e * W + h * F, F);
       }
+      if constexpr (kAttention) {
+        // grad_a[f] += ds LeakyReLU(m[f]), the score gradient without x_src's share.
+        leaky_dot_backward_source<kChannels, kEdges, T>(ds, ah, xd + h * F, xs + h * F, xeh,
+                                                        q.slope, nullptr, partial + h * F, F);
+      }
     }
   }
 }
 
-// Source rows per block of the walk by source: the attention vector's
-// gradient is summed per block, blocks fixed by the graph, not the threads.
+// Destination rows per block of the walk by destination: the attention
+// vector's gradient is summed per block, blocks fixed by the graph, not the
+// threads.
 constexpr std::int64_t kBlockWork = 1 << 14;
 
 // Runs body.template operator()<kHeads, kChannels, kEdges>() for the shape.
@@ -597,8 +617,8 @@ void gatv2_attention_backward(const Graph& graph, HeadShape shape, std::span<con
                           data_or_null(grad_x_src),
                           data_or_null(grad_x_dst),
                           data_or_null(grad_x_edge)};
-  const bool source_pass = !grad_x_src.empty() || !grad_att.empty();
-  const bool destination_pass = !grad_x_dst.empty() || !grad_x_edge.empty();
+  const bool source_pass = !grad_x_src.empty();
+  const bool destination_pass = !grad_x_dst.empty() || !grad_x_edge.empty() || !grad_att.empty();
   if (!source_pass && !destination_pass) return;
 
   // Node pass: c_i = <g_i, out_i - bias> per head (sum_e alpha_e d alpha_e),
@@ -621,18 +641,10 @@ void gatv2_attention_backward(const Graph& graph, HeadShape shape, std::span<con
   const bool dropping = dropout.active();
   dispatch(shape, !x_edge.empty(), [&]<int kHeads, int kChannels, bool kEdges>() {
     if (source_pass) {
-      // Walk by source: a thread owns its rows of grad_x_src and its
-      // blocks' partial sums of grad_att.
+      // Walk by source: a thread owns its rows of grad_x_src.
       const Csr& by_src = graph.out();
       const EdgeId* out_ids = graph.out_edge_ids().data();
-      const std::int64_t rows = by_src.rows();
-      const std::int64_t blocks =
-          grad_att.empty()
-              ? 1
-              : std::max<std::int64_t>(1, (by_src.nnz() + rows + kBlockWork - 1) / kBlockWork);
-      const std::vector<std::int64_t> bounds = partition_rows_by_edges(by_src.indptr, int(blocks));
-      std::vector<T> partials(grad_att.empty() ? 0 : std::size_t(blocks * W), T(0));
-      auto rows_of = [&](std::int64_t row_begin, std::int64_t row_end, T* partial) {
+      for_row_ranges(by_src.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
         std::vector<T> row_drop;
         std::vector<std::uint64_t> firsts;
         const EdgeId edge_end = by_src.indptr[std::size_t(row_end)];
@@ -651,42 +663,51 @@ void gatv2_attention_backward(const Graph& graph, HeadShape shape, std::span<con
             dropout.scales_at(firsts.data(), int(count), H, row_drop.data());
           }
           backward_source_row<T, kHeads, kChannels, kEdges>(
-              q, j, first, last, edge_end, by_src, out_ids, dropping ? row_drop.data() : nullptr,
-              partial);
+              q, j, first, last, edge_end, by_src, out_ids, dropping ? row_drop.data() : nullptr);
         }
-      };
-      if (grad_att.empty()) {
-        for_row_ranges(by_src.indptr,
-                       [&](std::int64_t b0, std::int64_t b1) { rows_of(b0, b1, nullptr); });
-      } else {
-#pragma omp parallel for schedule(dynamic, 1)
-        for (std::int64_t k = 0; k < blocks; ++k) {
-          rows_of(bounds[std::size_t(k)], bounds[std::size_t(k) + 1], partials.data() + k * W);
-        }
-        for (std::int64_t k = 0; k < blocks; ++k) {
-          for (int c = 0; c < W; ++c) grad_att[std::size_t(c)] += partials[std::size_t(k * W + c)];
-        }
-      }
+      });
     }
     if (destination_pass) {
-      // Walk by destination: a thread owns its rows of grad_x_dst and its
-      // rows' edges of grad_x_edge.
+      // Walk by destination: a thread owns its rows of grad_x_dst, its rows'
+      // edges of grad_x_edge and its blocks' partial sums of grad_att.
       const Csr& in = graph.in();
-      for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
+      auto rows_of = [&]<bool kAttention>(std::int64_t row_begin, std::int64_t row_end,
+                                          T* partial) {
         std::vector<T> row_drop;
         const EdgeId edge_end = in.indptr[std::size_t(row_end)];
         for (std::int64_t i = row_begin; i < row_end; ++i) {
           const EdgeId begin = in.indptr[std::size_t(i)], end = in.indptr[std::size_t(i) + 1];
           if (begin == end) continue;
+          // The row's dropout masks in one call: its edges' counters are contiguous.
           if (dropping) {
             const std::size_t count = std::size_t((end - begin) * H);
             if (row_drop.size() < count) row_drop.resize(count);
             dropout.scales(std::uint64_t(begin * H), int(count), row_drop.data());
           }
-          backward_destination_row<T, kHeads, kChannels, kEdges>(
-              q, i, begin, end, edge_end, in.indices.data(), dropping ? row_drop.data() : nullptr);
+          backward_destination_row<T, kHeads, kChannels, kEdges, kAttention>(
+              q, i, begin, end, edge_end, in.indices.data(), dropping ? row_drop.data() : nullptr,
+              partial);
         }
-      });
+      };
+      if (grad_att.empty()) {
+        for_row_ranges(in.indptr, [&](std::int64_t b0, std::int64_t b1) {
+          rows_of.template operator()<false>(b0, b1, nullptr);
+        });
+        return;
+      }
+      const std::int64_t rows = in.rows();
+      const std::int64_t blocks =
+          std::max<std::int64_t>(1, (in.nnz() + rows + kBlockWork - 1) / kBlockWork);
+      const std::vector<std::int64_t> bounds = partition_rows_by_edges(in.indptr, int(blocks));
+      std::vector<T> partials(std::size_t(blocks * W), T(0));
+#pragma omp parallel for schedule(dynamic, 1)
+      for (std::int64_t k = 0; k < blocks; ++k) {
+        rows_of.template operator()<true>(bounds[std::size_t(k)], bounds[std::size_t(k) + 1],
+                                          partials.data() + k * W);
+      }
+      for (std::int64_t k = 0; k < blocks; ++k) {
+        for (int c = 0; c < W; ++c) grad_att[std::size_t(c)] += partials[std::size_t(k * W + c)];
+      }
     }
   });
 }

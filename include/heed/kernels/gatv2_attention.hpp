@@ -44,10 +44,10 @@ void gatv2_attention_forward(const Graph& graph, HeadShape shape, std::span<cons
 /// terms (whose c slots it fills) and grad_out (N x H*F). Accumulates (+=)
 /// into grad_x_src, grad_x_dst (N x H*F), grad_att (H*F) and, with x_edge,
 /// grad_x_edge (E x H*F); any may be empty. A walk of the out-CSR by source
-/// computes grad_x_src and grad_att (the latter summed over fixed blocks of
-/// rows, then block by block, so the result does not depend on the thread
-/// count); a walk of the in-CSR by destination computes grad_x_dst and
-/// grad_x_edge. Each recomputes an edge's alpha and score gradient from the
+/// computes grad_x_src; a walk of the in-CSR by destination computes
+/// grad_x_dst, grad_x_edge and grad_att (the latter summed over fixed blocks
+/// of rows, then block by block, so the result does not depend on the thread
+/// count). Each recomputes an edge's alpha and score gradient from the
 /// destination's node terms. No atomics, no per-edge buffers.
 template <class T>
 void gatv2_attention_backward(const Graph& graph, HeadShape shape, std::span<const T> x_src,
