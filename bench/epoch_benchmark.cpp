@@ -48,7 +48,7 @@ nlohmann::json run_epoch_benchmark(const EpochCase& c) {
     adam.step();
   });
   RunTimes eval = time_runs(warmups, c.epochs, [&] {
-    Tape<float> tape(cache);
+    Tape<float> tape(cache, Tape<float>::Gradients::kOff);
     model->forward(tape, x, graph, nn::ForwardContext{false, 0});
   });
 

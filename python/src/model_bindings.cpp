@@ -108,7 +108,7 @@ Tensor<float> run(ModelHandle& h, const Input& in, std::vector<nn::Attention<flo
                           " features, x has " + std::to_string(in.x.cols()));
   }
   py::gil_scoped_release release;
-  Tape<float> tape;
+  Tape<float> tape(Tape<float>::Gradients::kOff);
   const nn::NodeFeatures<float> features(in.x);
   return h.model
       ->forward(tape, features, in.graph, nn::ForwardContext{false, 0}, {.attention = attention})

@@ -62,6 +62,7 @@ Var<T> Tape<T>::variable(Tensor<T> value) {
 
 template <class T>
 Var<T> Tape<T>::parameter(Parameter<T>& parameter) {
+  if (gradients_ == Gradients::kOff) return view(parameter.value);
   Node& node = nodes_.emplace_back();
   node.value = &parameter.value;
   node.rows = parameter.value.rows();

@@ -89,7 +89,7 @@ DictionaryLookupResult run_dictionary_lookup(const DictionaryLookupStudy& s) {
     }
   }
   // The final parameters, scored on the training and the unseen graphs.
-  Tape<float> tape;
+  Tape<float> tape(Tape<float>::Gradients::kOff);
   Var<float> logp = model.forward(tape, d.x, d.graph);
   r.final_loss = ops::nll_loss(logp, labels, train_rows).value()(0, 0);
   r.train_accuracy = train::accuracy(logp.value(), labels, train_rows);

@@ -88,7 +88,7 @@ StudyRun run_study_model(const StudyModel& model, const data::Dataset& dataset,
     // The trainer runs on the graph with self loops; so does the mask.
     const Graph graph = dataset.graph.with_self_loops();
     transformer->set_attention(nn::AttentionMode::kDenseMasked);
-    Tape<float> tape;
+    Tape<float> tape(Tape<float>::Gradients::kOff);
     const Tensor<float> log_probs =
         ops::log_softmax(net->forward(tape, dataset.x, graph, nn::ForwardContext{false, 0}))
             .value();

@@ -107,7 +107,7 @@ Evaluation evaluate(nn::Model<float>& model, BatchSource& source, std::array<boo
   std::array<const Targets*, 3> only{};
   Tensor<float> only_predictions;
   source.evaluation_batches([&](const Batch& b) {
-    Tape<float> tape(cache);
+    Tape<float> tape(cache, Tape<float>::Gradients::kOff);
     Tensor<float>* hidden = with_hidden && batches == 0 ? &result.last_hidden : nullptr;
     if (hidden) result.graph = b.input.graph;
     const Var<float> out =

@@ -62,5 +62,45 @@ TEST(Tape, ElementwiseBackwardInPlaceMatchesHandValues) {
   EXPECT_EQ(gx(0, 3), 0.0);
 }
 
+TEST(Tape, BackwardTakesAMovedSeedAsTheOutputsGradient) {
+  // y = x + b; a seed handed over by move reaches x and b as a copied one does.
+  Tape<double> tape;
+  Var<double> x = tape.variable(Tensor<double>(2, 2, {1, 2, 3, 4}));
+  Var<double> b = tape.variable(Tensor<double>(1, 2, {0, 0}));
+  Var<double> y = ops::add_bias(x, b);
+  Tensor<double> seed(2, 2, {0.5, -1, 2, 3});
+  tape.backward(y, std::move(seed));
+  EXPECT_TRUE(seed.empty());  // NOLINT(bugprone-use-after-move): taken, as documented
+  const Tensor<double>& gx = *tape.find_grad(x.id());
+  EXPECT_EQ(gx(0, 1), -1.0);
+  EXPECT_EQ(gx(1, 1), 3.0);
+  EXPECT_EQ((*tape.find_grad(b.id()))(0, 0), 2.5);
+  Tape<double> other;
+  Var<double> z = other.variable(Tensor<double>(1, 1, {1}));
+  EXPECT_THROW(tape.backward(z, Tensor<double>(1, 1, {1})), Error);  // another tape's value
+}
+
+TEST(Tape, WithoutGradientsParametersAreConstantsAndNothingIsRecorded) {
+  Parameter<double> w("w", Tensor<double>(2, 1, {1, 2}));
+  w.grad.fill(5);
+  Tape<double> tape(Tape<double>::Gradients::kOff);
+  Var<double> x = tape.constant(Tensor<double>(1, 2, {3, 4}));
+  Var<double> wv = tape.parameter(w);
+  EXPECT_FALSE(wv.requires_grad());
+  EXPECT_EQ(&wv.value(), &w.value);  // read in place
+  Var<double> y = ops::matmul(x, wv);
+  EXPECT_EQ(y.value()(0, 0), 11.0);
+  EXPECT_FALSE(y.requires_grad());
+  EXPECT_THROW(tape.backward(y, Tensor<double>(1, 1, {1})), Error);
+  EXPECT_EQ(w.grad(0, 0), 5.0);  // untouched
+  // The same parameter on a tape with gradients takes them.
+  Tape<double> training;
+  Var<double> y2 =
+      ops::matmul(training.constant(Tensor<double>(1, 2, {3, 4})), training.parameter(w));
+  training.backward(y2, Tensor<double>(1, 1, {1}));
+  EXPECT_EQ(w.grad(0, 0), 8.0);
+  EXPECT_EQ(w.grad(1, 0), 9.0);
+}
+
 }  // namespace
 }  // namespace heed

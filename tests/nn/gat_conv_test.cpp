@@ -126,6 +126,14 @@ void compare_with_reference(bool concat) {
   for (std::size_t k = 0; k < expected.size(); ++k) {
     EXPECT_NEAR(out.value().data()[k], expected.data()[k], 1e-12) << "output element " << k;
   }
+  // On a tape without gradients (evaluation), the same numbers: the layer
+  // then keeps nothing for a backward pass.
+  Tape<double> inference(Tape<double>::Gradients::kOff);
+  const Tensor<double> eval =
+      conv.forward(inference.constant(ref.x), graph, nn::ForwardContext{false, 0}).value();
+  for (std::size_t k = 0; k < expected.size(); ++k) {
+    EXPECT_NEAR(eval.data()[k], expected.data()[k], 1e-12) << "evaluation element " << k;
+  }
 
   // One coefficient per edge and head, self loops included; each node's sum to 1.
   EXPECT_EQ(attention.graph.num_edges(), EdgeId(kEdges.size() + kNodes));

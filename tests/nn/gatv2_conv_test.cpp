@@ -124,6 +124,14 @@ void compare_with_reference(bool concat, bool share, bool projection_bias = fals
   for (std::size_t k = 0; k < expected.size(); ++k) {
     EXPECT_NEAR(out.value().data()[k], expected.data()[k], 1e-12) << "output element " << k;
   }
+  // On a tape without gradients (evaluation), the same numbers: the layer
+  // then keeps nothing for a backward pass.
+  Tape<double> inference(Tape<double>::Gradients::kOff);
+  const Tensor<double> eval =
+      conv.forward(inference.constant(ref.x), graph, nn::ForwardContext{false, 0}).value();
+  for (std::size_t k = 0; k < expected.size(); ++k) {
+    EXPECT_NEAR(eval.data()[k], expected.data()[k], 1e-12) << "evaluation element " << k;
+  }
   for (NodeId i = 0; i < kNodes; ++i) {
     double total = 0;
     for (auto [j, a] : attention.in_edges(i, 1)) total += a;

@@ -51,7 +51,7 @@ Tensor<float> TrainedModel::infer(std::vector<nn::Attention<float>>* attention) 
 }
 
 Tensor<float> TrainedModel::logits(std::vector<nn::Attention<float>>* attention) {
-  Tape<float> tape;
+  Tape<float> tape(Tape<float>::Gradients::kOff);
   const nn::NodeFeatures<float> x(dataset_.x);
   return model_->forward(tape, x, graph_, nn::ForwardContext{false, 0}, {.attention = attention})
       .value();

@@ -67,11 +67,19 @@ class Tape {
   /// reads it after the op's backward step.
   using Backward = std::function<void(Tensor<T>& grad_output)>;
 
+  /// Whether parameters take gradients on this tape. Without (torch's
+  /// no_grad, for evaluation and inference) a model's ops see no input that
+  /// needs a gradient, so they record no backward step and keep none of the
+  /// state one would read (GAT's node terms, say).
+  enum class Gradients { kOn, kOff };
+
   Tape() = default;
   /// A tape whose large buffers (ops' values, gradients) come from and go
   /// back to `cache`, which outlives tapes: a trainer keeps one across
   /// steps so that no step faults its buffers in afresh.
-  explicit Tape(std::shared_ptr<BufferCache> cache) : cache_(std::move(cache)) {}
+  explicit Tape(std::shared_ptr<BufferCache> cache, Gradients gradients = Gradients::kOn)
+      : cache_(std::move(cache)), gradients_(gradients) {}
+  explicit Tape(Gradients gradients) : gradients_(gradients) {}
   Tape(const Tape&) = delete;
   Tape& operator=(const Tape&) = delete;
 
@@ -108,7 +116,8 @@ class Tape {
 
   /// A value whose gradient backward() computes (tests differentiate inputs).
   Var<T> variable(Tensor<T> value);
-  /// A parameter: read in place, gradient accumulated into parameter.grad.
+  /// A parameter: read in place, gradient accumulated into parameter.grad
+  /// (on a tape without gradients, a constant view).
   Var<T> parameter(Parameter<T>& parameter);
   /// Records an op's result. `backward` runs only if the result needs a gradient.
   Var<T> record(Tensor<T> value, bool requires_grad, Backward backward);
@@ -172,6 +181,7 @@ class Tape {
   // A deque keeps references to nodes stable as the tape grows.
   std::deque<Node> nodes_;
   std::shared_ptr<BufferCache> cache_;
+  Gradients gradients_ = Gradients::kOn;
 };
 
 template <class T>
