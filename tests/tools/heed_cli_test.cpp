@@ -327,6 +327,33 @@ TEST(HeedBench, AttentionCrossoverReportsBothPathsAndTheCrossover) {
   EXPECT_NE(run("bench --attention-crossover --layer gat").status, 0);
 }
 
+TEST(HeedBench, ThreadScalingSetsOneThreadBesideTwo) {
+  const Result r =
+      run("bench --layer gat --nodes 2000 --edges 10000 --repeats 2 --threads 2 --thread-scaling "
+          "--json",
+          false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["benchmark"], "thread_scaling");
+  EXPECT_EQ(j["layer"], "gat");
+  EXPECT_EQ(j["threads"], nlohmann::json({1, 2}));
+  for (const char* key : {"fwd_ms", "fwd_bwd_ms"}) {
+    ASSERT_EQ(j[key].size(), 2u) << key;
+    EXPECT_GT(j[key][0].get<double>(), 0.0);
+    EXPECT_GT(j[key][1].get<double>(), 0.0);
+  }
+  EXPECT_NEAR(j["speedup_fwd_bwd"].get<double>(),
+              j["fwd_bwd_ms"][0].get<double>() / j["fwd_bwd_ms"][1].get<double>(), 1e-9);
+  // The projection, the attention's forward and backward, the weight's gradient.
+  ASSERT_EQ(j["kernels"].size(), 4u);
+  for (const nlohmann::json& k : j["kernels"]) {
+    EXPECT_NEAR(k["speedup"].get<double>(), k["ms"][0].get<double>() / k["ms"][1].get<double>(),
+                1e-9);
+  }
+  EXPECT_TRUE(j["not_scaling"].is_array());
+  EXPECT_NE(run("bench --attention-crossover --thread-scaling").status, 0);
+}
+
 TEST(HeedBench, BadArgumentsAreErrors) {
   EXPECT_NE(run("bench --layer gat --epoch").status, 0);
   EXPECT_NE(run("bench --layer transformer").status, 0);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <vector>
 
 #include "attention_crossover.hpp"
@@ -57,10 +58,16 @@ CLI::App* add_bench_command(CLI::App& app, BenchConfig& c) {
       ->capture_default_str()
       ->delimiter(',')
       ->check(CLI::Range(1e-6, 1.0));
+  cmd->add_flag("--thread-scaling", c.thread_scaling,
+                "Each case on 1 thread and on --threads (0: all cores), one process each; "
+                "reports each kernel's speedup and which do not scale");
   cmd->add_flag("--json", c.json, "One JSON object per measurement, one per line");
   cmd->callback([&c] {
     if (int(c.layer.has_value()) + int(c.epoch) + int(c.crossover) > 1) {
       throw CLI::ValidationError("--layer, --epoch and --attention-crossover exclude each other");
+    }
+    if (c.thread_scaling && c.crossover) {
+      throw CLI::ValidationError("--thread-scaling times --layer, --epoch or the suite");
     }
   });
   return cmd;
@@ -146,7 +153,7 @@ void print_row(const nlohmann::json& r) {
 // memory is its own.
 std::vector<std::string> suite_arguments(const BenchConfig& c) {
   std::vector<std::string> cases;
-  const std::string common = fmt::format(" --threads {} --seed {} --json", c.threads, c.seed);
+  const std::string common = fmt::format(" --seed {}", c.seed);
   struct Size {
     const char* graph;
     std::int64_t nodes, edges;
@@ -166,27 +173,99 @@ std::vector<std::string> suite_arguments(const BenchConfig& c) {
   return cases;
 }
 
+// One case in a child `heed bench ... --json`, so that its peak memory and
+// its thread count are its own; nullopt (and a message) if it failed.
+std::optional<nlohmann::json> run_child(const std::string& self, const std::string& args) {
+  const std::string command = "'" + self + "' bench " + args;
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  if (!pipe) throw Error("bench: cannot start " + command);
+  std::string output;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe.get())) output += buffer;
+  const int status = pclose(pipe.release());
+  if (status != 0) {
+    std::fprintf(stderr, "heed bench: case failed (status %d): %s\n", status, args.c_str());
+    return std::nullopt;
+  }
+  return nlohmann::json::parse(output);
+}
+
+// A kernel, a layer or an epoch "scales" on n threads when n threads make it
+// at least 1 + (n - 1) / 2 times faster than one (1.5x on two).
+bool scales(double speedup, int threads) {
+  return speedup >= 1.0 + 0.5 * double(threads - 1);
+}
+
+// The same case on 1 thread and on `threads`, as one record: times as
+// [1 thread, n threads], speedups, and the kernels that do not scale.
+std::optional<nlohmann::json> measure_scaling(const std::string& self, const std::string& args,
+                                              int threads) {
+  const auto one = run_child(self, args + " --threads 1 --json");
+  const auto many = run_child(self, args + fmt::format(" --threads {} --json", threads));
+  if (!one || !many) return std::nullopt;
+  nlohmann::json r{{"benchmark", "thread_scaling"}, {"threads", {1, threads}}};
+  for (const char* key :
+       {"layer", "graph", "data", "nodes", "edges", "blas_core", "blas_threading"}) {
+    if (one->contains(key)) r[key] = (*one)[key];
+  }
+  std::vector<std::string> not_scaling;
+  for (const char* key : {"fwd_ms", "fwd_bwd_ms", "eval_ms"}) {
+    if (!one->contains(key)) continue;
+    const double a = (*one)[key], b = (*many)[key];
+    r[key] = {a, b};
+    r[std::string("speedup_") + std::string(key).substr(0, std::string(key).size() - 3)] = a / b;
+  }
+  if (one->contains("kernels")) {
+    r["kernels"] = nlohmann::json::array();
+    for (std::size_t k = 0; k < (*one)["kernels"].size(); ++k) {
+      const nlohmann::json& ka = (*one)["kernels"][k];
+      const double a = ka["ms"], b = (*many)["kernels"][k]["ms"];
+      r["kernels"].push_back({{"name", ka["name"]}, {"ms", {a, b}}, {"speedup", a / b}});
+      if (!scales(a / b, threads)) not_scaling.push_back(ka["name"]);
+    }
+  }
+  if (!scales(r["speedup_fwd_bwd"].get<double>(), threads)) not_scaling.push_back("fwd+bwd");
+  r["not_scaling"] = not_scaling;
+  return r;
+}
+
+void print_scaling(const nlohmann::json& r) {
+  const int n = r["threads"][1];
+  const std::string what =
+      r.contains("data")
+          ? r["data"].get<std::string>()
+          : fmt::format("{} {} nodes, {} edges", r["graph"].get<std::string>(),
+                        r["nodes"].get<std::int64_t>(), r["edges"].get<std::int64_t>());
+  fmt::print("{} ({}): 1 against {} threads\n", r["layer"].get<std::string>(), what, n);
+  auto line = [&](const std::string& name, double a, double b) {
+    const double s = a / b;
+    fmt::print("    {:<34} {:>9.2f} {:>9.2f} ms {:>6.2f}x{}\n", name, a, b, s,
+               scales(s, n) ? "" : "  does not scale");
+  };
+  for (const char* key : {"fwd_ms", "fwd_bwd_ms", "eval_ms"}) {
+    if (r.contains(key)) line(key, r[key][0], r[key][1]);
+  }
+  if (!r.contains("kernels")) return;
+  for (const nlohmann::json& k : r["kernels"]) line(k["name"], k["ms"][0], k["ms"][1]);
+}
+
 int run_suite(const BenchConfig& c, const std::string& self) {
-  if (!c.json) print_table_header();
+  if (!c.json && !c.thread_scaling) print_table_header();
   int failures = 0;
   for (const std::string& args : suite_arguments(c)) {
-    const std::string command = "'" + self + "' bench " + args;
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-    if (!pipe) throw Error("bench: cannot start " + command);
-    std::string output;
-    char buffer[4096];
-    while (std::fgets(buffer, sizeof buffer, pipe.get())) output += buffer;
-    const int status = pclose(pipe.release());
-    if (status != 0) {
-      std::fprintf(stderr, "heed bench: case failed (status %d): %s\n", status, args.c_str());
+    const std::optional<nlohmann::json> result =
+        c.thread_scaling ? measure_scaling(self, args, c.threads > 0 ? c.threads : num_threads())
+                         : run_child(self, args + fmt::format(" --threads {} --json", c.threads));
+    if (!result) {
       ++failures;
       continue;
     }
-    nlohmann::json result = nlohmann::json::parse(output);
     if (c.json) {
-      std::puts(result.dump().c_str());
+      std::puts(result->dump().c_str());
+    } else if (c.thread_scaling) {
+      print_scaling(*result);
     } else {
-      print_row(result);
+      print_row(*result);
     }
     std::fflush(stdout);
   }
@@ -255,9 +334,24 @@ int run_crossover(const BenchConfig& c) {
 }  // namespace
 
 int run_bench(const BenchConfig& c, const std::string& self) {
+  const int threads = c.threads > 0 ? c.threads : num_threads();
   if (c.threads > 0) set_num_threads(c.threads);
   if (c.crossover) return run_crossover(c);
   if (!c.layer && !c.epoch) return run_suite(c, self);
+  if (c.thread_scaling) {
+    const std::string args = c.epoch ? fmt::format("--epoch --data '{}'", c.data)
+                                     : fmt::format("--layer {} --graph {} --nodes {} --edges {}",
+                                                   *c.layer, c.graph, c.nodes, c.edges);
+    const std::optional<nlohmann::json> r = measure_scaling(
+        self, args + fmt::format(" --seed {} --repeats {}", c.seed, c.repeats), threads);
+    if (!r) return 1;
+    if (c.json) {
+      std::puts(r->dump().c_str());
+    } else {
+      print_scaling(*r);
+    }
+    return 0;
+  }
   nlohmann::json result = measure_one(c);
   if (c.json) {
     std::puts(result.dump().c_str());

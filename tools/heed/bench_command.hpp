@@ -25,6 +25,8 @@ struct BenchConfig {
   int threads = 0;
   std::uint64_t seed = 0;
   bool json = false;
+  // Each case on 1 thread and on --threads (0: all cores), side by side.
+  bool thread_scaling = false;
 };
 
 CLI::App* add_bench_command(CLI::App& app, BenchConfig& config);
