@@ -5,7 +5,7 @@ machine state. Prints one JSON object per layer: both records' medians over
 the rounds and PyG's time over heed's.
 
     PYTHONPATH=/path/to/pyg-2.3 python3 bench/peers/side_by_side.py \
-        --heed build/tools/heed/heed --layers gat,gatv2,gcn --rounds 3
+        --heed build/tools/heed/heed --layers gat,gatv2,gcn --rounds 3 --peer-repeats 3
 
 With --epoch, the Cora training epoch and eval forward instead:
 `heed bench --epoch --data D` against pyg_epoch.py.
@@ -54,6 +54,9 @@ def main():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--repeats", type=int, default=0,
                    help="timed runs per record, both sides (0: the bench's default)")
+    p.add_argument("--peer-repeats", type=int, default=0,
+                   help="timed runs per PyG record, if fewer than heed's (0: as --repeats); "
+                        "PyG's GATv2 takes seconds a run on this machine")
     p.add_argument("--epoch", action="store_true", help="the Cora epoch, not layers")
     p.add_argument("--data", default=os.path.join("..", "shared", "data", "cora"))
     a = p.parse_args()
@@ -61,16 +64,19 @@ def main():
     if a.epoch:
         epoch_side_by_side(a, env)
         return
-    size = ["--nodes", str(a.nodes), "--edges", str(a.edges), "--repeats", str(a.repeats)]
+    size = ["--nodes", str(a.nodes), "--edges", str(a.edges)]
+    peer_repeats = a.peer_repeats or a.repeats
     for layer in a.layers.split(","):
         heed, peer = [], []
         for _ in range(a.rounds):
             heed.append(run_json([a.heed, "bench", "--layer", layer, "--threads", str(a.threads),
-                                  "--json"] + size, env))
+                                  "--json", "--repeats", str(a.repeats)] + size, env))
             peer.append(run_json([sys.executable, os.path.join(HERE, "pyg_layer.py"), "--layer",
-                                  layer, "--threads", str(a.threads)] + size, env))
+                                  layer, "--threads", str(a.threads), "--repeats",
+                                  str(peer_repeats)] + size, env))
         row = {"layer": layer, "nodes": a.nodes, "edges": a.edges, "threads": a.threads,
-               "rounds": a.rounds, "repeats": heed[0]["repeats"], "peer": peer[0]["peer"],
+               "rounds": a.rounds, "repeats": heed[0]["repeats"],
+               "peer_repeats": peer[0]["repeats"], "peer": peer[0]["peer"],
                "blas_core": heed[0]["blas_core"], "blas_threading": heed[0]["blas_threading"]}
         for key in ("fwd_ms", "fwd_bwd_ms", "peak_rss_mib"):
             row["heed_" + key] = statistics.median(r[key] for r in heed)

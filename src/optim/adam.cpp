@@ -1,6 +1,7 @@
 #include "heed/optim/adam.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "heed/error.hpp"
@@ -40,7 +41,11 @@ void Adam<T>::step() {
     const T* g = p.grad.data();
     T* m = m_[k].data();
     T* v = v_[k].data();
-    for (std::size_t i = 0; i < p.value.size(); ++i) {
+    const std::int64_t n = std::int64_t(p.value.size());
+    // Element by element, so the thread count cannot change a result; a
+    // first layer's weights (Cora's 92k) are worth two threads, a bias is not.
+#pragma omp parallel for simd schedule(static) if (n >= 16384)
+    for (std::int64_t i = 0; i < n; ++i) {
       const T gi = g[i] + wd * theta[i];
       m[i] = b1 * m[i] + (T(1) - b1) * gi;
       v[i] = b2 * v[i] + (T(1) - b2) * gi * gi;
