@@ -68,6 +68,7 @@
 #include "heed/kernels/gat_attention.hpp"
 #include "heed/tensor/random.hpp"
 #include "heed/tensor/tensor.hpp"
+#include "row_dropout.hpp"
 #include "row_ranges.hpp"
 
 namespace heed::kernels::edge_softmax {
@@ -207,7 +208,7 @@ void forward(const Graph& graph, HeadShape shape, const Score& score, const T* v
   const NodeId* indices = in.indices.data();
   for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
     HeadBuffer<T, kHeads> max_buffer(H), sum_buffer(H), weight_buffer(H);
-    std::vector<T> row_drop;
+    RowDropout<T> masks;
     T* m = max_buffer.data();
     T* sum = sum_buffer.data();
     T* w = weight_buffer.data();
@@ -217,14 +218,11 @@ void forward(const Graph& graph, HeadShape shape, const Score& score, const T* v
       T* oi = out + i * W;
       std::fill(oi, oi + W, T(0));
       if (begin == end) continue;
-      // The row's dropout masks in one call: its edges' counters are contiguous.
-      if (dropout.active()) {
-        row_drop.resize(std::max(row_drop.size(), std::size_t((end - begin) * H)));
-        dropout.scales(std::uint64_t(begin * H), int((end - begin) * H), row_drop.data());
-      }
+      const T* row_drop =
+          dropout.active() ? masks.destination_row(dropout, begin, end, H) : nullptr;
       if constexpr (kHeads == kLanes) {
         forward_row_lanes<T, kChannels>(score, i, begin, end, edge_end, indices, values, dropout,
-                                        row_drop.data(), alpha, oi, F);
+                                        row_drop, alpha, oi, F);
         continue;
       }
       const auto row = score.row(i);
@@ -249,7 +247,7 @@ void forward(const Graph& graph, HeadShape shape, const Score& score, const T* v
           w[h] = ae[h];
         }
         if (dropout.active()) {
-          const T* drop = row_drop.data() + (e - begin) * H;
+          const T* drop = row_drop + (e - begin) * H;
           for (int h = 0; h < H; ++h) w[h] *= drop[h];
         }
         // A score that reads the values (GATv2's x_src) has just brought
@@ -349,8 +347,7 @@ void backward(const Graph& graph, HeadShape shape, Score& score, const T* values
   const EdgeId* out_ids = graph.out_edge_ids().data();
   auto source_rows = [&](std::int64_t row_begin, std::int64_t row_end, T* partial) {
     HeadBuffer<T, kHeads> ones_buffer(H), weight_buffer(H), dot_buffer(H), ds_buffer(H);
-    std::vector<T> row_drop;
-    std::vector<std::uint64_t> firsts;
+    RowDropout<T> masks;
     T* dots = dot_buffer.data();
     T* ones = ones_buffer.data();
     T* w = weight_buffer.data();
@@ -362,17 +359,9 @@ void backward(const Graph& graph, HeadShape shape, Score& score, const T* values
       const T* vj = values + j * W;
       const EdgeId row_first = by_src.indptr[std::size_t(j)];
       const EdgeId row_last = by_src.indptr[std::size_t(j) + 1];
-      // The row's dropout masks in one vectorised call: one counter run per
-      // out-edge, at its edge id.
-      if (dropout.active() && row_last > row_first) {
-        const std::size_t count = std::size_t(row_last - row_first);
-        firsts.resize(std::max(firsts.size(), count));
-        row_drop.resize(std::max(row_drop.size(), count * std::size_t(H)));
-        for (std::size_t c = 0; c < count; ++c) {
-          firsts[c] = std::uint64_t(out_ids[row_first + EdgeId(c)] * H);
-        }
-        dropout.scales_at(firsts.data(), int(count), H, row_drop.data());
-      }
+      const T* row_drop = dropout.active() && row_last > row_first
+                              ? masks.source_row(dropout, out_ids, row_first, row_last, H)
+                              : nullptr;
       auto row = score.source_row(j, partial);
       Lanes<T> score_sum = {};
       if constexpr (kHeads == kLanes && kChannels == kLanes) {
@@ -389,7 +378,7 @@ void backward(const Graph& graph, HeadShape shape, Score& score, const T* values
           const EdgeId e = out_ids[p];
           const T* gi = grad_out + i * W;
           const V a = load_heads(alpha + e * H);
-          const V dr = load_heads(dropout.active() ? row_drop.data() + (p - row_first) * H : ones);
+          const V dr = load_heads(dropout.active() ? row_drop + (p - row_first) * H : ones);
           const V wv = a * dr;  // read before the score gradient overwrites alpha
           for (int h = 0; h < H; ++h) gvec[h] = load_heads(gi + h * F);
           if (need_scores) {
@@ -417,7 +406,7 @@ void backward(const Graph& graph, HeadShape shape, Score& score, const T* values
         const EdgeId e = out_ids[p];
         const T* gi = grad_out + i * W;
         const T* ae = alpha + e * H;
-        const T* drop = dropout.active() ? row_drop.data() + (p - row_first) * H : ones;
+        const T* drop = dropout.active() ? row_drop + (p - row_first) * H : ones;
         if constexpr (kHeads == kLanes) {
           using V = Lanes<T>;
           const V a = load_heads(ae), dr = load_heads(drop);

@@ -12,6 +12,7 @@
 #include "heed/error.hpp"
 #include "heed/kernels/exp.hpp"
 #include "heed/tensor/tensor.hpp"
+#include "row_dropout.hpp"
 #include "row_ranges.hpp"
 #include "size_check.hpp"
 
@@ -39,15 +40,19 @@ void node_scores(HeadShape shape, std::span<const T> z, const std::span<const T>
     check_sizes("a", a[k].size(), std::size_t(W));
     check_sizes("s", s[k].size(), std::size_t(n * H));
   }
-#pragma omp parallel for schedule(guided)
-  for (std::int64_t j = 0; j < n; ++j) {
-    const T* zj = z.data() + j * W;
-    for (int k = 0; k < K; ++k) {
-      for (int h = 0; h < H; ++h) {
-        s[k][std::size_t(j * H + h)] = dot<0>(zj + h * F, a[k].data() + h * F, F);
+  // The common head widths as compile-time constants (the same sums, in the
+  // same order, as at run time).
+  dispatch_width(F, [&]<int kF>() {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t j = 0; j < n; ++j) {
+      const T* zj = z.data() + j * W;
+      for (int k = 0; k < K; ++k) {
+        for (int h = 0; h < H; ++h) {
+          s[k][std::size_t(j * H + h)] = dot<kF>(zj + h * F, a[k].data() + h * F, F);
+        }
       }
     }
-  }
+  });
 }
 
 // Backward of node_scores in one pass over z and grad_z:
@@ -71,22 +76,24 @@ void node_scores_backward(HeadShape shape, std::span<const T> z, const std::span
   if (grad_z.empty() && !any_grad_a) return;
   const std::int64_t blocks = (n + kReductionBlock - 1) / kReductionBlock;
   std::vector<T> partial(any_grad_a ? std::size_t(blocks * K * W) : 0, T(0));
+  dispatch_width(F, [&]<int kF>() {
 #pragma omp parallel for schedule(guided)
-  for (std::int64_t b = 0; b < blocks; ++b) {
-    const std::int64_t end = std::min(n, (b + 1) * kReductionBlock);
-    for (std::int64_t j = b * kReductionBlock; j < end; ++j) {
-      const T* zj = z.data() + j * W;
-      T* gz = grad_z.empty() ? nullptr : grad_z.data() + j * W;
-      for (int k = 0; k < K; ++k) {
-        T* p = any_grad_a ? partial.data() + (b * K + k) * W : nullptr;
-        for (int h = 0; h < H; ++h) {
-          const T d = ds[k][std::size_t(j * H + h)];
-          if (gz) axpy<0>(d, a[k].data() + h * F, gz + h * F, F);
-          if (p && !grad_a[k].empty()) axpy<0>(d, zj + h * F, p + h * F, F);
+    for (std::int64_t b = 0; b < blocks; ++b) {
+      const std::int64_t end = std::min(n, (b + 1) * kReductionBlock);
+      for (std::int64_t j = b * kReductionBlock; j < end; ++j) {
+        const T* zj = z.data() + j * W;
+        T* gz = grad_z.empty() ? nullptr : grad_z.data() + j * W;
+        for (int k = 0; k < K; ++k) {
+          T* p = any_grad_a ? partial.data() + (b * K + k) * W : nullptr;
+          for (int h = 0; h < H; ++h) {
+            const T d = ds[k][std::size_t(j * H + h)];
+            if (gz) axpy<kF>(d, a[k].data() + h * F, gz + h * F, F);
+            if (p && !grad_a[k].empty()) axpy<kF>(d, zj + h * F, p + h * F, F);
+          }
         }
       }
     }
-  }
+  });
   for (int k = 0; k < K; ++k) {
     if (grad_a[k].empty()) continue;
     for (std::int64_t b = 0; b < blocks; ++b) {
@@ -146,13 +153,12 @@ template <class T>
   return x > T(0) ? x : x * slope;
 }
 
-// Per-thread scratch for one destination row: raw scores, exps, dropout.
+// Per-thread scratch for one destination row: raw scores and exps.
 template <class T>
 struct RowScratch {
-  std::vector<T> raw, p, drop;
-  void fit(std::size_t n, bool dropout) {
+  std::vector<T> raw, p;
+  void fit(std::size_t n) {
     if (raw.size() < n) raw.resize(n), p.resize(n);
-    if (dropout && drop.size() < n) drop.resize(n);
   }
 };
 
@@ -165,7 +171,7 @@ struct RowScratch {
 template <class T, int kChannels, bool kSave>
 void forward_row_lanes(std::int64_t i, EdgeId begin, EdgeId end, EdgeId edge_end,
                        const NodeId* indices, int runtime_f, const T* z, const T* s_src,
-                       const T* s_dst, T slope, bool dropping, RowScratch<T>& scratch,
+                       const T* s_dst, T slope, const T* row_drop, RowScratch<T>& scratch,
                        const T* bias, T* oi, T* pi, T* ti, T* alpha) {
   using V = Lanes<T>;
   constexpr int H = kLanes;
@@ -194,7 +200,7 @@ void forward_row_lanes(std::int64_t i, EdgeId begin, EdgeId end, EdgeId edge_end
     edge_softmax::exp_heads<T>(p);
     if (alpha) edge_softmax::store_heads(scratch.p.data() + (e - begin) * H, p);
     sum += p;
-    const V w = dropping ? p * edge_softmax::load_heads(scratch.drop.data() + (e - begin) * H) : p;
+    const V w = row_drop ? p * edge_softmax::load_heads(row_drop + (e - begin) * H) : p;
     const V wp = r > T(0) ? w : V{};
     if constexpr (kSave) positive += r > T(0) ? p : V{};
     if (e + kPrefetchDistance < edge_end) {
@@ -247,8 +253,8 @@ void forward_row_lanes(std::int64_t i, EdgeId begin, EdgeId end, EdgeId edge_end
 template <class T, int kHeads, int kChannels, bool kSave>
 void forward_row(std::int64_t i, EdgeId begin, EdgeId end, EdgeId edge_end, const NodeId* indices,
                  HeadShape shape, const T* z, const T* s_src, const T* s_dst, T slope,
-                 bool dropping, RowScratch<T>& scratch, T* st, const T* bias, T* oi, T* pi, T* ti,
-                 T* alpha) {
+                 const T* row_drop, RowScratch<T>& scratch, T* st, const T* bias, T* oi, T* pi,
+                 T* ti, T* alpha) {
   const int H = kHeads > 0 ? kHeads : shape.heads;
   const int F = kChannels > 0 ? kChannels : shape.channels, W = H * F;
   T* m = st;  // st: m, sum and A, H each
@@ -288,7 +294,7 @@ void forward_row(std::int64_t i, EdgeId begin, EdgeId end, EdgeId edge_end, cons
     for (int h = 0; h < H; ++h) {
       const T pe = p[k0 + h];
       sum[h] += pe;
-      const T w = dropping ? pe * scratch.drop[std::size_t(k0 + h)] : pe;
+      const T w = row_drop ? pe * row_drop[k0 + h] : pe;
       // No branch on the sign: it is a coin flip per edge.
       const bool up = raw[k0 + h] > T(0);
       axpy<kChannels>(w, zj + h * F, oi + h * F, F);
@@ -318,6 +324,18 @@ void forward_row(std::int64_t i, EdgeId begin, EdgeId end, EdgeId edge_end, cons
   }
 }
 
+// What the out-edge kPrefetchDistance positions after p reads of its
+// destination: the gradient row and the node terms.
+template <class T>
+[[gnu::always_inline]] inline void prefetch_destination(const Csr& by_src, EdgeId p,
+                                                        EdgeId edge_end, const T* grad_out, int W,
+                                                        const T* terms, int S) {
+  if (p + kPrefetchDistance >= edge_end) return;
+  const std::int64_t ahead = by_src.indices[std::size_t(p + kPrefetchDistance)];
+  prefetch_bytes(grad_out + ahead * W, std::size_t(W) * sizeof(T));
+  prefetch_bytes(terms + ahead * S, std::size_t(S) * sizeof(T));
+}
+
 // The backward's walk of source row j, kLanes heads of kLanes features: z_j
 // and the row's gradient sums stay in registers; per out-edge (j -> i) it
 // loads g_i and i's node terms and recomputes alpha from them:
@@ -338,11 +356,7 @@ void backward_source_row_blocked(std::int64_t j, EdgeId first, EdgeId last, Edge
   V score_sum = {};
   T dots[kLanes];
   for (EdgeId p = first; p < last; ++p) {
-    if (p + kPrefetchDistance < edge_end) {
-      const std::int64_t ahead = by_src.indices[std::size_t(p + kPrefetchDistance)];
-      prefetch_bytes(grad_out + ahead * W, std::size_t(W) * sizeof(T));
-      prefetch_bytes(terms + ahead * S, std::size_t(S) * sizeof(T));
-    }
+    prefetch_destination(by_src, p, edge_end, grad_out, W, terms, S);
     const std::int64_t i = by_src.indices[std::size_t(p)];
     const T* t = terms + i * S;
     const V r = edge_softmax::load_heads(t + kScoreDst * H) + ss;
@@ -387,11 +401,7 @@ void backward_source_row(std::int64_t j, EdgeId first, EdgeId last, EdgeId edge_
   T* gzj = gz ? gz + j * W : nullptr;
   T* gsj = gss ? gss + j * H : nullptr;
   for (EdgeId p = first; p < last; ++p) {
-    if (p + kPrefetchDistance < edge_end) {
-      const std::int64_t ahead = by_src.indices[std::size_t(p + kPrefetchDistance)];
-      prefetch_bytes(grad_out + ahead * W, std::size_t(W) * sizeof(T));
-      prefetch_bytes(terms + ahead * S, std::size_t(S) * sizeof(T));
-    }
+    prefetch_destination(by_src, p, edge_end, grad_out, W, terms, S);
     const std::int64_t i = by_src.indices[std::size_t(p)];
     const T* t = terms + i * S;
     const T* gi = grad_out + i * W;
@@ -437,6 +447,7 @@ void gat_attention_forward(const Graph& graph, HeadShape shape, std::span<const 
     auto run = [&]<bool kSave>() {
       for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
         RowScratch<T> scratch;
+        RowDropout<T> masks;
         edge_softmax::HeadBuffer<T, kHeads == 0 ? 0 : 3 * kHeads> stats(3 * H);
         const EdgeId edge_end = in.indptr[std::size_t(row_end)];
         for (std::int64_t i = row_begin; i < row_end; ++i) {
@@ -455,17 +466,16 @@ void gat_attention_forward(const Graph& graph, HeadShape shape, std::span<const 
             continue;
           }
           const std::size_t count = std::size_t((end - begin) * H);
-          scratch.fit(count, dropping);
-          // The row's dropout masks in one call: its edges' counters are contiguous.
-          if (dropping) dropout.scales(std::uint64_t(begin * H), int(count), scratch.drop.data());
+          scratch.fit(count);
+          const T* drop = dropping ? masks.destination_row(dropout, begin, end, H) : nullptr;
           if constexpr (kHeads == kLanes) {
-            forward_row_lanes<T, kChannels, kSave>(
-                i, begin, end, edge_end, indices, shape.channels, z.data(), s_src.data(),
-                s_dst.data(), negative_slope, dropping, scratch, b, oi, pi, ti, a);
+            forward_row_lanes<T, kChannels, kSave>(i, begin, end, edge_end, indices, shape.channels,
+                                                   z.data(), s_src.data(), s_dst.data(),
+                                                   negative_slope, drop, scratch, b, oi, pi, ti, a);
           } else {
             forward_row<T, kHeads, kChannels, kSave>(
                 i, begin, end, edge_end, indices, shape, z.data(), s_src.data(), s_dst.data(),
-                negative_slope, dropping, scratch, stats.data(), b, oi, pi, ti, a);
+                negative_slope, drop, scratch, stats.data(), b, oi, pi, ti, a);
           }
         }
       });
@@ -541,24 +551,13 @@ void gat_attention_backward(const Graph& graph, HeadShape shape, std::span<const
   T* gss = grad_s_src.empty() ? nullptr : grad_s_src.data();
   edge_softmax::dispatch_shape(shape, [&]<int kHeads, int kChannels>() {
     for_row_ranges(by_src.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
-      std::vector<T> row_drop;
-      std::vector<std::uint64_t> firsts;
+      RowDropout<T> masks;
       const EdgeId edge_end = by_src.indptr[std::size_t(row_end)];
       for (std::int64_t j = row_begin; j < row_end; ++j) {
         const EdgeId first = by_src.indptr[std::size_t(j)],
                      last = by_src.indptr[std::size_t(j) + 1];
         if (first == last) continue;
-        // The row's dropout masks: one counter run of H per out-edge, at its edge id.
-        if (dropping) {
-          const std::size_t count = std::size_t(last - first);
-          firsts.resize(std::max(firsts.size(), count));
-          row_drop.resize(std::max(row_drop.size(), count * std::size_t(H)));
-          for (std::size_t c = 0; c < count; ++c) {
-            firsts[c] = std::uint64_t(out_ids[first + EdgeId(c)] * H);
-          }
-          dropout.scales_at(firsts.data(), int(count), H, row_drop.data());
-        }
-        const T* drop = dropping ? row_drop.data() : nullptr;
+        const T* drop = dropping ? masks.source_row(dropout, out_ids, first, last, H) : nullptr;
         if constexpr (kHeads == kLanes && kChannels == kLanes) {
           backward_source_row_blocked<T>(j, first, last, edge_end, by_src, z.data(), s_src.data(),
                                          terms, grad_out.data(), negative_slope, drop, need_scores,

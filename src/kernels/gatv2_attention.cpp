@@ -6,6 +6,7 @@
 
 #include "edge_softmax.hpp"
 #include "feature_loops.hpp"
+#include "row_dropout.hpp"
 #include "row_ranges.hpp"
 #include "size_check.hpp"
 
@@ -552,7 +553,8 @@ void gatv2_attention_forward(const Graph& graph, HeadShape shape, std::span<cons
   const Csr& in = graph.in();
   dispatch(shape, !x_edge.empty(), [&]<int kHeads, int kChannels, bool kEdges>() {
     for_row_ranges(in.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
-      std::vector<T> scores, row_drop;
+      std::vector<T> scores;
+      RowDropout<T> masks;
       const EdgeId edge_end = in.indptr[std::size_t(row_end)];
       for (std::int64_t i = row_begin; i < row_end; ++i) {
         const EdgeId begin = in.indptr[std::size_t(i)], end = in.indptr[std::size_t(i) + 1];
@@ -565,14 +567,9 @@ void gatv2_attention_forward(const Graph& graph, HeadShape shape, std::span<cons
         }
         const std::size_t count = std::size_t((end - begin) * H);
         if (scores.size() < count) scores.resize(count);
-        // The row's dropout masks in one call: its edges' counters are contiguous.
-        if (dropout.active()) {
-          if (row_drop.size() < count) row_drop.resize(count);
-          dropout.scales(std::uint64_t(begin * H), int(count), row_drop.data());
-        }
-        forward_row<T, kHeads, kChannels, kEdges>(
-            q, i, begin, end, edge_end, in.indices.data(), scores,
-            dropout.active() ? row_drop.data() : nullptr, b, oi, a);
+        const T* drop = dropout.active() ? masks.destination_row(dropout, begin, end, H) : nullptr;
+        forward_row<T, kHeads, kChannels, kEdges>(q, i, begin, end, edge_end, in.indices.data(),
+                                                  scores, drop, b, oi, a);
       }
     });
   });
@@ -645,25 +642,15 @@ void gatv2_attention_backward(const Graph& graph, HeadShape shape, std::span<con
       const Csr& by_src = graph.out();
       const EdgeId* out_ids = graph.out_edge_ids().data();
       for_row_ranges(by_src.indptr, [&](std::int64_t row_begin, std::int64_t row_end) {
-        std::vector<T> row_drop;
-        std::vector<std::uint64_t> firsts;
+        RowDropout<T> masks;
         const EdgeId edge_end = by_src.indptr[std::size_t(row_end)];
         for (std::int64_t j = row_begin; j < row_end; ++j) {
           const EdgeId first = by_src.indptr[std::size_t(j)];
           const EdgeId last = by_src.indptr[std::size_t(j) + 1];
           if (first == last) continue;
-          // The row's dropout masks: one counter run of H per out-edge, at its edge id.
-          if (dropping) {
-            const std::size_t count = std::size_t(last - first);
-            firsts.resize(std::max(firsts.size(), count));
-            row_drop.resize(std::max(row_drop.size(), count * std::size_t(H)));
-            for (std::size_t c = 0; c < count; ++c) {
-              firsts[c] = std::uint64_t(out_ids[first + EdgeId(c)] * H);
-            }
-            dropout.scales_at(firsts.data(), int(count), H, row_drop.data());
-          }
-          backward_source_row<T, kHeads, kChannels, kEdges>(
-              q, j, first, last, edge_end, by_src, out_ids, dropping ? row_drop.data() : nullptr);
+          const T* drop = dropping ? masks.source_row(dropout, out_ids, first, last, H) : nullptr;
+          backward_source_row<T, kHeads, kChannels, kEdges>(q, j, first, last, edge_end, by_src,
+                                                            out_ids, drop);
         }
       });
     }
@@ -673,20 +660,14 @@ void gatv2_attention_backward(const Graph& graph, HeadShape shape, std::span<con
       const Csr& in = graph.in();
       auto rows_of = [&]<bool kAttention>(std::int64_t row_begin, std::int64_t row_end,
                                           T* partial) {
-        std::vector<T> row_drop;
+        RowDropout<T> masks;
         const EdgeId edge_end = in.indptr[std::size_t(row_end)];
         for (std::int64_t i = row_begin; i < row_end; ++i) {
           const EdgeId begin = in.indptr[std::size_t(i)], end = in.indptr[std::size_t(i) + 1];
           if (begin == end) continue;
-          // The row's dropout masks in one call: its edges' counters are contiguous.
-          if (dropping) {
-            const std::size_t count = std::size_t((end - begin) * H);
-            if (row_drop.size() < count) row_drop.resize(count);
-            dropout.scales(std::uint64_t(begin * H), int(count), row_drop.data());
-          }
+          const T* drop = dropping ? masks.destination_row(dropout, begin, end, H) : nullptr;
           backward_destination_row<T, kHeads, kChannels, kEdges, kAttention>(
-              q, i, begin, end, edge_end, in.indices.data(), dropping ? row_drop.data() : nullptr,
-              partial);
+              q, i, begin, end, edge_end, in.indices.data(), drop, partial);
         }
       };
       if (grad_att.empty()) {
