@@ -21,7 +21,7 @@ class BufferCache {
   BufferCache& operator=(const BufferCache&) = delete;
   ~BufferCache();
 
-  /// A mapping of exactly `bytes` (a whole number of huge pages) that was
+  /// A mapping of exactly `bytes` (a whole number of pages) that was
   /// given back before, or a new one; `reused` says which (a new one is
   /// zeroed, a reused one holds old values).
   void* take(std::size_t bytes, bool* reused);
@@ -41,9 +41,9 @@ class BufferCache {
   std::size_t most_in_use_ = 0;
 };
 
-/// Page mappings of large buffers, in transparent huge pages (the random
-/// gathers of sparse kernels miss the TLB on 4 KiB pages). `bytes` is a
-/// whole number of huge pages.
+/// Page mappings of large buffers, in transparent huge pages where they are
+/// that large (the random gathers of sparse kernels miss the TLB on 4 KiB
+/// pages). `bytes` is a whole number of pages.
 void* map_huge_pages(std::size_t bytes);
 void unmap_pages(void* p, std::size_t bytes);
 inline constexpr std::size_t kHugePageBytes = std::size_t(2) << 20;
