@@ -27,9 +27,12 @@ void for_row_ranges(std::span<const EdgeId> indptr, Body&& body) {
     body(std::int64_t(0), rows);
     return;
   }
-  // Enough ranges to rebalance, few enough that each amortises its start.
+  // Enough ranges to rebalance, few enough that each amortises its start,
+  // and a whole number per thread: on a small graph (Cora: 3 ranges of
+  // work) one thread would otherwise run two while the other waits.
   const EdgeId work = indptr.back() + rows;
-  const int ranges = int(std::clamp<EdgeId>(work / 4096, threads, 8 * threads));
+  const int wanted = int(std::clamp<EdgeId>(work / 4096, threads, 8 * threads));
+  const int ranges = (wanted + threads - 1) / threads * threads;
   const std::vector<std::int64_t> bounds = partition_rows_by_edges(indptr, ranges);
 #pragma omp parallel for schedule(dynamic, 1)
   for (int r = 0; r < ranges; ++r) body(bounds[std::size_t(r)], bounds[std::size_t(r) + 1]);
