@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "heed/autograd/ops/elementwise.hpp"
 #include "heed/error.hpp"
 #include "heed/kernels/spmm.hpp"
 #include "heed/tensor/blas.hpp"
@@ -77,18 +78,22 @@ Tensor<T> masked_for_head(const Tensor<T>& x, const KeyedDropout<T>& drop, int h
 // Columns [begin, begin + width) of m as their own matrix, and back.
 template <class T>
 Tensor<T> column_block(const Tensor<T>& m, std::size_t begin, std::size_t width) {
-  Tensor<T> out(m.rows(), width);
-  for (std::size_t r = 0; r < m.rows(); ++r) {
-    std::copy_n(m.row(r).data() + begin, width, out.row(r).data());
+  Tensor<T> out = Tensor<T>::uninitialized(m.rows(), width);
+  const std::int64_t rows = std::int64_t(m.rows());
+#pragma omp parallel for schedule(static)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::copy_n(m.row(std::size_t(r)).data() + begin, width, out.row(std::size_t(r)).data());
   }
   return out;
 }
 
 template <class T>
 void add_column_block(const Tensor<T>& block, std::size_t begin, Tensor<T>& m) {
-  for (std::size_t r = 0; r < m.rows(); ++r) {
-    T* dst = m.row(r).data() + begin;
-    const T* src = block.row(r).data();
+  const std::int64_t rows = std::int64_t(m.rows());
+#pragma omp parallel for schedule(static)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    T* dst = m.row(std::size_t(r)).data() + begin;
+    const T* src = block.row(std::size_t(r)).data();
     for (std::size_t c = 0; c < block.cols(); ++c) dst[c] += src[c];
   }
 }
@@ -119,6 +124,9 @@ Var<T> head_dropout_matmul(Var<T> x, Var<T> w, int heads, const KeyedDropout<T>&
         std::make_shared<const kernels::SparseMatrix<T>>(kernels::sparse_matrix(xv)), w, heads,
         drop);
   }
+  // One head: the dropout op (on the tape's buffers, its gradient in place)
+  // and one product; the same masks, counter k for element k.
+  if (heads == 1) return matmul(dropout(x, drop), w);
   const std::size_t width = wv.cols() / std::size_t(heads);
   Tensor<T> out = tape.zeros(xv.rows(), wv.cols());
   const std::size_t ix = x.id(), iw = w.id();
@@ -149,7 +157,10 @@ Var<T> head_dropout_matmul(Var<T> x, Var<T> w, int heads, const KeyedDropout<T>&
                                 column_block(wv, begin, width), T(0), dx);
                            const Tensor<T> masked = masked_for_head(dx, drop, h, heads);
                            T* gx = tape.grad(ix).data();
-                           for (std::size_t k = 0; k < dx.size(); ++k) gx[k] += masked.data()[k];
+                           const T* m = masked.data();
+                           const std::int64_t n = std::int64_t(dx.size());
+#pragma omp parallel for simd schedule(static)
+                           for (std::int64_t k = 0; k < n; ++k) gx[k] += m[k];
                          }
                        }
                      });
