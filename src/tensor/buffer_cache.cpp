@@ -48,7 +48,12 @@ void BufferCache::give_back(void* p, std::size_t bytes) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     in_use_ -= bytes;
-    if (cached_ + bytes <= most_in_use_) {
+    // Twice the largest use: a step's buffers of all sizes can add up to
+    // more than it ever had out at once, when it frees some before it takes
+    // others (an eval pass frees its node scores before its ELU takes a
+    // buffer); bounded by the largest use alone, the cache unmapped a
+    // buffer at the end of every such step and faulted it in at the next.
+    if (cached_ + bytes <= 2 * most_in_use_) {
       free_.emplace(bytes, p);
       cached_ += bytes;
       return;

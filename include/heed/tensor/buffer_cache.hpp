@@ -25,9 +25,10 @@ class BufferCache {
   /// given back before, or a new one; `reused` says which (a new one is
   /// zeroed, a reused one holds old values).
   void* take(std::size_t bytes, bool* reused);
-  /// Takes a mapping back. It is kept while the cache holds no more than its
-  /// largest use so far (the most bytes out at once), so a cache never holds
-  /// more than one step needed; past that it is unmapped.
+  /// Takes a mapping back. It is kept while the cache holds no more than
+  /// twice its largest use so far (the most bytes out at once), so a cache
+  /// holds what a repeated step needs but no more than a bounded share of
+  /// buffers of sizes a step no longer takes; past that it is unmapped.
   void give_back(void* p, std::size_t bytes);
 
   std::size_t cached_bytes() const;
