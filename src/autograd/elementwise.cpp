@@ -137,12 +137,15 @@ Var<T> elu(Var<T> x, T alpha) {
   const std::size_t iout = tape.size();
   return tape.record(std::move(out), x.requires_grad(), [&tape, ix, iout, alpha, n](Tensor<T>& g) {
     // The input's gradient, computed in g's own buffer.
+    // alpha as a local: read through the closure, it was reloaded after
+    // every store and kept the loop scalar (and branching on the sign).
     const T* __restrict xv = tape.value(ix).data();
     const T* __restrict ov = tape.value(iout).data();
     T* __restrict gv = g.data();
+    const T a = alpha;
 #pragma omp parallel for simd schedule(static)
     for (std::int64_t k = 0; k < n; ++k) {
-      gv[k] = xv[k] > T(0) ? gv[k] : gv[k] * (ov[k] + alpha);
+      gv[k] *= xv[k] > T(0) ? T(1) : ov[k] + a;
     }
     tape.accumulate_grad(ix, g);
   });
@@ -150,15 +153,16 @@ Var<T> elu(Var<T> x, T alpha) {
 
 namespace {
 
-// result (+)= in .* mask, in blocks of 64 consecutive counters: one draw per
-// four elements.
+// result (+)= in .* mask, in blocks of consecutive counters: one draw per
+// four elements, and blocks long enough to amortise a draw's set-up.
 template <class T>
 void apply_dropout(const KeyedDropout<T>& drop, const T* in, T* result, std::int64_t n,
                    bool accumulate) {
-#pragma omp parallel for schedule(guided)
-  for (std::int64_t b = 0; b < n; b += 64) {
-    T scale[64];
-    const int count = int(std::min<std::int64_t>(64, n - b));
+  constexpr std::int64_t kBlock = 1024;
+#pragma omp parallel for schedule(static)
+  for (std::int64_t b = 0; b < n; b += kBlock) {
+    T scale[kBlock];
+    const int count = int(std::min<std::int64_t>(kBlock, n - b));
     drop.scales(std::uint64_t(b), count, scale);
     for (int k = 0; k < count; ++k) {
       const T v = in[b + k] * scale[k];

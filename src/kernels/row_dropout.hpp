@@ -17,12 +17,20 @@ namespace heed::kernels {
 template <class T>
 class RowDropout {
  public:
-  /// The masks of the in-edges [begin, end) of a destination row, H per edge.
+  /// The masks of the in-edges [begin, end) of a destination row, H per
+  /// edge. One object serves one dropout and heads count (a thread's walk).
   const T* destination_row(const KeyedDropout<T>& dropout, EdgeId begin, EdgeId end, int heads) {
-    const std::size_t count = std::size_t((end - begin) * heads);
-    scales_.resize(std::max(scales_.size(), count));
-    dropout.scales(std::uint64_t(begin * heads), int(count), scales_.data());
-    return scales_.data();
+    if (begin < drawn_begin_ || end > drawn_end_) {
+      // Drawn ahead: the next rows of a walk are the next edges, and one
+      // draw per row cost more in its set-up than in its mixes on rows of a
+      // few edges (Cora's five).
+      drawn_begin_ = begin;
+      drawn_end_ = std::max(end, begin + std::max<EdgeId>(kAheadValues / heads, 1));
+      const std::size_t count = std::size_t((drawn_end_ - drawn_begin_) * heads);
+      drawn_.resize(std::max(drawn_.size(), count));
+      dropout.scales(std::uint64_t(begin * heads), int(count), drawn_.data());
+    }
+    return drawn_.data() + std::size_t((begin - drawn_begin_) * heads);
   }
   /// The masks of a source row's out-edges, positions [first, last) of the
   /// out-CSR with edge ids `out_ids`, H per edge.
@@ -39,6 +47,9 @@ class RowDropout {
   }
 
  private:
+  static constexpr EdgeId kAheadValues = 2048;
+  std::vector<T> drawn_;
+  EdgeId drawn_begin_ = 1, drawn_end_ = 0;  // nothing drawn
   std::vector<T> scales_;
   std::vector<std::uint64_t> firsts_;
 };

@@ -97,15 +97,28 @@ struct KeyedDropout {
 
   /// out[b * count + k] = scale(firsts[b] + k) for b < blocks and k < count:
   /// the same draws as scales(), for runs that are not contiguous (one run
-  /// per nonzero of a sparse matrix, say). Vectorised when every firsts[b]
-  /// and count are multiples of four.
+  /// per nonzero of a sparse matrix, say). Runs of whole words share their
+  /// mixes; others (one head per edge, say) take one mix per element.
   void scales_at(const std::uint64_t* firsts, int blocks, int count, T* out) const {
-    if (!active() || count % 4 != 0) {
-      for (int b = 0; b < blocks; ++b) scales(firsts[b], count, out + std::size_t(b) * count);
+    if (!active()) {
+      std::fill(out, out + std::size_t(blocks) * std::size_t(count), T(1));
       return;
     }
     const std::uint32_t t = threshold();
     const T kept = kept_scale();
+    if (count % 4 != 0) {
+      std::uint64_t index[kChunkWords];
+      int n = 0;
+      T* o = out;
+      for (int b = 0; b < blocks; ++b) {
+        for (int k = 0; k < count; ++k) {
+          index[n++] = firsts[b] + std::uint64_t(k);
+          if (n == kChunkWords) element_scales(index, n, t, kept, o), o += n, n = 0;
+        }
+      }
+      if (n > 0) element_scales(index, n, t, kept, o);
+      return;
+    }
     const int per_block = count / 4;
     std::uint64_t counters[kChunkWords];
     int words = 0;
@@ -136,6 +149,16 @@ struct KeyedDropout {
   // multiplies and shifts that vectorises), then read the words as 16-bit
   // slices, slice s of word k at index 4k + s as on a little-endian machine,
   // which is what scale() computes with shifts.
+  // out[j] = scale(index[j]), a mix each (the 64-bit multiplies and the
+  // per-lane shifts vectorise).
+  void element_scales(const std::uint64_t* index, int n, std::uint32_t t, T kept, T* out) const {
+    for (int j = 0; j < n; ++j) {
+      const std::uint64_t word = counter_bits(key, index[j] >> 2);
+      const std::uint32_t slice = std::uint32_t(word >> (16 * (index[j] & 3))) & 0xFFFFu;
+      out[j] = slice < t ? T(0) : kept;
+    }
+  }
+
   void words_to_scales(const std::uint64_t* counters, int words, std::uint32_t t, T kept,
                        T* out) const {
     static_assert(std::endian::native == std::endian::little,
