@@ -84,6 +84,45 @@ Var<T> scale(Var<T> x, Var<T> s) {
 }
 
 template <class T>
+Var<T> scale_rows(Var<T> x, Var<T> weights) {
+  require_same_tape(x, weights, "scale_rows");
+  Tape<T>& tape = x.tape();
+  const Tensor<T>& xv = x.value();
+  require_shape(weights.value(), xv.rows(), 1, "scale_rows", "weights");
+  Tensor<T> out = tape.uninitialized(xv.rows(), xv.cols());
+  const std::int64_t rows = std::int64_t(xv.rows()), cols = std::int64_t(xv.cols());
+  const T* w = weights.value().data();
+#pragma omp parallel for schedule(static)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const T* __restrict xr = xv.data() + r * cols;
+    T* __restrict o = out.data() + r * cols;
+    for (std::int64_t c = 0; c < cols; ++c) o[c] = w[r] * xr[c];
+  }
+  const std::size_t ix = x.id(), iw = weights.id();
+  return tape.record(std::move(out), x.requires_grad() || weights.requires_grad(),
+                     [&tape, ix, iw, rows, cols](const Tensor<T>& g) {
+                       const T* xv = tape.value(ix).data();
+                       const T* wv = tape.value(iw).data();
+                       // Each thread owns whole rows of both gradients.
+                       T* gx = tape.requires_grad(ix) ? tape.grad(ix).data() : nullptr;
+                       T* gw = tape.requires_grad(iw) ? tape.grad(iw).data() : nullptr;
+#pragma omp parallel for schedule(static)
+                       for (std::int64_t r = 0; r < rows; ++r) {
+                         const T* gr = g.data() + r * cols;
+                         if (gx) {
+                           for (std::int64_t c = 0; c < cols; ++c)
+                             gx[r * cols + c] += wv[r] * gr[c];
+                         }
+                         if (gw) {
+                           T dot = 0;
+                           for (std::int64_t c = 0; c < cols; ++c) dot += gr[c] * xv[r * cols + c];
+                           gw[r] += dot;
+                         }
+                       }
+                     });
+}
+
+template <class T>
 Var<T> relu(Var<T> x) {
   Tape<T>& tape = x.tape();
   const Tensor<T>& xv = x.value();
@@ -201,12 +240,13 @@ Var<T> dropout(Var<T> x, const KeyedDropout<T>& drop) {
   });
 }
 
-#define HEED_INSTANTIATE(T)                    \
-  template Var<T> add_bias<T>(Var<T>, Var<T>); \
-  template Var<T> add<T>(Var<T>, Var<T>);      \
-  template Var<T> scale<T>(Var<T>, Var<T>);    \
-  template Var<T> relu<T>(Var<T>);             \
-  template Var<T> elu<T>(Var<T>, T);           \
+#define HEED_INSTANTIATE(T)                      \
+  template Var<T> add_bias<T>(Var<T>, Var<T>);   \
+  template Var<T> add<T>(Var<T>, Var<T>);        \
+  template Var<T> scale<T>(Var<T>, Var<T>);      \
+  template Var<T> scale_rows<T>(Var<T>, Var<T>); \
+  template Var<T> relu<T>(Var<T>);               \
+  template Var<T> elu<T>(Var<T>, T);             \
   template Var<T> dropout<T>(Var<T>, const KeyedDropout<T>&);
 HEED_INSTANTIATE(float)
 HEED_INSTANTIATE(double)

@@ -94,11 +94,46 @@ Graph::Graph(std::int64_t num_nodes, const EdgeList& edges, const GraphOptions& 
     in_.indptr = std::move(indptr);
   }
 
-  std::vector<NodeId> in_dst = edge_dst();
-  out_ = build_csr(num_nodes, in_.indices, in_dst, &out_edge_ids_);
+  build_transpose();
+}
 
-  std::vector<char> has_loop(std::size_t(num_nodes), 0);
-  for (std::int64_t i = 0; i < num_nodes; ++i) {
+Graph Graph::from_in_csr(std::int64_t num_nodes, Csr in) {
+  if (num_nodes < 0 || num_nodes > std::int64_t(INT32_MAX)) {
+    throw Error("graph: node count " + std::to_string(num_nodes) +
+                " is outside the 32-bit node id range");
+  }
+  if (std::int64_t(in.indptr.size()) != num_nodes + 1 || in.indptr.front() != 0 ||
+      in.indptr.back() != EdgeId(in.indices.size())) {
+    throw Error("graph: a CSR of " + std::to_string(num_nodes) + " rows needs " +
+                std::to_string(num_nodes + 1) + " row offsets from 0 to its " +
+                std::to_string(in.indices.size()) + " indices");
+  }
+  for (std::int64_t r = 0; r < num_nodes; ++r) {
+    if (in.indptr[std::size_t(r) + 1] < in.indptr[std::size_t(r)]) {
+      throw Error("graph: CSR row offset " + std::to_string(r + 1) + " is below offset " +
+                  std::to_string(r));
+    }
+  }
+  for (std::size_t e = 0; e < in.indices.size(); ++e) {
+    if (in.indices[e] < 0 || in.indices[e] >= num_nodes) {
+      throw Error("graph: edge " + std::to_string(e) + " has source " +
+                  std::to_string(in.indices[e]) + ", outside [0, " + std::to_string(num_nodes) +
+                  ")");
+    }
+  }
+  Graph graph;
+  graph.num_nodes_ = num_nodes;
+  graph.in_ = std::move(in);
+  graph.build_transpose();
+  return graph;
+}
+
+void Graph::build_transpose() {
+  std::vector<NodeId> in_dst = edge_dst();
+  out_ = build_csr(num_nodes_, in_.indices, in_dst, &out_edge_ids_);
+
+  std::vector<char> has_loop(std::size_t(num_nodes_), 0);
+  for (std::int64_t i = 0; i < num_nodes_; ++i) {
     for (NodeId j : in_.neighbours(i)) {
       if (j == i) has_loop[std::size_t(i)] = 1;
     }

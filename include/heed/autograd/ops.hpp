@@ -10,3 +10,4 @@
 #include "heed/autograd/ops/losses.hpp"
 #include "heed/autograd/ops/norms.hpp"
 #include "heed/autograd/ops/products.hpp"
+#include "heed/autograd/ops/readout.hpp"

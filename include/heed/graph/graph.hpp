@@ -54,6 +54,13 @@ class Graph {
   /// [0, num_nodes).
   Graph(std::int64_t num_nodes, const EdgeList& edges, const GraphOptions& options = {});
 
+  /// A graph from its in-CSR as given (edge ids are its positions, rows in
+  /// any order), with no sort: a batch of graphs is built this way from
+  /// slices of others. Throws heed::Error if indptr does not run from 0 to
+  /// the number of indices without decreasing, or an index is outside
+  /// [0, num_nodes).
+  static Graph from_in_csr(std::int64_t num_nodes, Csr in);
+
   std::int64_t num_nodes() const { return num_nodes_; }
   EdgeId num_edges() const { return in_.nnz(); }
 
@@ -76,6 +83,9 @@ class Graph {
   std::vector<NodeId> edge_dst() const;
 
  private:
+  // The out-CSR and the self-loop flag, from the in-CSR.
+  void build_transpose();
+
   std::int64_t num_nodes_ = 0;
   Csr in_;
   Csr out_;

@@ -15,6 +15,10 @@ Var<T> add(Var<T> a, Var<T> b);
 /// s x, for s a 1 x 1 value (a learned scalar: GIN's eps).
 template <class T>
 Var<T> scale(Var<T> x, Var<T> s);
+/// w_i x_i: each row of x (N x cols) times its own weight (w is N x 1), as
+/// attention pooling weights its nodes.
+template <class T>
+Var<T> scale_rows(Var<T> x, Var<T> weights);
 /// ReLU: max(x, 0).
 template <class T>
 Var<T> relu(Var<T> x);
