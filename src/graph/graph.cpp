@@ -139,6 +139,14 @@ void Graph::build_transpose() {
     }
   }
   self_loop_everywhere_ = std::all_of(has_loop.begin(), has_loop.end(), [](char c) { return c; });
+
+  // FNV-style: one multiply per value, enough to tell accidental look-alikes
+  // apart (this is not a defence against crafted collisions).
+  constexpr std::uint64_t kPrime = 0x100000001b3ULL;
+  std::uint64_t h = 0xcbf29ce484222325ULL ^ std::uint64_t(num_nodes_);
+  for (EdgeId p : in_.indptr) h = (h ^ std::uint64_t(p)) * kPrime;
+  for (NodeId j : in_.indices) h = (h ^ std::uint32_t(j)) * kPrime;
+  fingerprint_ = h;
 }
 
 Graph Graph::with_self_loops() const {

@@ -7,7 +7,8 @@ namespace heed::nn {
 
 LayerSpec stack_layer(const ModelSpec& spec, int l) {
   const ConvTraits& traits = conv_info(spec.model).traits;
-  const bool last = l == spec.layers - 1;
+  // A graph-level stack's layers are all hidden: its head makes the outputs.
+  const bool last = l == spec.layers - 1 && !spec.is_graph_level();
   LayerSpec s;
   s.in_channels = l == 0 ? spec.in_channels : spec.hidden_width();
   s.out_channels = last ? spec.out_channels : spec.hidden_channels;
@@ -32,14 +33,21 @@ GNNStack<T>::GNNStack(const ModelSpec& spec, Rng& rng) : spec_(spec) {
   const int layers = spec_.layers;
   convs_.reserve(std::size_t(spec_.layers));
   for (int l = 0; l < spec_.layers; ++l) convs_.push_back(info.make<T>(stack_layer(spec_, l), rng));
+  const int hidden_layers = spec_.is_graph_level() ? layers : layers - 1;
   if (spec_.norm == Normalisation::kLayer) {
     const std::size_t width = std::size_t(spec_.hidden_width());
-    for (int l = 0; l + 1 < layers; ++l) {
+    for (int l = 0; l < hidden_layers; ++l) {
       Tensor<T> ones(1, width);
       ones.fill(T(1));
       norm_scale_.emplace_back("norm_scale", std::move(ones), false);
       norm_shift_.emplace_back("norm_shift", Tensor<T>(1, width), false);
     }
+  }
+  if (spec_.is_graph_level()) {
+    const int width = spec_.hidden_width();
+    readout_ =
+        GraphReadout<T>(spec_.readout, width, spec_.head_hidden > 0 ? spec_.head_hidden : width,
+                        spec_.out_channels, rng);
   }
 }
 
@@ -59,10 +67,14 @@ Var<T> GNNStack<T>::run(Tape<T>& tape, const GraphInput<T>& input, const Forward
     inspect.attention->clear();
     if (traits_.attends) inspect.attention->resize(std::size_t(layers));
   }
+  if (spec_.is_graph_level() && input.graph_offsets.empty()) {
+    throw Error(spec_.model + " with a " + name_of(spec_.readout) +
+                " readout: the input needs its graphs' node offsets");
+  }
   const Var<T> edge_attr = spec_.edge_dim > 0 ? tape.view(*input.edge_attr) : Var<T>();
   Var<T> h = input.x->on(tape);
   for (int l = 0; l < layers; ++l) {
-    const bool last = l == layers - 1;
+    const bool last = l == layers - 1 && !spec_.is_graph_level();
     if (last && inspect.last_hidden) *inspect.last_hidden = h.value();
     // Each random op gets its own key derived from the step's key.
     const Var<T> in =
@@ -81,7 +93,12 @@ Var<T> GNNStack<T>::run(Tape<T>& tape, const GraphInput<T>& input, const Forward
     y = traits_.activation == Activation::kELU ? ops::elu(y) : ops::relu(y);
     h = spec_.residual && l > 0 ? ops::add(h, y) : y;
   }
-  return h;  // unreachable: the loop returns at the last layer
+  // Only a graph-level stack gets here: its layers were all hidden.
+  if (inspect.last_hidden) *inspect.last_hidden = h.value();
+  const T head_p = context.training ? T(spec_.dropout) : T(0);
+  return readout_.forward(h, input.graph_offsets,
+                          KeyedDropout<T>{head_p, derive_key(key, 2 * std::uint64_t(layers) + 1)},
+                          inspect.pooling);
 }
 
 template <class T>
@@ -94,6 +111,7 @@ std::vector<Parameter<T>*> GNNStack<T>::parameters() {
       params.push_back(&norm_shift_[l]);
     }
   }
+  if (spec_.is_graph_level()) readout_.collect(params);
   return params;
 }
 

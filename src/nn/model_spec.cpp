@@ -147,9 +147,9 @@ int ModelSpec::hidden_width() const {
 }
 
 bool ModelSpec::per_head_dropout() const {
-  return !is_transformer() && !is_sequential() && feature_dropout == FeatureDropout::kPerHead &&
-         layers == 2 && !residual && norm == Normalisation::kNone &&
-         conv_info(model).traits.per_head_input_dropout;
+  return !is_transformer() && !is_sequential() && !is_graph_level() &&
+         feature_dropout == FeatureDropout::kPerHead && layers == 2 && !residual &&
+         norm == Normalisation::kNone && conv_info(model).traits.per_head_input_dropout;
 }
 
 void ModelSpec::validate() const {
@@ -157,10 +157,18 @@ void ModelSpec::validate() const {
     in_range(in_channels, 1, kLargest, "in_channels");
     in_range(out_channels, 1, kLargest, "out_channels");
     in_range(edge_dim, 0, kLargest, "edge_dim");
+    if (is_graph_level()) fail("readout: a sequential model has no readout");
     validate_modules(*this);
     return;
   }
   if (!modules.empty()) fail("modules apply to a sequential model only, not to " + model);
+  in_range(head_hidden, 0, kLargest, "head_hidden");
+  if (is_graph_level() && is_transformer()) {
+    fail("readout: graph-level models are GNN stacks for now, not the transformer");
+  }
+  if (!is_graph_level() && head_hidden != 0) {
+    fail("head_hidden applies to graph-level models (a readout) only");
+  }
   if (!is_transformer()) {
     bool known = false;
     for (const std::string& n : conv_names()) known = known || n == model;
@@ -221,7 +229,9 @@ void to_json(nlohmann::json& j, const ModelSpec& s) {
        {"attention", name_of(s.attention)},
        {"ffn_hidden", s.ffn_hidden},
        {"laplacian_k", s.laplacian_k},
-       {"norm_first", s.norm_first}};
+       {"norm_first", s.norm_first},
+       {"readout", name_of(s.readout)},
+       {"head_hidden", s.head_hidden}};
   if (s.is_sequential()) {
     nlohmann::json modules = nlohmann::json::array();
     for (const ModuleSpec& m : s.modules) {
@@ -302,6 +312,8 @@ ModelSpec model_spec_from_json(const nlohmann::json& j, const std::string& conte
   s.ffn_hidden = optional_field<int>(j, "ffn_hidden", 0, context);
   s.laplacian_k = optional_field<int>(j, "laplacian_k", 0, context);
   s.norm_first = optional_field<bool>(j, "norm_first", false, context);
+  s.readout = enum_field(j, "readout", s.readout, context);
+  s.head_hidden = optional_field<int>(j, "head_hidden", 0, context);
   if (j.contains("modules")) {
     const nlohmann::json& modules = j.at("modules");
     if (!modules.is_array()) throw Error(context + ": model field 'modules' is not a list");

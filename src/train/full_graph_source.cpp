@@ -44,14 +44,14 @@ FullGraphSource::FullGraphSource(const data::Dataset& dataset, const std::string
 void FullGraphSource::training_batches(std::uint64_t, int,
                                        const std::function<void(const Batch&)>& visit) {
   Batch b;
-  b.input = {&graph_, &x_, nullptr};
+  b.input = {&graph_, &x_, nullptr, {}};
   b.targets[0] = &parts_[0];
   visit(b);
 }
 
 void FullGraphSource::evaluation_batches(const std::function<void(const Batch&)>& visit) {
   Batch b;
-  b.input = {&graph_, &x_, nullptr};
+  b.input = {&graph_, &x_, nullptr, {}};
   for (std::size_t k = 0; k < 3; ++k) b.targets[k] = &parts_[k];
   visit(b);
 }

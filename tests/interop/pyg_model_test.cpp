@@ -40,7 +40,7 @@ Tensor<float> eval_logits(const train::Checkpoint& c, const Tensor<float>& x, co
   Tape<float> tape;
   const nn::NodeFeatures<float> features(x);
   return model
-      ->forward(tape, {&graph, &features, edge_attr}, nn::ForwardContext{false, 0},
+      ->forward(tape, {&graph, &features, edge_attr, {}}, nn::ForwardContext{false, 0},
                 {.attention = attention})
       .value();
 }

@@ -71,6 +71,10 @@ class Graph {
   /// For each position in out(), the id of the same edge in in().
   std::span<const EdgeId> out_edge_ids() const { return out_edge_ids_; }
 
+  /// A 64-bit hash of the node count and the in-CSR, taken when the graph
+  /// is built: caches keyed on a graph compare it, because a graph built
+  /// where a freed one was can get the old one's address and buffers.
+  std::uint64_t fingerprint() const { return fingerprint_; }
   /// True if every node has at least one self loop.
   bool has_self_loop_everywhere() const { return self_loop_everywhere_; }
   /// A copy with existing self loops replaced by exactly one per node.
@@ -91,6 +95,7 @@ class Graph {
   Csr out_;
   std::vector<EdgeId> out_edge_ids_;
   bool self_loop_everywhere_ = false;
+  std::uint64_t fingerprint_ = 0;
 };
 
 /// The adjacency as a dense N x N byte matrix, row-major: entry (i, j) is 1

@@ -8,6 +8,9 @@
 //   h_{l+1} = h_l + y_l   (residual, l >= 1)  or  y_l
 //   out = conv_{L-1}(dropout(h_{L-1}))              (logits)
 //
+// A graph-level stack (a readout) runs all L layers as hidden ones and ends
+// with the readout and its MLP head (nn/graph_readout.hpp): one row per graph.
+//
 // Multi-head layers concatenate `heads` heads in hidden layers and average
 // `output_heads` in the last; act is the conv's (ELU for attention, as in GAT;
 // ReLU otherwise, as in the GCN paper). The first hidden layer changes the
@@ -18,6 +21,7 @@
 #include <vector>
 
 #include "heed/nn/conv_registry.hpp"
+#include "heed/nn/graph_readout.hpp"
 #include "heed/nn/model.hpp"
 
 namespace heed::nn {
@@ -46,6 +50,7 @@ class GNNStack final : public Model<T> {
   // LayerNorm's scale and shift, one pair per hidden layer, when norm is on.
   std::vector<Parameter<T>> norm_scale_;
   std::vector<Parameter<T>> norm_shift_;
+  GraphReadout<T> readout_;  // graph-level stacks only
 };
 
 extern template class GNNStack<float>;

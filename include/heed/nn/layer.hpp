@@ -46,6 +46,9 @@ struct Inspection {
   /// The last hidden representation, the input of the output layer (before
   /// its dropout): what over-smoothing flattens.
   Tensor<T>* last_hidden = nullptr;
+  /// Attention pooling's weight of each node within its graph (N x 1), for
+  /// graph-level models with that readout.
+  Tensor<T>* pooling = nullptr;
 };
 
 /// Normalisation after each hidden layer of a stack.
@@ -57,6 +60,9 @@ enum class Normalisation { kNone, kLayer };
 enum class FeatureDropout { kPerHead, kLayerInput };
 /// The non-linearity between stacked layers.
 enum class Activation { kELU, kReLU };
+/// How a graph-level model pools each graph's nodes into one row before its
+/// MLP head (nn/graph_readout.hpp); none: a node-level model.
+enum class Readout { kNone, kSum, kMean, kMax, kAttention };
 /// How a graph transformer's attention runs (nn/graph_transformer.hpp).
 enum class AttentionMode { kGraph, kDenseMasked, kDense, kGraphAndDense };
 
@@ -81,6 +87,16 @@ struct EnumNames<Activation> {
   static constexpr const char* kSetting = "activation";
   static constexpr std::array<std::pair<Activation, const char*>, 2> kAll{
       {{Activation::kELU, "elu"}, {Activation::kReLU, "relu"}}};
+};
+template <>
+struct EnumNames<Readout> {
+  static constexpr const char* kSetting = "readout";
+  static constexpr std::array<std::pair<Readout, const char*>, 5> kAll{
+      {{Readout::kNone, "none"},
+       {Readout::kSum, "sum"},
+       {Readout::kMean, "mean"},
+       {Readout::kMax, "max"},
+       {Readout::kAttention, "attention"}}};
 };
 template <>
 struct EnumNames<AttentionMode> {

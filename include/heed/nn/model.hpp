@@ -2,7 +2,9 @@
 // A model: node features and a graph in, one row of outputs per node out
 // (logits or values: the task's head, train/task.hpp, turns them into
 // probabilities and losses). Built from its ModelSpec by make_model.
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "heed/autograd/tape.hpp"
@@ -22,6 +24,9 @@ struct GraphInput {
   const Graph* graph = nullptr;
   const NodeFeatures<T>* x = nullptr;
   const Tensor<T>* edge_attr = nullptr;
+  /// For graph-level models: graph g of the batch owns the nodes
+  /// [graph_offsets[g], graph_offsets[g + 1]) (GraphBatch::node_offsets).
+  std::span<const std::int64_t> graph_offsets;
 };
 
 template <class T>
@@ -29,7 +34,8 @@ class Model {
  public:
   virtual ~Model() = default;
 
-  /// N x out_channels outputs (logits, not log-probabilities).
+  /// N x out_channels outputs (logits, not log-probabilities), or one row
+  /// per graph of the batch for a graph-level model.
   Var<T> forward(Tape<T>& tape, const GraphInput<T>& input, const ForwardContext& context,
                  const Inspection<T>& inspect = {}) {
     if (input.graph == nullptr || input.x == nullptr) {
@@ -40,7 +46,7 @@ class Model {
   /// The same for features on one graph.
   Var<T> forward(Tape<T>& tape, const NodeFeatures<T>& x, const Graph& graph,
                  const ForwardContext& context, const Inspection<T>& inspect = {}) {
-    return run(tape, GraphInput<T>{&graph, &x, nullptr}, context, inspect);
+    return run(tape, GraphInput<T>{&graph, &x, nullptr, {}}, context, inspect);
   }
 
   virtual std::vector<Parameter<T>*> parameters() = 0;

@@ -55,6 +55,11 @@ struct ModelSpec {
   /// Every other model drops each layer's input.
   FeatureDropout feature_dropout = FeatureDropout::kPerHead;
   int edge_dim = 0;  // features per edge, for convs that take them
+  /// Graph-level models: how each graph's nodes are pooled after the last
+  /// layer (every layer is then a hidden one), and the width of the MLP
+  /// head's hidden layer (0: the stack's hidden width). none: node-level.
+  Readout readout = Readout::kNone;
+  int head_hidden = 0;
   /// The conv's own settings (ConvTraits::options) by name; unset ones take
   /// their defaults.
   std::map<std::string, double> conv_options;
@@ -73,6 +78,7 @@ struct ModelSpec {
 
   bool is_transformer() const { return model == kTransformerModel; }
   bool is_sequential() const { return model == kSequentialModel; }
+  bool is_graph_level() const { return readout != Readout::kNone; }
   /// Width of hidden layers: heads x hidden_channels for multi-head layers
   /// and the transformer, hidden_channels otherwise.
   int hidden_width() const;

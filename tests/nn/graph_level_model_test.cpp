@@ -1,0 +1,230 @@
+// Graph-level models: a stack, a readout and an MLP head. Batching many
+// graphs into one block-diagonal graph must be invisible: each graph's
+// output row equals the one it gets alone (in double, every readout, with
+// and without edge features). Settings that do not apply are rejected.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "heed/error.hpp"
+#include "heed/graph/graph_batch.hpp"
+#include "heed/nn/graph_identity.hpp"
+#include "heed/nn/model.hpp"
+#include "support/finite_difference.hpp"
+
+namespace heed {
+namespace {
+
+// Three graphs of 3, 1 and 4 nodes, with self loops (as the model wants).
+GraphBatch three_graphs() {
+  EdgeList e;
+  for (auto [a, b] :
+       std::vector<std::pair<int, int>>{{0, 1}, {1, 2}, {4, 5}, {5, 6}, {6, 7}, {7, 4}, {5, 7}}) {
+    e.add(a, b);
+    e.add(b, a);
+  }
+  GraphOptions o;
+  o.add_self_loops = true;
+  return batch_from_graph_ids(Graph(8, e, o), std::vector<std::int64_t>{0, 0, 0, 1, 2, 2, 2, 2});
+}
+
+nn::ModelSpec graph_spec(const std::string& model, nn::Readout readout, int edge_dim) {
+  nn::ModelSpec s;
+  s.model = model;
+  s.in_channels = 5;
+  s.out_channels = 3;
+  s.hidden_channels = 4;
+  s.heads = 2;
+  s.layers = 2;
+  s.readout = readout;
+  s.edge_dim = edge_dim;
+  s.head_hidden = 6;
+  return s;
+}
+
+void expect_batching_is_invisible(const nn::ModelSpec& spec) {
+  Rng rng(7);
+  auto model = nn::make_model<double>(spec, rng);
+  const GraphBatch all = three_graphs();
+  const Tensor<double> x = testing::random_tensor(8, 5, 3);
+  const Tensor<double> edges =
+      testing::random_tensor(std::size_t(all.graph.num_edges()), std::size_t(spec.edge_dim), 4);
+  Tape<double> tape(Tape<double>::Gradients::kOff);
+  const nn::NodeFeatures<double> features(x);
+  const Tensor<double> together =
+      model
+          ->forward(tape,
+                    {&all.graph, &features, spec.edge_dim > 0 ? &edges : nullptr, all.node_offsets},
+                    nn::ForwardContext{false, 0})
+          .value();
+  ASSERT_EQ(together.rows(), 3u);
+  for (std::int64_t g = 0; g < 3; ++g) {
+    const std::vector<std::int64_t> one = {g};
+    const GraphBatch alone = select_graphs(all, one);
+    const Tensor<double> x_g = gather_blocks(x, all.node_offsets, one);
+    const Tensor<double> e_g = gather_blocks(edges, all.edge_offsets, one);
+    const nn::NodeFeatures<double> f_g(x_g);
+    Tape<double> t(Tape<double>::Gradients::kOff);
+    const Tensor<double> out =
+        model
+            ->forward(t,
+                      {&alone.graph, &f_g, spec.edge_dim > 0 ? &e_g : nullptr, alone.node_offsets},
+                      nn::ForwardContext{false, 0})
+            .value();
+    for (std::size_t c = 0; c < 3; ++c) {
+      EXPECT_NEAR(together(std::size_t(g), c), out(0, c), 1e-12)
+          << spec.model << " " << nn::name_of(spec.readout) << " graph " << g;
+    }
+  }
+}
+
+TEST(GraphLevelModel, BatchingIsInvisibleForEveryReadout) {
+  for (nn::Readout r :
+       {nn::Readout::kSum, nn::Readout::kMean, nn::Readout::kMax, nn::Readout::kAttention}) {
+    expect_batching_is_invisible(graph_spec("gat", r, 0));
+  }
+  expect_batching_is_invisible(graph_spec("gin", nn::Readout::kSum, 0));
+  expect_batching_is_invisible(graph_spec("gcn", nn::Readout::kMean, 0));
+}
+
+TEST(GraphLevelModel, BatchingIsInvisibleWithEdgeFeatures) {
+  expect_batching_is_invisible(graph_spec("gat", nn::Readout::kMean, 3));
+  expect_batching_is_invisible(graph_spec("gatv2", nn::Readout::kAttention, 2));
+}
+
+TEST(GraphLevelModel, AttentionPoolingWeightsSumToOnePerGraph) {
+  Rng rng(8);
+  auto model = nn::make_model<double>(graph_spec("gat", nn::Readout::kAttention, 0), rng);
+  const GraphBatch all = three_graphs();
+  const Tensor<double> x = testing::random_tensor(8, 5, 5);
+  const nn::NodeFeatures<double> features(x);
+  Tensor<double> pooling;
+  Tape<double> tape(Tape<double>::Gradients::kOff);
+  model->forward(tape, {&all.graph, &features, nullptr, all.node_offsets},
+                 nn::ForwardContext{false, 0}, {.pooling = &pooling});
+  ASSERT_EQ(pooling.rows(), 8u);
+  for (std::int64_t g = 0; g < 3; ++g) {
+    double sum = 0;
+    for (std::int64_t i = all.node_offsets[std::size_t(g)];
+         i < all.node_offsets[std::size_t(g) + 1]; ++i) {
+      EXPECT_GT(pooling(std::size_t(i), 0), 0.0);
+      sum += pooling(std::size_t(i), 0);
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-12);
+  }
+}
+
+TEST(GraphLevelModel, ParameterGradientsMatchFiniteDifferences) {
+  // The whole model's loss, sum(R .* out), against central differences in a
+  // few parameters of each kind (conv, gate, head).
+  Rng rng(9);
+  nn::ModelSpec spec = graph_spec("gat", nn::Readout::kAttention, 0);
+  spec.dropout = 0;
+  spec.attention_dropout = 0;
+  auto model = nn::make_model<double>(spec, rng);
+  const GraphBatch all = three_graphs();
+  const Tensor<double> x = testing::random_tensor(8, 5, 6);
+  const nn::NodeFeatures<double> features(x);
+  const Tensor<double> r = testing::random_tensor(3, 3, 10);
+  auto loss = [&](bool backward) {
+    Tape<double> tape;
+    Var<double> out = model->forward(tape, {&all.graph, &features, nullptr, all.node_offsets},
+                                     nn::ForwardContext{true, 1});
+    Var<double> l = testing::weighted_sum(out, r);
+    if (backward) tape.backward(l);
+    return l.value()(0, 0);
+  };
+  for (Parameter<double>* p : model->parameters()) p->zero_grad();
+  loss(true);
+  for (Parameter<double>* p : model->parameters()) {
+    for (std::size_t k = 0; k < p->value.size(); k += 7) {
+      const double keep = p->value.data()[k];
+      p->value.data()[k] = keep + 1e-6;
+      const double up = loss(false);
+      p->value.data()[k] = keep - 1e-6;
+      const double down = loss(false);
+      p->value.data()[k] = keep;
+      EXPECT_NEAR(p->grad.data()[k], (up - down) / 2e-6, 1e-6) << p->name << " " << k;
+    }
+  }
+}
+
+TEST(GraphLevelModel, SettingsThatDoNotApplyAreRejected) {
+  nn::ModelSpec s = graph_spec("gat", nn::Readout::kNone, 0);
+  EXPECT_THROW(s.validate(), Error);  // head_hidden without a readout
+  s = graph_spec("transformer", nn::Readout::kMean, 0);
+  s.head_hidden = 0;
+  EXPECT_THROW(s.validate(), Error);
+  Rng rng(1);
+  auto model = nn::make_model<double>(graph_spec("gat", nn::Readout::kMean, 0), rng);
+  const GraphBatch all = three_graphs();
+  const Tensor<double> x = testing::random_tensor(8, 5, 6);
+  Tape<double> tape;
+  try {
+    model->forward(tape, x, all.graph, nn::ForwardContext{false, 0});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "gat with a mean readout: the input needs its graphs' node offsets");
+  }
+}
+
+TEST(GraphIdentity, AGraphRebuiltInPlaceIsANewGraph) {
+  // Same address, same sizes, so the same buffers after the copy: only the
+  // fingerprint tells them apart. Batches of graphs do this every step.
+  EdgeList a, b;
+  a.add(0, 1);
+  a.add(1, 2);
+  b.add(2, 0);
+  b.add(0, 1);
+  const Graph other(3, b);
+  Graph h(3, a);
+  nn::GraphIdentity id;
+  id.remember(h);
+  EXPECT_TRUE(id.same(h));
+  const NodeId* buffer = h.in().indices.data();
+  h = other;  // copy-assigned: vectors of equal size keep their buffers
+  EXPECT_EQ(h.in().indices.data(), buffer);
+  EXPECT_FALSE(id.same(h));
+}
+
+TEST(GraphLevelModel, AGcnStackSeesEachNewBatchGraph) {
+  // Its degree scales are cached by graph: a batch graph built where the
+  // last one was must not reuse them.
+  nn::ModelSpec spec = graph_spec("gcn", nn::Readout::kSum, 0);
+  Rng rng(3);
+  auto model = nn::make_model<double>(spec, rng);
+  const GraphBatch all = three_graphs();
+  const Tensor<double> x = testing::random_tensor(8, 5, 6);
+  auto run = [&](const GraphBatch& b, const Tensor<double>& rows) {
+    const nn::NodeFeatures<double> f(rows);
+    Tape<double> t(Tape<double>::Gradients::kOff);
+    return model->forward(t, {&b.graph, &f, nullptr, b.node_offsets}, nn::ForwardContext{false, 0})
+        .value();
+  };
+  const std::vector<std::int64_t> first = {0, 2}, second = {2, 0};
+  const Tensor<double> want =
+      run(select_graphs(all, second), gather_blocks(x, all.node_offsets, second));
+  GraphBatch slot = select_graphs(all, first);
+  run(slot, gather_blocks(x, all.node_offsets, first));
+  slot = select_graphs(all, second);  // same sizes, same place
+  const Tensor<double> got = run(slot, gather_blocks(x, all.node_offsets, second));
+  for (std::size_t k = 0; k < want.size(); ++k) EXPECT_EQ(got.data()[k], want.data()[k]);
+}
+
+TEST(GraphLevelModel, ReadoutSettingsRoundTripThroughJson) {
+  const nn::ModelSpec s = graph_spec("gin", nn::Readout::kMax, 0);
+  nlohmann::json j;
+  to_json(j, s);
+  const nn::ModelSpec back = nn::model_spec_from_json(j, "test");
+  EXPECT_EQ(back.readout, nn::Readout::kMax);
+  EXPECT_EQ(back.head_hidden, 6);
+  j.erase("readout");
+  j.erase("head_hidden");
+  EXPECT_EQ(nn::model_spec_from_json(j, "test").readout, nn::Readout::kNone);
+}
+
+}  // namespace
+}  // namespace heed
