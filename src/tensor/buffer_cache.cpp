@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <new>
+#include <vector>
 
 namespace heed {
 
@@ -18,25 +19,30 @@ void unmap_pages(void* p, std::size_t bytes) {
 }
 
 BufferCache::~BufferCache() {
-  for (auto& [bytes, p] : free_) unmap_pages(p, bytes);
+  for (const Held& h : held_) unmap_pages(h.p, h.bytes);
 }
 
-void* BufferCache::take(std::size_t bytes, bool* reused) {
+BufferCache::Mapping BufferCache::take(std::size_t bytes, bool* reused) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (auto it = by_size_.lower_bound(bytes);
+        it != by_size_.end() && it->first <= bytes + bytes / 2) {
+      const Mapping m{it->second->p, it->first};
+      held_.erase(it->second);
+      by_size_.erase(it);
+      cached_ -= m.bytes;
+      in_use_ += m.bytes;
+      if (in_use_ > most_in_use_) most_in_use_ = in_use_;
+      *reused = true;
+      return m;
+    }
     in_use_ += bytes;
     if (in_use_ > most_in_use_) most_in_use_ = in_use_;
-    if (auto it = free_.find(bytes); it != free_.end()) {
-      void* p = it->second;
-      free_.erase(it);
-      cached_ -= bytes;
-      *reused = true;
-      return p;
-    }
+    ++mappings_made_;
   }
   *reused = false;
   try {
-    return map_huge_pages(bytes);
+    return {map_huge_pages(bytes), bytes};
   } catch (...) {
     std::lock_guard<std::mutex> lock(mutex_);
     in_use_ -= bytes;
@@ -45,6 +51,7 @@ void* BufferCache::take(std::size_t bytes, bool* reused) {
 }
 
 void BufferCache::give_back(void* p, std::size_t bytes) {
+  std::vector<Held> evicted;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     in_use_ -= bytes;
@@ -53,18 +60,38 @@ void BufferCache::give_back(void* p, std::size_t bytes) {
     // others (an eval pass frees its node scores before its ELU takes a
     // buffer); bounded by the largest use alone, the cache unmapped a
     // buffer at the end of every such step and faulted it in at the next.
-    if (cached_ + bytes <= 2 * most_in_use_) {
-      free_.emplace(bytes, p);
+    if (bytes > 2 * most_in_use_) {
+      evicted.push_back({bytes, p});
+    } else {
+      by_size_.emplace(bytes, held_.insert(held_.end(), Held{bytes, p}));
       cached_ += bytes;
-      return;
+      while (cached_ > 2 * most_in_use_) {
+        const Held oldest = held_.front();
+        // by_size_ holds this entry among those of its size; find it.
+        auto [first, last] = by_size_.equal_range(oldest.bytes);
+        for (auto it = first; it != last; ++it) {
+          if (it->second == held_.begin()) {
+            by_size_.erase(it);
+            break;
+          }
+        }
+        held_.pop_front();
+        cached_ -= oldest.bytes;
+        evicted.push_back(oldest);
+      }
     }
   }
-  unmap_pages(p, bytes);
+  for (const Held& h : evicted) unmap_pages(h.p, h.bytes);
 }
 
 std::size_t BufferCache::cached_bytes() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return cached_;
+}
+
+std::size_t BufferCache::mappings_made() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return mappings_made_;
 }
 
 std::size_t BufferCache::bytes_in_use() const {

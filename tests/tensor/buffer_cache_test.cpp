@@ -1,9 +1,12 @@
 // BufferCache and the tensors drawn from it: large buffers come back for
-// reuse, zeros() is zero even on a reused buffer, the cache keeps a repeated
-// step's buffers but no more than twice its largest use, and tensors may outlive it.
+// reuse (in a buffer up to half as large again), zeros() is zero even on a
+// reused buffer, the cache keeps a repeated step's buffers but no more than
+// twice its largest use, dropping the oldest, and tensors may outlive it.
 #include "heed/tensor/buffer_cache.hpp"
 
 #include <gtest/gtest.h>
+
+#include <vector>
 
 #include "heed/tensor/tensor.hpp"
 
@@ -44,23 +47,66 @@ TEST(BufferCache, ZerosAreZeroOnAReusedBuffer) {
   for (double v : small.values()) ASSERT_EQ(v, 0.0);
 }
 
-TEST(BufferCache, KeepsNoMoreThanTwiceItsLargestUse) {
+TEST(BufferCache, KeepsNoMoreThanTwiceItsLargestUseDroppingTheOldest) {
   auto cache = std::make_shared<BufferCache>();
   const std::size_t one = kRows * kCols * sizeof(float);
-  // Steps of growing sizes, one buffer each: the largest use is the last
-  // size, and the cache keeps the earlier ones while they fit in twice that.
+  // Steps of growing sizes, one buffer each: none fits in an earlier one,
+  // and the cache keeps them all while they fit in twice the largest use.
   for (std::size_t units = 1; units <= 3; ++units) {
     Tensor<float> t = Tensor<float>::uninitialized(units * kRows, kCols, cache);
   }
   EXPECT_EQ(cache->cached_bytes(), 6 * one);  // 1 + 2 + 3 <= 2 x 3
+  EXPECT_EQ(cache->mappings_made(), 3u);
   { Tensor<float> t = Tensor<float>::uninitialized(4 * kRows, kCols, cache); }
-  EXPECT_EQ(cache->cached_bytes(), 6 * one);  // 6 + 4 > 2 x 4: unmapped
+  // 6 + 4 > 2 x 4: the oldest, 1 and 2, are unmapped.
+  EXPECT_EQ(cache->cached_bytes(), 7 * one);
   EXPECT_EQ(cache->bytes_in_use(), 0u);
   {
-    Tensor<float> c = Tensor<float>::uninitialized(kRows, kCols, cache);  // a's, again
-    Tensor<float> d = Tensor<float>::uninitialized(kRows, kCols, cache);  // a new one
+    Tensor<float> t = Tensor<float>::uninitialized(3 * kRows, kCols, cache);
+    EXPECT_EQ(cache->cached_bytes(), 4 * one);  // the 3 came back out
+    Tensor<float> u = Tensor<float>::uninitialized(kRows, kCols, cache);
+    EXPECT_EQ(cache->cached_bytes(), 4 * one);  // the 1 was gone: mapped anew
   }
-  EXPECT_EQ(cache->cached_bytes(), 7 * one);  // both fit in twice the largest use
+  EXPECT_EQ(cache->mappings_made(), 5u);
+}
+
+TEST(BufferCache, ABufferFitsInOneUpToHalfAsLargeAgain) {
+  auto cache = std::make_shared<BufferCache>();
+  const std::size_t one = kRows * kCols * sizeof(float);
+  const float* four = nullptr;
+  {
+    Tensor<float> t = Tensor<float>::uninitialized(4 * kRows, kCols, cache);
+    four = t.data();
+  }
+  {
+    Tensor<float> t = Tensor<float>::uninitialized(3 * kRows, kCols, cache);
+    EXPECT_EQ(t.data(), four);                  // 4 <= 1.5 x 3
+    EXPECT_EQ(cache->bytes_in_use(), 4 * one);  // the whole mapping is out
+  }
+  EXPECT_EQ(cache->cached_bytes(), 4 * one);  // and comes back whole
+  {
+    Tensor<float> t = Tensor<float>::uninitialized(2 * kRows, kCols, cache);
+    EXPECT_NE(t.data(), four);  // 4 > 1.5 x 2: mapped anew
+  }
+  EXPECT_EQ(cache->mappings_made(), 2u);
+}
+
+TEST(BufferCache, BatchesOfVaryingSizesMapNothingAfterTheFirstFew) {
+  auto cache = std::make_shared<BufferCache>();
+  // Steps of ten buffers of a batch's size, the batches of three sizes in
+  // turn (graphs of a dataset, batched): each step's buffers fit in those
+  // of the largest batch, which the cache keeps.
+  auto step = [&](std::size_t rows) {
+    std::vector<Tensor<float>> held;
+    for (int k = 0; k < 10; ++k) held.push_back(Tensor<float>::uninitialized(rows, kCols, cache));
+  };
+  const std::size_t sizes[3] = {kRows, kRows + kRows / 8, kRows - kRows / 8};
+  for (std::size_t rows : sizes) step(rows);
+  const std::size_t warm = cache->mappings_made();
+  for (int round = 0; round < 5; ++round) {
+    for (std::size_t rows : sizes) step(rows);
+  }
+  EXPECT_EQ(cache->mappings_made(), warm);
 }
 
 TEST(BufferCache, KeepsAStepsBuffersWhenItFreesSomeBeforeTakingOthers) {

@@ -8,6 +8,7 @@
 // a benchmark holds one), never global; tensors that outlive it unmap their
 // buffers themselves.
 #include <cstddef>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,25 +22,41 @@ class BufferCache {
   BufferCache& operator=(const BufferCache&) = delete;
   ~BufferCache();
 
-  /// A mapping of exactly `bytes` (a whole number of pages) that was
-  /// given back before, or a new one; `reused` says which (a new one is
-  /// zeroed, a reused one holds old values).
-  void* take(std::size_t bytes, bool* reused);
-  /// Takes a mapping back. It is kept while the cache holds no more than
-  /// twice its largest use so far (the most bytes out at once), so a cache
-  /// holds what a repeated step needs but no more than a bounded share of
-  /// buffers of sizes a step no longer takes; past that it is unmapped.
+  struct Mapping {
+    void* p;
+    std::size_t bytes;  // what to give back: at least the bytes asked for
+  };
+  /// A mapping of at least `bytes` (a whole number of pages): the smallest
+  /// one given back before that is no more than half as large again, or
+  /// else a new one of exactly `bytes`; `reused` says which (a new one is
+  /// zeroed, a reused one holds old values). Batches of whole graphs differ
+  /// in size from step to step, and a step's buffers then fit in those of a
+  /// larger batch rather than mapping fresh pages.
+  Mapping take(std::size_t bytes, bool* reused);
+  /// Takes a mapping back. The cache holds no more than twice its largest
+  /// use so far (the most bytes out at once): past that, the mappings given
+  /// back longest ago are unmapped, so a cache holds what the recent steps
+  /// needed, and sizes that steps no longer take (batches of other sizes)
+  /// make way.
   void give_back(void* p, std::size_t bytes);
 
   std::size_t cached_bytes() const;
   std::size_t bytes_in_use() const;
+  /// How many fresh mappings take() has made (the misses).
+  std::size_t mappings_made() const;
 
  private:
   mutable std::mutex mutex_;
-  std::multimap<std::size_t, void*> free_;
+  struct Held {
+    std::size_t bytes;
+    void* p;
+  };
+  std::list<Held> held_;  // oldest first
+  std::multimap<std::size_t, std::list<Held>::iterator> by_size_;
   std::size_t cached_ = 0;
   std::size_t in_use_ = 0;
   std::size_t most_in_use_ = 0;
+  std::size_t mappings_made_ = 0;
 };
 
 /// Page mappings of large buffers, in transparent huge pages where they are
