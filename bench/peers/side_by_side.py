@@ -8,7 +8,9 @@ the rounds and PyG's time over heed's.
         --heed build/tools/heed/heed --layers gat,gatv2,gcn --rounds 3 --peer-repeats 3
 
 With --epoch, the Cora training epoch and eval forward instead:
-`heed bench --epoch --data D` against pyg_epoch.py.
+`heed bench --epoch --data D` against pyg_epoch.py; with a whole-graph
+dataset as D (a TUDataset folder such as mutag, or a CSV of SMILES such as
+esol), the epoch over its graphs in batches, against pyg_graph_epoch.py.
 """
 import argparse
 import json
@@ -25,7 +27,35 @@ def run_json(command, env):
     return json.loads(out.splitlines()[0])
 
 
+def is_graph_dataset(folder):
+    files = os.listdir(folder)
+    return any(f.endswith("_graph_indicator.txt") for f in files) or any(
+        f.endswith(".csv") for f in files)
+
+
+def graph_epoch_side_by_side(a, env):
+    repeats = ["--repeats", str(a.repeats)] if a.repeats else []
+    heed, peer = [], []
+    for _ in range(a.rounds):
+        heed.append(run_json([a.heed, "bench", "--epoch", "--data", a.data, "--threads",
+                              str(a.threads), "--json"] + repeats, env))
+        peer.append(run_json([sys.executable, os.path.join(HERE, "pyg_graph_epoch.py"), "--data",
+                              a.data, "--threads", str(a.threads)] + repeats, env))
+    row = {"layer": "gat-2layer-graph-epoch", "data": heed[0]["data"], "threads": a.threads,
+           "rounds": a.rounds, "repeats": heed[0]["repeats"], "peer": peer[0]["peer"],
+           "batch_size": heed[0]["batch_size"], "blas_core": heed[0]["blas_core"]}
+    for key in ("epoch_ms", "eval_ms", "peak_rss_mib"):
+        row["heed_" + key] = statistics.median(r[key] for r in heed)
+        row["pyg_" + key] = statistics.median(r[key] for r in peer)
+    row["pyg_over_heed_epoch"] = row["pyg_epoch_ms"] / row["heed_epoch_ms"]
+    row["pyg_over_heed_eval"] = row["pyg_eval_ms"] / row["heed_eval_ms"]
+    print(json.dumps(row), flush=True)
+
+
 def epoch_side_by_side(a, env):
+    if is_graph_dataset(a.data):
+        graph_epoch_side_by_side(a, env)
+        return
     repeats = ["--repeats", str(a.repeats)] if a.repeats else []
     heed, peer = [], []
     for _ in range(a.rounds):
@@ -57,7 +87,7 @@ def main():
     p.add_argument("--peer-repeats", type=int, default=0,
                    help="timed runs per PyG record, if fewer than heed's (0: as --repeats); "
                         "PyG's GATv2 takes seconds a run on this machine")
-    p.add_argument("--epoch", action="store_true", help="the Cora epoch, not layers")
+    p.add_argument("--epoch", action="store_true", help="a training epoch (Cora's, or a whole-graph dataset's), not layers")
     p.add_argument("--data", default=os.path.join("..", "shared", "data", "cora"))
     a = p.parse_args()
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))

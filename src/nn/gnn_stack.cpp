@@ -45,9 +45,15 @@ GNNStack<T>::GNNStack(const ModelSpec& spec, Rng& rng) : spec_(spec) {
   }
   if (spec_.is_graph_level()) {
     const int width = spec_.hidden_width();
+    // Every layer's output is `width` wide; the input, in_channels.
+    std::vector<int> widths{width};
+    if (spec_.readout_every_layer) {
+      widths.assign(std::size_t(layers), width);
+      widths.insert(widths.begin(), spec_.in_channels);
+    }
     readout_ =
-        GraphReadout<T>(spec_.readout, width, spec_.head_hidden > 0 ? spec_.head_hidden : width,
-                        spec_.out_channels, rng);
+        GraphReadout<T>(spec_.readout, std::move(widths),
+                        spec_.head_hidden > 0 ? spec_.head_hidden : width, spec_.out_channels, rng);
   }
 }
 
@@ -73,6 +79,8 @@ Var<T> GNNStack<T>::run(Tape<T>& tape, const GraphInput<T>& input, const Forward
   }
   const Var<T> edge_attr = spec_.edge_dim > 0 ? tape.view(*input.edge_attr) : Var<T>();
   Var<T> h = input.x->on(tape);
+  std::vector<Var<T>> every_layer;  // the readout's row sets, with readout_every_layer
+  if (spec_.readout_every_layer) every_layer.push_back(h);
   for (int l = 0; l < layers; ++l) {
     const bool last = l == layers - 1 && !spec_.is_graph_level();
     if (last && inspect.last_hidden) *inspect.last_hidden = h.value();
@@ -92,11 +100,13 @@ Var<T> GNNStack<T>::run(Tape<T>& tape, const GraphInput<T>& input, const Forward
     }
     y = traits_.activation == Activation::kELU ? ops::elu(y) : ops::relu(y);
     h = spec_.residual && l > 0 ? ops::add(h, y) : y;
+    if (spec_.readout_every_layer) every_layer.push_back(h);
   }
   // Only a graph-level stack gets here: its layers were all hidden.
   if (inspect.last_hidden) *inspect.last_hidden = h.value();
   const T head_p = context.training ? T(spec_.dropout) : T(0);
-  return readout_.forward(h, input.graph_offsets,
+  if (!spec_.readout_every_layer) every_layer.push_back(h);
+  return readout_.forward(std::span<const Var<T>>(every_layer), input.graph_offsets,
                           KeyedDropout<T>{head_p, derive_key(key, 2 * std::uint64_t(layers) + 1)},
                           inspect.pooling);
 }

@@ -169,6 +169,9 @@ void ModelSpec::validate() const {
   if (!is_graph_level() && head_hidden != 0) {
     fail("head_hidden applies to graph-level models (a readout) only");
   }
+  if (!is_graph_level() && readout_every_layer) {
+    fail("readout_every_layer applies to graph-level models (a readout) only");
+  }
   if (!is_transformer()) {
     bool known = false;
     for (const std::string& n : conv_names()) known = known || n == model;
@@ -231,7 +234,8 @@ void to_json(nlohmann::json& j, const ModelSpec& s) {
        {"laplacian_k", s.laplacian_k},
        {"norm_first", s.norm_first},
        {"readout", name_of(s.readout)},
-       {"head_hidden", s.head_hidden}};
+       {"head_hidden", s.head_hidden},
+       {"readout_every_layer", s.readout_every_layer}};
   if (s.is_sequential()) {
     nlohmann::json modules = nlohmann::json::array();
     for (const ModuleSpec& m : s.modules) {
@@ -314,6 +318,7 @@ ModelSpec model_spec_from_json(const nlohmann::json& j, const std::string& conte
   s.norm_first = optional_field<bool>(j, "norm_first", false, context);
   s.readout = enum_field(j, "readout", s.readout, context);
   s.head_hidden = optional_field<int>(j, "head_hidden", 0, context);
+  s.readout_every_layer = optional_field<bool>(j, "readout_every_layer", false, context);
   if (j.contains("modules")) {
     const nlohmann::json& modules = j.at("modules");
     if (!modules.is_array()) throw Error(context + ": model field 'modules' is not a list");

@@ -4,6 +4,7 @@
 // and without edge features). Settings that do not apply are rejected.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -89,6 +90,65 @@ TEST(GraphLevelModel, BatchingIsInvisibleForEveryReadout) {
   expect_batching_is_invisible(graph_spec("gcn", nn::Readout::kMean, 0));
 }
 
+TEST(GraphLevelModel, BatchingIsInvisibleWithAReadoutOfEveryLayer) {
+  nn::ModelSpec s = graph_spec("gin", nn::Readout::kSum, 0);
+  s.readout_every_layer = true;
+  expect_batching_is_invisible(s);
+  s = graph_spec("gat", nn::Readout::kAttention, 0);
+  s.readout_every_layer = true;
+  expect_batching_is_invisible(s);
+}
+
+TEST(GraphLevelModel, AReadoutOfEveryLayerConcatenatesEachLayersPooling) {
+  // With every head block but the input's zero, the output is the head on
+  // the input's pooled features alone: head.1(relu(sum_{i in g} x_i W + b)),
+  // worked out here by hand.
+  nn::ModelSpec spec = graph_spec("gin", nn::Readout::kSum, 0);
+  spec.readout_every_layer = true;
+  spec.layers = 3;
+  Rng rng(4);
+  auto model = nn::make_model<double>(spec, rng);
+  std::map<std::string, Parameter<double>*> p;
+  for (Parameter<double>* q : model->parameters()) p[q->name] = q;
+  // Blocks for the input (.0), layers 1 and 2 (.1, .2) and the last layer
+  // (the single-input name, with the bias).
+  for (const char* name : {"head.0.0.weight", "head.0.1.weight", "head.0.2.weight", "head.0.weight",
+                           "head.0.bias", "head.1.weight", "head.1.bias"}) {
+    ASSERT_TRUE(p.count(name)) << name;
+  }
+  for (const char* zero : {"head.0.1.weight", "head.0.2.weight", "head.0.weight"}) {
+    p[zero]->value.fill(0.0);
+  }
+  Tensor<double>& b0 = p["head.0.bias"]->value;
+  for (std::size_t c = 0; c < b0.cols(); ++c) b0(0, c) = 0.1 * double(c) - 0.2;
+  const Tensor<double>& w0 = p["head.0.0.weight"]->value;  // 5 x 6
+  const Tensor<double>& w1 = p["head.1.weight"]->value;    // 6 x 3
+  const Tensor<double> x = testing::random_tensor(8, 5, 12);
+  const GraphBatch all = three_graphs();
+  const nn::NodeFeatures<double> features(x);
+  Tape<double> tape(Tape<double>::Gradients::kOff);
+  const Tensor<double> out = model
+                                 ->forward(tape, {&all.graph, &features, nullptr, all.node_offsets},
+                                           nn::ForwardContext{false, 0})
+                                 .value();
+  for (std::size_t g = 0; g < 3; ++g) {
+    std::vector<double> pooled(5, 0.0), hidden(6, 0.0);
+    for (std::int64_t i = all.node_offsets[g]; i < all.node_offsets[g + 1]; ++i) {
+      for (std::size_t f = 0; f < 5; ++f) pooled[f] += x(std::size_t(i), f);
+    }
+    for (std::size_t h = 0; h < 6; ++h) {
+      hidden[h] = b0(0, h);
+      for (std::size_t f = 0; f < 5; ++f) hidden[h] += pooled[f] * w0(f, h);
+      hidden[h] = std::max(hidden[h], 0.0);
+    }
+    for (std::size_t c = 0; c < 3; ++c) {
+      double expected = p["head.1.bias"]->value(0, c);
+      for (std::size_t h = 0; h < 6; ++h) expected += hidden[h] * w1(h, c);
+      EXPECT_NEAR(out(g, c), expected, 1e-12) << "graph " << g << " output " << c;
+    }
+  }
+}
+
 TEST(GraphLevelModel, BatchingIsInvisibleWithEdgeFeatures) {
   expect_batching_is_invisible(graph_spec("gat", nn::Readout::kMean, 3));
   expect_batching_is_invisible(graph_spec("gatv2", nn::Readout::kAttention, 2));
@@ -116,14 +176,18 @@ TEST(GraphLevelModel, AttentionPoolingWeightsSumToOnePerGraph) {
   }
 }
 
-TEST(GraphLevelModel, ParameterGradientsMatchFiniteDifferences) {
-  // The whole model's loss, sum(R .* out), against central differences in a
-  // few parameters of each kind (conv, gate, head).
+// The whole model's loss, sum(R .* out), against central differences in a
+// few parameters of each kind (conv, gate, head).
+void expect_gradients_match_finite_differences(const nn::ModelSpec& spec) {
   Rng rng(9);
-  nn::ModelSpec spec = graph_spec("gat", nn::Readout::kAttention, 0);
-  spec.dropout = 0;
-  spec.attention_dropout = 0;
   auto model = nn::make_model<double>(spec, rng);
+  // Biases start at zero: a row of ReLU outputs that are all zero would put
+  // the next ReLU exactly on its kink, where differences are one-sided.
+  for (Parameter<double>* p : model->parameters()) {
+    if (p->name.ends_with(".bias")) {
+      for (double& v : p->value.values()) v = rng.uniform(-0.5, 0.5);
+    }
+  }
   const GraphBatch all = three_graphs();
   const Tensor<double> x = testing::random_tensor(8, 5, 6);
   const nn::NodeFeatures<double> features(x);
@@ -146,9 +210,25 @@ TEST(GraphLevelModel, ParameterGradientsMatchFiniteDifferences) {
       p->value.data()[k] = keep - 1e-6;
       const double down = loss(false);
       p->value.data()[k] = keep;
-      EXPECT_NEAR(p->grad.data()[k], (up - down) / 2e-6, 1e-6) << p->name << " " << k;
+      EXPECT_NEAR(p->grad.data()[k], (up - down) / 2e-6, 1e-6)
+          << spec.model << " " << p->name << " " << k;
     }
   }
+}
+
+TEST(GraphLevelModel, ParameterGradientsMatchFiniteDifferences) {
+  nn::ModelSpec spec = graph_spec("gat", nn::Readout::kAttention, 0);
+  spec.dropout = 0;
+  spec.attention_dropout = 0;
+  expect_gradients_match_finite_differences(spec);
+  // Every layer's pooling, each with its own attention gate.
+  spec.readout_every_layer = true;
+  expect_gradients_match_finite_differences(spec);
+  spec = graph_spec("gin", nn::Readout::kSum, 0);
+  spec.dropout = 0;
+  expect_gradients_match_finite_differences(spec);
+  spec.readout_every_layer = true;
+  expect_gradients_match_finite_differences(spec);
 }
 
 TEST(GraphLevelModel, SettingsThatDoNotApplyAreRejected) {
@@ -157,6 +237,10 @@ TEST(GraphLevelModel, SettingsThatDoNotApplyAreRejected) {
   s = graph_spec("transformer", nn::Readout::kMean, 0);
   s.head_hidden = 0;
   EXPECT_THROW(s.validate(), Error);
+  s = graph_spec("gin", nn::Readout::kNone, 0);
+  s.head_hidden = 0;
+  s.readout_every_layer = true;
+  EXPECT_THROW(s.validate(), Error);  // no readout to take from every layer
   Rng rng(1);
   auto model = nn::make_model<double>(graph_spec("gat", nn::Readout::kMean, 0), rng);
   const GraphBatch all = three_graphs();
@@ -221,8 +305,15 @@ TEST(GraphLevelModel, ReadoutSettingsRoundTripThroughJson) {
   const nn::ModelSpec back = nn::model_spec_from_json(j, "test");
   EXPECT_EQ(back.readout, nn::Readout::kMax);
   EXPECT_EQ(back.head_hidden, 6);
+  EXPECT_FALSE(back.readout_every_layer);
+  nn::ModelSpec every = s;
+  every.readout_every_layer = true;
+  nlohmann::json j_every;
+  to_json(j_every, every);
+  EXPECT_TRUE(nn::model_spec_from_json(j_every, "test").readout_every_layer);
   j.erase("readout");
   j.erase("head_hidden");
+  j.erase("readout_every_layer");
   EXPECT_EQ(nn::model_spec_from_json(j, "test").readout, nn::Readout::kNone);
 }
 

@@ -99,6 +99,64 @@ TEST(HeedCli, GinOnCoraAndConvOptions) {
   EXPECT_NE(run("train --conv-option nonsense").status, 0);
 }
 
+TEST(HeedCli, CrossValidatesAWholeGraphDataset) {
+  const std::string mutag = std::string(HEED_TEST_DATA_DIR) + "/mutag";
+  if (!std::ifstream(mutag + "/meta.json")) GTEST_SKIP() << "no " << mutag;
+  const Result r = run("train --data '" + mutag +
+                           "' --model gin --folds 3 --runs 2 --epochs 3 --batch-size 16 "
+                           "--readout-every-layer --json",
+                       false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["dataset"], "mutag");
+  EXPECT_EQ(j["graph"]["graphs"], 188);
+  EXPECT_EQ(j["graph"]["classes"], 2);
+  EXPECT_EQ(j["graph"]["edge_features"], 4);
+  EXPECT_EQ(j["config"]["folds"], 3);
+  EXPECT_EQ(j["config"]["batch_size"], 16);
+  EXPECT_EQ(j["config"]["readout"], "sum");  // gin's default
+  EXPECT_EQ(j["config"]["readout_every_layer"], true);
+  // Seed-major: seeds 0 and 1, each with folds 0, 1, 2.
+  ASSERT_EQ(j["runs"].size(), 6u);
+  for (std::size_t k = 0; k < 6; ++k) {
+    EXPECT_EQ(j["runs"][k]["seed"], k / 3);
+    EXPECT_EQ(j["runs"][k]["fold"], k % 3);
+    EXPECT_EQ(j["runs"][k]["epochs"], 3);
+  }
+  EXPECT_EQ(j["metrics"]["test"]["accuracy"]["runs"].size(), 6u);
+  EXPECT_EQ(j["test_accuracy"].size(), 6u);
+
+  // Node-level flags do not apply, nor whole-graph flags to a node dataset.
+  Result bad = run("train --data '" + mutag + "' --split public --epochs 1");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.out.find("--split is not available for whole-graph datasets"), std::string::npos)
+      << bad.out;
+  bad = run("train --nodes 100 --folds 10 --epochs 1");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.out.find("--folds applies to whole-graph datasets"), std::string::npos) << bad.out;
+  bad = run("train --data '" + mutag + "' --folds 500 --epochs 1");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.out.find("between 3 and the number of graphs (188)"), std::string::npos) << bad.out;
+}
+
+TEST(HeedCli, TrainsOnMoleculesFromSmiles) {
+  const std::string esol = std::string(HEED_TEST_DATA_DIR) + "/esol";
+  if (!std::ifstream(esol + "/meta.json")) GTEST_SKIP() << "no " << esol;
+  const Result r = run("train --data '" + esol + "' --epochs 2 --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["graph"]["graphs"], 1128);
+  EXPECT_EQ(j["graph"]["targets"], 1);
+  EXPECT_EQ(j["graph"]["features"], 177);
+  EXPECT_EQ(j["config"]["edge_dim"], 30);  // the GAT takes the bond features
+  EXPECT_FALSE(j.contains("test_accuracy"));
+  EXPECT_GT(j["metrics"]["test"]["rmse"]["mean"].get<double>(), 0.0);
+  EXPECT_FALSE(j["runs"][0].contains("fold"));
+  const Result bad = run("train --data '" + esol + "' --folds 5 --epochs 1");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.out.find("a regression dataset takes random splits"), std::string::npos) << bad.out;
+}
+
 TEST(HeedCli, VersionNamesTheBuild) {
   const Result r = run("--version", false);
   ASSERT_EQ(r.status, 0) << r.out;
@@ -306,6 +364,23 @@ TEST(HeedBench, EpochOnCora) {
   // depend on the machine's load.
   EXPECT_GT(j["fwd_ms"].get<double>(), 0.0);
   EXPECT_GT(j["fwd_bwd_ms"].get<double>(), 0.0);
+}
+
+TEST(HeedBench, EpochOnWholeGraphDatasets) {
+  for (const char* name : {"mutag", "esol"}) {
+    const std::string dir = std::string(HEED_TEST_DATA_DIR) + "/" + name;
+    if (!std::ifstream(dir + "/meta.json")) GTEST_SKIP() << "no " << dir;
+    const Result r = run("bench --epoch --data '" + dir + "' --repeats 2 --json", false);
+    ASSERT_EQ(r.status, 0) << r.out;
+    const nlohmann::json j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["layer"], "gat-2layer-graph-epoch");
+    EXPECT_EQ(j["data"], name);
+    EXPECT_EQ(j["graphs"], std::string(name) == "mutag" ? 188 : 1128);
+    EXPECT_EQ(j["batch_size"], 128);
+    EXPECT_GT(j["epoch_ms"].get<double>(), 0.0);
+    EXPECT_LE(j["epoch_ms_min"].get<double>(), j["epoch_ms"].get<double>());
+    EXPECT_GE(j["epoch_ms_max"].get<double>(), j["epoch_ms"].get<double>());
+  }
 }
 
 TEST(HeedBench, AttentionCrossoverReportsBothPathsAndTheCrossover) {

@@ -13,6 +13,8 @@
 #include "dataset_options.hpp"
 #include "enum_options.hpp"
 #include "flag_checks.hpp"
+#include "graph_train.hpp"
+#include "heed/data/graph_dataset.hpp"
 #include "heed/error.hpp"
 #include "heed/nn/conv_registry.hpp"
 #include "heed/nn/model.hpp"
@@ -20,6 +22,7 @@
 #include "heed/train/metrics.hpp"
 #include "heed/train/progress.hpp"
 #include "heed/train/run_settings.hpp"
+#include "run_summary.hpp"
 
 namespace heed::cli {
 namespace {
@@ -189,6 +192,35 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
       ->capture_default_str()
       ->group("Optimisation");
 
+  const char* graphs = "Whole graphs (TUDatasets, molecules)";
+  cmd->add_option("--folds", c.folds,
+                  "Stratified k-fold cross-validation, seeded by --seed (+ r for run r): fold k "
+                  "tests, fold k - 1 validates (0: a random 80/10/10 split a run)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 20))
+      ->group(graphs);
+  cmd->add_option("--batch-size", c.batch_size, "Graphs a training batch")
+      ->capture_default_str()
+      ->check(positive)
+      ->group(graphs);
+  add_enum_option(*cmd, "--readout", s.readout,
+                  "How a graph's nodes are pooled (default for whole graphs: sum for gin, mean "
+                  "otherwise)")
+      ->group(graphs);
+  cmd->add_flag("--readout-every-layer", s.readout_every_layer,
+                "Pool the input and every layer's output, concatenated before the head (the GIN "
+                "paper's readout; PyG's jk='cat')")
+      ->group(graphs);
+  cmd->add_option("--head-hidden", s.head_hidden,
+                  "Hidden width of the MLP head after the readout (0: the stack's width)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 20))
+      ->group(graphs);
+  cmd->add_flag("--skip-invalid", c.skip_invalid,
+                "Leave out molecules whose SMILES RDKit rejects, and report how many (default: "
+                "stop at the first, naming its line)")
+      ->group(graphs);
+
   add_synthetic_options(*cmd, c.source.synthetic);
 
   cmd->final_callback([cmd, &c] {
@@ -201,6 +233,10 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
     // The attention dropout follows --dropout unless given itself.
     if (cmd->count("--attention-dropout") == 0) c.spec.attention_dropout = c.spec.dropout;
     parse_conv_options(c.conv_options, c.spec);
+    c.given.clear();
+    for (const CLI::Option* o : cmd->get_options()) {
+      if (o->count() > 0) c.given.insert(o->get_name());
+    }
     if (c.resume) {
       // The run's settings come from the file; a flag that would change
       // them is an error rather than silently ignored.
@@ -247,22 +283,10 @@ std::string describe(const nn::ModelSpec& s) {
   return text;
 }
 
-// Every metric of every part over the runs: values[part][metric] = one per run.
-using RunValues = std::map<std::string, std::map<std::string, std::vector<double>>>;
-
 RunValues run_values(const std::vector<RunRecord>& runs) {
   RunValues v;
-  for (const RunRecord& r : runs) {
-    for (const auto& [part, metrics] : r.fit.metrics) {
-      for (const auto& [name, value] : metrics) v[part][name].push_back(value);
-    }
-  }
+  for (const RunRecord& r : runs) add_run(v, r.fit.metrics);
   return v;
-}
-
-// A JSON number, or null for what is not finite (an undefined metric).
-nlohmann::json number(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
 }
 
 void print_text(const data::Dataset& d, const TrainConfig& c, const std::vector<RunRecord>& runs,
@@ -330,11 +354,7 @@ nlohmann::json to_json(const data::Dataset& d, const TrainConfig& c,
       run["mean_pairwise_distance"] = r.fit.mean_pairwise_distance;
       run["dirichlet_energy"] = r.fit.dirichlet_energy;
     }
-    nlohmann::json metrics = nlohmann::json::object();
-    for (const auto& [part, m] : r.fit.metrics) {
-      for (const auto& [name, value] : m) metrics[part][name] = number(value);
-    }
-    run["metrics"] = metrics;
+    run["metrics"] = run_metrics_json(r.fit.metrics);
     list.push_back(run);
     accs.push_back(r.fit.test_accuracy);
   }
@@ -342,16 +362,7 @@ nlohmann::json to_json(const data::Dataset& d, const TrainConfig& c,
   j["test_accuracy"] = accs;
   j["mean"] = acc.mean;
   j["std"] = acc.std;
-  nlohmann::json metrics = nlohmann::json::object();
-  for (const auto& [part, by_name] : run_values(runs)) {
-    for (const auto& [name, v] : by_name) {
-      const train::MeanStd m = train::mean_std(v);
-      nlohmann::json each = nlohmann::json::array();
-      for (double x : v) each.push_back(number(x));
-      metrics[part][name] = {{"mean", number(m.mean)}, {"std", number(m.std)}, {"runs", each}};
-    }
-  }
-  j["metrics"] = metrics;
+  j["metrics"] = metrics_json(run_values(runs));
   j["wall_seconds"] = wall;
   if (c.save) j["saved"] = *c.save;
   return j;
@@ -381,6 +392,19 @@ int run_train(const TrainConfig& config) {
     if (!c.checkpoint) c.checkpoint = *c.resume;
   } else {
     c.source.synthetic.seed = c.seed;
+    if (c.source.data) {
+      const std::filesystem::path dir = data::resolve_dataset(*c.source.data);
+      if (data::is_graph_dataset(dir)) return run_graph_train(c, dir);
+    }
+  }
+  for (const char* flag : {"--folds", "--batch-size", "--readout", "--head-hidden",
+                           "--readout-every-layer", "--skip-invalid"}) {
+    if (c.given.count(flag)) {
+      throw heed::Error(std::string(flag) +
+                        " applies to whole-graph datasets (TUDatasets, molecules); " +
+                        (c.source.data ? *c.source.data : std::string("the synthetic graph")) +
+                        " is a node dataset");
+    }
   }
   const data::Dataset dataset = data::load(c.source);
   if (resumed) {

@@ -3,6 +3,7 @@
 // graph.
 #include <CLI/CLI.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,11 @@ struct TrainConfig {
   std::uint64_t seed = 0;
   int threads = 0;  // 0: the OpenMP default
   bool json = false;
+  // Whole-graph datasets (graph_train.hpp).
+  int folds = 0;                // k-fold cross-validation; 0: random splits, one a run
+  int batch_size = 128;         // graphs a batch
+  bool skip_invalid = false;    // molecules RDKit rejects are counted and left out
+  std::set<std::string> given;  // the flags given on the command line
 };
 
 /// Adds the `train` subcommand; `config` receives its flags.

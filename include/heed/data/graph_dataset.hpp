@@ -30,9 +30,38 @@ struct GraphDataset {
   /// Regression: one row of targets per graph (no rows for classification).
   Tensor<float> values;
 
+  /// Records left out because they could not be read (GraphReadOptions::skip_invalid).
+  std::size_t skipped_invalid = 0;
+
   std::int64_t num_graphs() const { return graphs.num_graphs(); }
   bool is_regression() const { return values.rows() > 0; }
 };
+
+struct GraphReadOptions {
+  /// Molecules whose SMILES RDKit rejects are left out and counted, rather
+  /// than stopping the read.
+  bool skip_invalid = false;
+};
+
+/// Whether `folder` holds a whole-graph dataset heed reads: a TUDataset or
+/// molecules as SMILES (is_smiles_dataset).
+bool is_graph_dataset(const std::filesystem::path& folder);
+/// Reads the graph dataset in `folder`, whichever of the layouts it has.
+GraphDataset read_graph_dataset(const std::filesystem::path& folder,
+                                const GraphReadOptions& options = {});
+
+/// Whether `folder` holds molecules as SMILES: one CSV file whose header
+/// names a "smiles" column (MoleculeNet's layout).
+bool is_smiles_dataset(const std::filesystem::path& folder);
+/// Reads the molecules (molecule_from_smiles: one-hot atom and bond
+/// features, 177 and 30 wide) and their regression targets: the column
+/// meta.json's "target_column" names, else the one column besides the
+/// SMILES. RFC 4180 quoting; blanks around a SMILES are dropped. heed::Error
+/// naming the file, the line and the problem for a SMILES RDKit rejects
+/// (unless options.skip_invalid), a target that is not a number, a row with
+/// the wrong number of columns, or a file without molecules.
+GraphDataset read_smiles_dataset(const std::filesystem::path& folder,
+                                 const GraphReadOptions& options = {});
 
 /// Whether `folder` holds a TUDataset: a file named <NAME>_graph_indicator.txt.
 bool is_tu_dataset(const std::filesystem::path& folder);

@@ -60,6 +60,10 @@ struct ModelSpec {
   /// head's hidden layer (0: the stack's hidden width). none: node-level.
   Readout readout = Readout::kNone;
   int head_hidden = 0;
+  /// Graph-level models: pool the input and every layer's output, not only
+  /// the last layer's, concatenated before the head (the GIN paper's
+  /// readout; PyG's jk="cat").
+  bool readout_every_layer = false;
   /// The conv's own settings (ConvTraits::options) by name; unset ones take
   /// their defaults.
   std::map<std::string, double> conv_options;
