@@ -157,6 +157,22 @@ TEST(HeedCli, TrainsOnMoleculesFromSmiles) {
   EXPECT_NE(bad.out.find("a regression dataset takes random splits"), std::string::npos) << bad.out;
 }
 
+TEST(HeedCli, WlExperimentPrintsItsTableAndJson) {
+  Result r = run("experiment wl --seeds 2");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("decalin / bicyclopentyl"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tells apart"), std::string::npos) << r.out;
+  r = run("experiment wl --seeds 2 --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["experiment"], "wl");
+  ASSERT_EQ(j["results"].size(), 5u);
+  EXPECT_EQ(j["results"][0]["wl_indistinguishable"], true);
+  EXPECT_LT(j["results"][0]["largest_difference"]["gin"].get<double>(), 1e-6);
+  EXPECT_EQ(j["results"][4]["wl_indistinguishable"], false);
+  EXPECT_GT(j["results"][4]["largest_difference"]["gin"].get<double>(), 1e-3);
+}
+
 TEST(HeedCli, VersionNamesTheBuild) {
   const Result r = run("--version", false);
   ASSERT_EQ(r.status, 0) << r.out;

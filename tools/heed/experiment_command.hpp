@@ -7,6 +7,7 @@
 #include "heed/data/dataset_source.hpp"
 #include "heed/studies/dictionary_lookup_study.hpp"
 #include "heed/studies/transformer_study.hpp"
+#include "heed/studies/wl_study.hpp"
 
 namespace heed::cli {
 
@@ -28,6 +29,7 @@ struct ExperimentConfig {
   std::vector<std::string> rows;  // keys; empty: all of the study's rows
   int study_runs = 0;             // 0: the study's default (10 seminar, 3 weight transfer)
   std::uint64_t seed = 0;
+  int wl_seeds = 5;  // the WL table's random initialisations
 };
 
 /// Adds `experiment` and its subcommands; returns the `experiment` command.
