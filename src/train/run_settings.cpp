@@ -18,6 +18,8 @@ nlohmann::json settings_json(const RunSettings& s, const std::string& dataset) {
             {"max_epochs", s.training.max_epochs},
             {"patience", s.training.patience},
             {"select", s.training.select},
+            {"lr_step", s.training.lr_step},
+            {"lr_decay", s.training.lr_decay},
             {"checkpoint_every", s.checkpoint_every}}}};
 }
 
@@ -72,6 +74,9 @@ SavedRun load_saved_run(const std::filesystem::path& path) {
     s.training.patience = t.at("patience").get<int>();
     s.training.select = t.contains("select") ? t.at("select").get<std::string>() : "paper";
     s.checkpoint_every = t.at("checkpoint_every").get<int>();
+    // Runs saved before the learning-rate schedule had none.
+    s.training.lr_step = t.value("lr_step", 0);
+    s.training.lr_decay = t.value("lr_decay", 0.5);
   } catch (const nlohmann::json::exception& e) {
     throw Error(where + ": the saved run settings are incomplete (" + e.what() + ")");
   }

@@ -206,6 +206,9 @@ FitResult fit(nn::Model<float>& model, BatchSource& source, const TrainOptions& 
     return seconds_before + std::chrono::duration<double>(Clock::now() - start).count();
   };
   for (int epoch = first_epoch; epoch <= options.max_epochs; ++epoch) {
+    if (options.lr_step > 0) {
+      adam.set_lr(options.adam.lr * std::pow(options.lr_decay, (epoch - 1) / options.lr_step));
+    }
     double train_loss = 0;
     int steps = 0;
     source.training_batches(rng.seed(), epoch, [&](const Batch& b) {

@@ -87,6 +87,33 @@ TEST(Fit, SameSeedSameNumbers) {
   EXPECT_EQ(a.second, b.second);
 }
 
+TEST(Fit, TheLearningRateStepsDownEveryLrStepEpochs) {
+  // lr_decay 0 makes a step's learning rate 0, so the parameters stand
+  // still: with lr_step 2, epochs 1 and 2 move them and epochs 3 and 4 do
+  // not (epoch e uses lr x 0 ^ floor((e - 1) / 2)).
+  const data::Dataset d = small_csbm();
+  Rng rng(2);
+  nn::GNNStack<float> model(gat_for(d), rng);
+  TrainOptions options;
+  options.max_epochs = 4;
+  options.lr_step = 2;
+  options.lr_decay = 0.0;
+  options.checkpoint_every = 1;
+  std::vector<std::vector<float>> after;  // the parameters after each epoch
+  options.on_checkpoint = [&](const TrainingState&) {
+    std::vector<float> w;
+    for (Parameter<float>* p : model.parameters()) {
+      w.insert(w.end(), p->value.values().begin(), p->value.values().end());
+    }
+    after.push_back(w);
+  };
+  fit(model, d, options, rng);
+  ASSERT_EQ(after.size(), 4u);
+  EXPECT_NE(after[0], after[1]);
+  EXPECT_EQ(after[1], after[2]);
+  EXPECT_EQ(after[2], after[3]);
+}
+
 TEST(Fit, ADivergingRunStopsWithAnErrorNamingTheEpoch) {
   data::SyntheticOptions so;
   so.nodes = 400;

@@ -172,6 +172,16 @@ CLI::App* add_train_command(CLI::App& app, TrainConfig& c) {
       ->capture_default_str()
       ->check(positive_number())
       ->group("Optimisation");
+  cmd->add_option("--lr-step", c.training.lr_step,
+                  "Multiply the learning rate by --lr-decay every this many epochs (the GIN "
+                  "paper's StepLR: 50; 0: constant)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 30))
+      ->group("Optimisation");
+  cmd->add_option("--lr-decay", c.training.lr_decay, "Factor of --lr-step")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0))
+      ->group("Optimisation");
   cmd->add_option("--weight-decay", c.training.adam.weight_decay, "L2 weight decay (not on biases)")
       ->capture_default_str()
       ->check(non_negative_number())
@@ -331,6 +341,8 @@ nlohmann::json to_json(const data::Dataset& d, const TrainConfig& c,
                  {"max_epochs", c.training.max_epochs},
                  {"patience", c.training.patience},
                  {"select", c.training.select},
+                 {"lr_step", c.training.lr_step},
+                 {"lr_decay", c.training.lr_decay},
                  {"split", c.training.split},
                  {"normalise_features", c.source.data && c.source.normalise_features},
                  {"seed", c.seed},
@@ -385,6 +397,8 @@ int run_train(const TrainConfig& config) {
     c.training.patience = s.training.patience;
     c.training.split = s.training.split;
     c.training.select = s.training.select;
+    c.training.lr_step = s.training.lr_step;
+    c.training.lr_decay = s.training.lr_decay;
     if (c.checkpoint_every == TrainConfig{}.checkpoint_every)
       c.checkpoint_every = s.checkpoint_every;
     c.spec = resumed->checkpoint.spec;

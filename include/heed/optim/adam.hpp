@@ -25,6 +25,9 @@ class Adam {
   void step();
   void zero_grad();
   long steps() const { return step_; }
+  /// The learning rate of the steps to come (a schedule sets it per epoch).
+  void set_lr(double lr) { options_.lr = lr; }
+  double lr() const { return options_.lr; }
 
   /// The moments and the step count: what a resumed run needs to continue
   /// exactly where this one stopped.

@@ -36,6 +36,10 @@ struct TrainingState {
 
 struct TrainOptions {
   optim::AdamOptions adam{.lr = 0.005, .weight_decay = 5e-4};
+  /// Step decay of the learning rate, as the GIN paper's StepLR: epoch e
+  /// (1-based) uses adam.lr x lr_decay ^ floor((e - 1) / lr_step); 0: constant.
+  int lr_step = 0;
+  double lr_decay = 0.5;
   int max_epochs = 100000;  // the paper's bound; early stopping ends runs long before
   int patience = 100;
   std::string split = "public";
