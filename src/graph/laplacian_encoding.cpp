@@ -228,4 +228,34 @@ LaplacianEncoding laplacian_encoding(const Graph& graph, int k, EigenSolver solv
   return enc;
 }
 
+std::vector<double> laplacian_encodings_per_graph(const Graph& batch,
+                                                  std::span<const std::int64_t> offsets, int k) {
+  if (k < 1) throw Error("laplacian encoding: k must be >= 1, got " + std::to_string(k));
+  const std::int64_t n = batch.num_nodes();
+  if (offsets.size() < 2 || offsets.front() != 0 || offsets.back() != n) {
+    throw Error("laplacian encoding: the graph offsets do not cover the batch's " +
+                std::to_string(n) + " nodes");
+  }
+  std::vector<double> out(std::size_t(n) * std::size_t(k), 0.0);
+  for (std::size_t g = 0; g + 1 < offsets.size(); ++g) {
+    const std::int64_t first = offsets[g], last = offsets[g + 1];
+    if (last < first) throw Error("laplacian encoding: the graph offsets decrease");
+    EdgeList edges;
+    for (std::int64_t i = first; i < last; ++i) {
+      for (NodeId j : batch.in().neighbours(i)) {
+        if (j < first || j >= last) {
+          throw Error("laplacian encoding: the edge " + std::to_string(j) + " -> " +
+                      std::to_string(i) + " joins graph " + std::to_string(g) +
+                      " to another graph of the batch");
+        }
+        edges.add(NodeId(j - first), NodeId(i - first));
+      }
+    }
+    const LaplacianEncoding e = laplacian_encoding(Graph(last - first, edges), k);
+    std::copy(e.vectors.begin(), e.vectors.end(),
+              out.begin() + std::ptrdiff_t(first) * std::ptrdiff_t(k));
+  }
+  return out;
+}
+
 }  // namespace heed

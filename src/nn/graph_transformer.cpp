@@ -1,5 +1,7 @@
 #include "heed/nn/graph_transformer.hpp"
 
+#include <algorithm>
+#include <array>
 #include <string>
 
 #include "heed/error.hpp"
@@ -79,7 +81,12 @@ GraphTransformer<T>::GraphTransformer(const ModelSpec& spec, Rng& rng) : spec_(s
     final_scale_ = filled<T>("final_norm_scale", w, T(1));
     final_shift_ = filled<T>("final_norm_shift", w, T(0));
   }
-  classifier_ = Linear<T>(d, options_.out_channels, rng, "classifier");
+  if (spec_.is_graph_level()) {
+    readout_ = GraphReadout<T>(spec_.readout, {d}, spec_.head_hidden > 0 ? spec_.head_hidden : d,
+                               options_.out_channels, rng);
+  } else {
+    classifier_ = Linear<T>(d, options_.out_channels, rng, "classifier");
+  }
 }
 
 template <class T>
@@ -139,13 +146,21 @@ Var<T> GraphTransformer<T>::attend(Block& b, Var<T> h, const Graph& graph,
 }
 
 template <class T>
-Tensor<T> GraphTransformer<T>::positional_input(const Graph& graph, const ForwardContext& context) {
+Tensor<T> GraphTransformer<T>::positional_input(const Graph& graph,
+                                                std::span<const std::int64_t> graph_offsets,
+                                                const ForwardContext& context) {
   const std::size_t k = std::size_t(options_.laplacian_k);
-  if (!encoding_graph_.same(graph)) {
-    const LaplacianEncoding e = laplacian_encoding(graph, options_.laplacian_k);
+  const bool batch = graph_offsets.size() > 2;
+  if (!encoding_graph_.same(graph) ||
+      !std::equal(graph_offsets.begin(), graph_offsets.end(), encoding_offsets_.begin(),
+                  encoding_offsets_.end())) {
+    const std::vector<double> vectors =
+        batch ? laplacian_encodings_per_graph(graph, graph_offsets, options_.laplacian_k)
+              : laplacian_encoding(graph, options_.laplacian_k).vectors;
     encoding_ = Tensor<T>(std::size_t(graph.num_nodes()), k);
-    for (std::size_t i = 0; i < e.vectors.size(); ++i) encoding_.data()[i] = T(e.vectors[i]);
+    for (std::size_t i = 0; i < vectors.size(); ++i) encoding_.data()[i] = T(vectors[i]);
     encoding_graph_.remember(graph);
+    encoding_offsets_.assign(graph_offsets.begin(), graph_offsets.end());
   }
   Tensor<T> input = encoding_;
   if (!context.training) return input;
@@ -171,13 +186,26 @@ Var<T> GraphTransformer<T>::run(Tape<T>& tape, const GraphInput<T>& input,
   };
   const bool attends_edges = options_.attention == AttentionMode::kGraph ||
                              options_.attention == AttentionMode::kGraphAndDense;
+  if (spec_.is_graph_level()) {
+    if (input.graph_offsets.empty()) {
+      throw Error("transformer with a " + std::string(name_of(spec_.readout)) +
+                  " readout: the input needs its graphs' node offsets");
+    }
+    if (options_.attention != AttentionMode::kGraph && input.graph_offsets.size() > 2) {
+      throw Error(std::string("transformer: ") + name_of(options_.attention) +
+                  " attention over a batch of " + std::to_string(input.graph_offsets.size() - 1) +
+                  " graphs would attend across graphs; give one graph at a time, or each graph "
+                  "made complete with graph attention");
+    }
+  }
   if (inspect.attention) {
     inspect.attention->clear();
     if (attends_edges) inspect.attention->resize(blocks_.size());
   }
   Var<T> h = input_.forward(drop(input.x->on(tape)));
   if (options_.laplacian_k > 0) {
-    h = ops::add(h, positional_.forward(tape.constant(positional_input(graph, context))));
+    h = ops::add(h, positional_.forward(
+                        tape.constant(positional_input(graph, input.graph_offsets, context))));
   }
   if (options_.norm_first) {
     h = ops::layer_norm(h, tape.parameter(embedding_scale_), tape.parameter(embedding_shift_));
@@ -205,7 +233,10 @@ Var<T> GraphTransformer<T>::run(Tape<T>& tape, const GraphInput<T>& input,
     h = ops::layer_norm(h, tape.parameter(final_scale_), tape.parameter(final_shift_));
   }
   if (inspect.last_hidden) *inspect.last_hidden = h.value();
-  return classifier_.forward(h);
+  if (!spec_.is_graph_level()) return classifier_.forward(h);
+  const std::array<Var<T>, 1> rows{h};
+  return readout_.forward(std::span<const Var<T>>(rows), input.graph_offsets,
+                          KeyedDropout<T>{p, derive_key(key, ++next)}, inspect.pooling);
 }
 
 template <class T>
@@ -239,7 +270,11 @@ std::vector<Parameter<T>*> GraphTransformer<T>::parameters() {
     p.push_back(&final_scale_);
     p.push_back(&final_shift_);
   }
-  classifier_.collect(p);
+  if (spec_.is_graph_level()) {
+    readout_.collect(p);
+  } else {
+    classifier_.collect(p);
+  }
   return p;
 }
 

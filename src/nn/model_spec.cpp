@@ -163,8 +163,8 @@ void ModelSpec::validate() const {
   }
   if (!modules.empty()) fail("modules apply to a sequential model only, not to " + model);
   in_range(head_hidden, 0, kLargest, "head_hidden");
-  if (is_graph_level() && is_transformer()) {
-    fail("readout: graph-level models are GNN stacks for now, not the transformer");
+  if (readout_every_layer && is_transformer()) {
+    fail("readout_every_layer: the transformer pools its last block only");
   }
   if (!is_graph_level() && head_hidden != 0) {
     fail("head_hidden applies to graph-level models (a readout) only");

@@ -27,6 +27,11 @@ std::vector<std::pair<int, int>> ring(int n) {
 nn::ModelSpec study_spec(const std::string& model) {
   nn::ModelSpec s;
   s.model = model;
+  if (model == kTransformer || model == kTransformerLpe) {
+    s.model = "transformer";
+    s.attention = nn::AttentionMode::kDense;
+    s.laplacian_k = model == kTransformerLpe ? kWlLaplacianK : 0;
+  }
   s.in_channels = 3;
   s.out_channels = 4;
   s.hidden_channels = 16;

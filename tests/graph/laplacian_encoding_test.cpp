@@ -196,6 +196,37 @@ TEST(LaplacianEncoding, SparseAndDenseSolversAgreeOnARandomGraph) {
   expect_eigenvectors(dense, l, {});
 }
 
+// A batch's encodings are each graph's own: a 5-cycle and a 4-path side by
+// side get exactly what each gets alone, though the union's spectrum
+// interleaves theirs.
+TEST(LaplacianEncoding, PerGraphEncodingsOfABatchAreEachGraphsOwn) {
+  std::vector<std::pair<int, int>> edges = cycle(0, 5);
+  for (auto e : std::vector<std::pair<int, int>>{{5, 6}, {6, 7}, {7, 8}}) edges.push_back(e);
+  const Graph batch = undirected(9, edges);
+  const std::vector<std::int64_t> offsets{0, 5, 9};
+  const int k = 3;
+  const std::vector<double> both = laplacian_encodings_per_graph(batch, offsets, k);
+  const LaplacianEncoding ring = laplacian_encoding(undirected(5, cycle(0, 5)), k);
+  const LaplacianEncoding path = laplacian_encoding(undirected(4, {{0, 1}, {1, 2}, {2, 3}}), k);
+  ASSERT_EQ(both.size(), 9u * k);
+  for (std::size_t i = 0; i < ring.vectors.size(); ++i) EXPECT_EQ(both[i], ring.vectors[i]);
+  for (std::size_t i = 0; i < path.vectors.size(); ++i) {
+    EXPECT_EQ(both[5 * k + i], path.vectors[i]);
+  }
+  // The union's own encoding differs: its columns span both graphs.
+  const LaplacianEncoding joint = laplacian_encoding(batch, k);
+  double apart = 0;
+  for (std::size_t i = 0; i < both.size(); ++i) {
+    apart = std::max(apart, std::abs(std::abs(both[i]) - std::abs(joint.vectors[i])));
+  }
+  EXPECT_GT(apart, 0.1);
+  // An edge across the two graphs is an error, as are offsets that miss nodes.
+  edges.emplace_back(4, 5);
+  EXPECT_THROW(laplacian_encodings_per_graph(undirected(9, edges), offsets, k), Error);
+  const std::vector<std::int64_t> short_offsets{0, 5};
+  EXPECT_THROW(laplacian_encodings_per_graph(batch, short_offsets, k), Error);
+}
+
 TEST(LaplacianEncoding, RejectsNonPositiveK) {
   EXPECT_THROW(laplacian_encoding(undirected(3, {{0, 1}}), 0), Error);
 }

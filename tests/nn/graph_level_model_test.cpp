@@ -12,6 +12,7 @@
 #include "heed/error.hpp"
 #include "heed/graph/graph_batch.hpp"
 #include "heed/nn/graph_identity.hpp"
+#include "heed/nn/graph_transformer.hpp"
 #include "heed/nn/model.hpp"
 #include "support/finite_difference.hpp"
 
@@ -231,12 +232,74 @@ TEST(GraphLevelModel, ParameterGradientsMatchFiniteDifferences) {
   expect_gradients_match_finite_differences(spec);
 }
 
+// The transformer as a graph-level model: attention on each graph's edges,
+// and each graph's own Laplacian encodings, so a batch is again invisible.
+nn::ModelSpec transformer_spec(nn::Readout readout, int laplacian_k) {
+  nn::ModelSpec s = graph_spec("transformer", readout, 0);
+  s.laplacian_k = laplacian_k;
+  s.dropout = 0;
+  s.attention_dropout = 0;
+  return s;
+}
+
+TEST(GraphLevelModel, BatchingIsInvisibleForTheTransformer) {
+  expect_batching_is_invisible(transformer_spec(nn::Readout::kMean, 0));
+  expect_batching_is_invisible(transformer_spec(nn::Readout::kSum, 2));
+  nn::ModelSpec pre = transformer_spec(nn::Readout::kAttention, 2);
+  pre.norm_first = true;
+  expect_batching_is_invisible(pre);
+}
+
+TEST(GraphLevelModel, TransformerGradientsMatchFiniteDifferences) {
+  expect_gradients_match_finite_differences(transformer_spec(nn::Readout::kAttention, 2));
+  expect_gradients_match_finite_differences(transformer_spec(nn::Readout::kMean, 0));
+}
+
+TEST(GraphLevelModel, DenseAttentionOverABatchOfGraphsIsRefused) {
+  nn::ModelSpec s = transformer_spec(nn::Readout::kSum, 0);
+  s.attention = nn::AttentionMode::kDense;
+  Rng rng(3);
+  auto model = nn::make_model<double>(s, rng);
+  const GraphBatch all = three_graphs();
+  const Tensor<double> x = testing::random_tensor(8, 5, 6);
+  const nn::NodeFeatures<double> features(x);
+  Tape<double> tape(Tape<double>::Gradients::kOff);
+  try {
+    model->forward(tape, {&all.graph, &features, nullptr, all.node_offsets},
+                   nn::ForwardContext{false, 0});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("would attend across graphs"), std::string::npos)
+        << e.what();
+  }
+  // One graph at a time, dense attention is attention on the graph made
+  // complete: the sparse path on the complete graph gives the same row.
+  const std::vector<std::int64_t> first = {2};
+  const GraphBatch alone = select_graphs(all, first);
+  const Tensor<double> x_g = gather_blocks(x, all.node_offsets, first);
+  const nn::NodeFeatures<double> f_g(x_g);
+  const Tensor<double> dense =
+      model->forward(tape, {&alone.graph, &f_g, nullptr, alone.node_offsets}, {false, 0}).value();
+  EdgeList complete;
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) complete.add(i, j);
+  }
+  const Graph k4(4, complete);
+  dynamic_cast<nn::GraphTransformer<double>&>(*model).set_attention(nn::AttentionMode::kGraph);
+  const Tensor<double> sparse =
+      model->forward(tape, {&k4, &f_g, nullptr, alone.node_offsets}, {false, 0}).value();
+  ASSERT_EQ(dense.rows(), 1u);
+  for (std::size_t c = 0; c < dense.cols(); ++c) EXPECT_NEAR(dense(0, c), sparse(0, c), 1e-12);
+}
+
 TEST(GraphLevelModel, SettingsThatDoNotApplyAreRejected) {
   nn::ModelSpec s = graph_spec("gat", nn::Readout::kNone, 0);
   EXPECT_THROW(s.validate(), Error);  // head_hidden without a readout
   s = graph_spec("transformer", nn::Readout::kMean, 0);
-  s.head_hidden = 0;
-  EXPECT_THROW(s.validate(), Error);
+  s.readout_every_layer = true;
+  EXPECT_THROW(s.validate(), Error);  // the transformer pools its last block only
+  s.readout_every_layer = false;
+  EXPECT_NO_THROW(s.validate());
   s = graph_spec("gin", nn::Readout::kNone, 0);
   s.head_hidden = 0;
   s.readout_every_layer = true;

@@ -41,7 +41,7 @@ void reject_node_only_flags(const TrainConfig& c) {
 void apply_graph_defaults(TrainConfig& c, const data::GraphDataset& d) {
   nn::ModelSpec& s = c.spec;
   if (!c.given.count("--hidden"))
-    s.hidden_channels = nn::conv_info(s.model).traits.multi_head ? 8 : 64;
+    s.hidden_channels = s.is_transformer() || nn::conv_info(s.model).traits.multi_head ? 8 : 64;
   if (!c.given.count("--dropout")) s.dropout = 0;
   if (!c.given.count("--attention-dropout")) s.attention_dropout = s.dropout;
   if (!c.given.count("--lr")) c.training.adam.lr = 0.01;
@@ -79,7 +79,7 @@ std::vector<std::pair<int, data::GraphParts>> splits_of(const TrainConfig& c,
 }
 
 std::string describe(const nn::ModelSpec& s, int batch_size) {
-  const bool heads = !s.is_transformer() && nn::conv_info(s.model).traits.multi_head;
+  const bool heads = s.is_transformer() || nn::conv_info(s.model).traits.multi_head;
   return fmt::format("{}: {} layers, {}{} hidden, {} readout, dropout {}, batch {}", s.model,
                      s.layers, heads ? fmt::format("{} heads x ", s.heads) : "", s.hidden_channels,
                      nn::name_of(s.readout), s.dropout, batch_size);

@@ -9,6 +9,7 @@
 // of L is zero (networkx's convention), so it is a component of its own and
 // its encoding is all zeros.
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "heed/graph/graph.hpp"
@@ -45,5 +46,13 @@ struct LaplacianEncoding {
 /// heed::Error if k < 1 or the solver does not converge.
 LaplacianEncoding laplacian_encoding(const Graph& graph, int k,
                                      EigenSolver solver = EigenSolver::kAuto);
+
+/// The encodings of a batch of graphs (one block-diagonal graph, graph g
+/// owning the nodes [offsets[g], offsets[g + 1])): each graph's own, as if
+/// it were alone, so that a graph's encoding does not depend on the batch it
+/// is in (the union's spectrum mixes the graphs' eigenvalues). nodes x k,
+/// row-major. Throws heed::Error if an edge joins two graphs.
+std::vector<double> laplacian_encodings_per_graph(const Graph& batch,
+                                                  std::span<const std::int64_t> offsets, int k);
 
 }  // namespace heed

@@ -10,11 +10,14 @@
 // GraphGPS does. Each block (post-norm, as Vaswani et al.):
 //   h = LN(h + W_O attention(h W_Q, h W_K, h W_V));  h = LN(h + FFN(h))
 // between an input projection (features, with Laplacian encodings appended
-// when given) and an output projection to the classes.
+// when given) and an output projection to the classes, or, for a
+// graph-level model (a readout), the readout and its MLP head
+// (nn/graph_readout.hpp): one row per graph.
 #include <memory>
 #include <vector>
 
 #include "heed/nn/graph_identity.hpp"
+#include "heed/nn/graph_readout.hpp"
 #include "heed/nn/linear.hpp"
 #include "heed/nn/model.hpp"
 #include "heed/tensor/tensor_pool.hpp"
@@ -44,7 +47,10 @@ class GraphTransformer final : public Model<T> {
   GraphTransformer(const ModelSpec& spec, Rng& rng);
 
   // `graph` should carry self loops (the trainer's does). In the dense
-  // modes the attention matrices are N x N per head.
+  // modes the attention matrices are N x N per head, so a graph-level model
+  // attends densely to one graph at a time: over a batch of graphs "all
+  // pairs" would cross graphs (attention on each graph made complete is the
+  // same thing, sparse). Laplacian encodings are each graph's own.
   std::vector<Parameter<T>*> parameters() override;
   const ModelSpec& spec() const override { return spec_; }
   /// Runs the same parameters another way (the weight-transfer experiment):
@@ -72,7 +78,8 @@ class GraphTransformer final : public Model<T> {
                 std::uint64_t key, Attention<T>* attention);
   // The graph's encodings (computed once per graph), signs flipped at random
   // when training.
-  Tensor<T> positional_input(const Graph& graph, const ForwardContext& context);
+  Tensor<T> positional_input(const Graph& graph, std::span<const std::int64_t> graph_offsets,
+                             const ForwardContext& context);
 
   ModelSpec spec_;
   Sizes options_;
@@ -81,12 +88,14 @@ class GraphTransformer final : public Model<T> {
   std::vector<Block> blocks_;
   Parameter<T> embedding_scale_, embedding_shift_;  // norm_first only
   Parameter<T> final_scale_, final_shift_;          // norm_first only
-  Linear<T> classifier_;
+  Linear<T> classifier_;     // node-level models
+  GraphReadout<T> readout_;  // graph-level models
   // The adjacency as a dense mask, for kDenseMasked, and which graph it is of.
   std::shared_ptr<const std::vector<std::uint8_t>> mask_;
   GraphIdentity mask_graph_;
   Tensor<T> encoding_;
   GraphIdentity encoding_graph_;
+  std::vector<std::int64_t> encoding_offsets_;
   // Lends the dense modes their N x N buffers from one step to the next.
   std::shared_ptr<TensorPool<T>> pool_;
 };

@@ -30,9 +30,18 @@ struct WlRow {
   std::map<std::string, double> largest_difference;
 };
 
-/// Each model (a registered conv, 3 layers, sum readout, in double) embeds
-/// both graphs of every pair, its nodes' features all one row (1-WL's one
-/// starting colour), for seeds 0 .. seeds - 1.
+/// Rows beyond the convs: a transformer with dense attention over all pairs
+/// (blind to the graph: every node sees every node), and the same with
+/// Laplacian encodings (kWlLaplacianK eigenvectors), which see structure
+/// that 1-WL's colours do not: "the higher-dimensional way out".
+inline constexpr const char* kTransformer = "transformer";
+inline constexpr const char* kTransformerLpe = "transformer+lpe";
+inline constexpr int kWlLaplacianK = 3;
+
+/// Each model (a registered conv or one of the transformers above, 3
+/// layers, sum readout, in double) embeds both graphs of every pair, its
+/// nodes' features all one row (1-WL's one starting colour), for seeds
+/// 0 .. seeds - 1.
 std::vector<WlRow> run_wl_study(const std::vector<std::string>& models, int seeds);
 
 }  // namespace heed::studies
