@@ -82,4 +82,47 @@ GraphParts random_split(std::int64_t count, std::array<double, 3> fractions, std
   return parts;
 }
 
+GraphParts stratified_split(std::span<const std::int32_t> classes,
+                            std::array<std::int64_t, 3> sizes, std::uint64_t seed) {
+  const auto count = std::int64_t(classes.size());
+  if (sizes[0] < 1 || sizes[1] < 1 || sizes[2] < 1 || sizes[0] + sizes[1] + sizes[2] > count) {
+    throw Error("stratified split: sizes " + std::to_string(sizes[0]) + " / " +
+                std::to_string(sizes[1]) + " / " + std::to_string(sizes[2]) +
+                " must each be >= 1 and together at most the " + std::to_string(count) + " graphs");
+  }
+  std::map<std::int32_t, std::vector<std::int64_t>> by_class;
+  for (std::int64_t g = 0; g < count; ++g) {
+    const std::int32_t c = classes[std::size_t(g)];
+    if (c < 0)
+      throw Error("stratified split: graph " + std::to_string(g) + " has class " +
+                  std::to_string(c));
+    by_class[c].push_back(g);
+  }
+  struct Ranked {
+    double quantile;
+    std::int32_t cls;
+    std::int64_t graph;
+  };
+  std::vector<Ranked> ranked;
+  ranked.reserve(std::size_t(count));
+  for (auto& [c, members] : by_class) {
+    // Each class its own stream of the seed, so adding a class moves no other.
+    shuffle(members, derive_key(seed, std::uint64_t(c) + 1));
+    const double n = double(members.size());
+    for (std::size_t r = 0; r < members.size(); ++r) {
+      ranked.push_back({(double(r) + 0.5) / n, c, members[r]});
+    }
+  }
+  std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
+    return a.quantile != b.quantile ? a.quantile < b.quantile : a.cls < b.cls;
+  });
+  GraphParts parts;
+  std::size_t next = 0;
+  for (std::size_t p = 0; p < 3; ++p) {
+    for (std::int64_t k = 0; k < sizes[p]; ++k) parts[p].push_back(ranked[next++].graph);
+    std::sort(parts[p].begin(), parts[p].end());
+  }
+  return parts;
+}
+
 }  // namespace heed::data

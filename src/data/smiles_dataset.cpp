@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "csv_record.hpp"
 #include "gzip_line_reader.hpp"
 #include "heed/data/graph_dataset.hpp"
 #include "heed/data/molecule.hpp"
@@ -22,35 +23,6 @@ std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-// The fields of one CSV record as RFC 4180 quotes them ("a, b" is one field;
-// "" inside quotes is one quote). A record never spans lines here.
-std::vector<std::string> csv_fields(const GzipLineReader& reader, std::string_view line) {
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  std::vector<std::string> fields(1);
-  bool in_quotes = false;
-  for (std::size_t k = 0; k < line.size(); ++k) {
-    const char c = line[k];
-    if (in_quotes) {
-      if (c == '"' && k + 1 < line.size() && line[k + 1] == '"') {
-        fields.back() += '"';
-        ++k;
-      } else if (c == '"') {
-        in_quotes = false;
-      } else {
-        fields.back() += c;
-      }
-    } else if (c == '"') {
-      in_quotes = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
-    }
-  }
-  if (in_quotes) reader.fail("a quoted field is not closed on its line");
-  return fields;
 }
 
 // The folder's one CSV file whose header names a "smiles" column.

@@ -78,7 +78,7 @@ Var<T> GNNStack<T>::run(Tape<T>& tape, const GraphInput<T>& input, const Forward
                 " readout: the input needs its graphs' node offsets");
   }
   const Var<T> edge_attr = spec_.edge_dim > 0 ? tape.view(*input.edge_attr) : Var<T>();
-  Var<T> h = input.x->on(tape);
+  Var<T> h = input.rows ? *input.rows : input.x->on(tape);
   std::vector<Var<T>> every_layer;  // the readout's row sets, with readout_every_layer
   if (spec_.readout_every_layer) every_layer.push_back(h);
   for (int l = 0; l < layers; ++l) {

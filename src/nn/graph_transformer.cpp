@@ -202,7 +202,7 @@ Var<T> GraphTransformer<T>::run(Tape<T>& tape, const GraphInput<T>& input,
     inspect.attention->clear();
     if (attends_edges) inspect.attention->resize(blocks_.size());
   }
-  Var<T> h = input_.forward(drop(input.x->on(tape)));
+  Var<T> h = input_.forward(drop(input.rows ? *input.rows : input.x->on(tape)));
   if (options_.laplacian_k > 0) {
     h = ops::add(h, positional_.forward(
                         tape.constant(positional_input(graph, input.graph_offsets, context))));

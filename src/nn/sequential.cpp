@@ -52,7 +52,7 @@ Var<T> Sequential<T>::run(Tape<T>& tape, const GraphInput<T>& input, const Forwa
   const Graph& graph = *input.graph;
   const Var<T> edge_attr = spec_.edge_dim > 0 ? tape.view(*input.edge_attr) : Var<T>();
   const std::uint64_t key = context.dropout_key;
-  Var<T> h = input.x->on(tape);
+  Var<T> h = input.rows ? *input.rows : input.x->on(tape);
   for (std::size_t k = 0; k < stages_.size(); ++k) {
     const ModuleSpec& m = spec_.modules[k];
     Stage& s = stages_[k];

@@ -21,7 +21,9 @@
 #include <string>
 #include <tuple>
 
+#include "support/synthetic_news.hpp"
 #include "support/text_lines.hpp"
+#include "support/tiny_dataset.hpp"
 
 namespace {
 
@@ -171,6 +173,32 @@ TEST(HeedCli, WlExperimentPrintsItsTableAndJson) {
   EXPECT_LT(j["results"][0]["largest_difference"]["gin"].get<double>(), 1e-6);
   EXPECT_EQ(j["results"][4]["wl_indistinguishable"], false);
   EXPECT_GT(j["results"][4]["largest_difference"]["gin"].get<double>(), 1e-3);
+}
+
+TEST(HeedCli, AgNewsExperimentPrintsItsTableAndJson) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("heed-cli-news-" + std::to_string(::getpid()));
+  heed::testing::write_gz(dir / "test.csv.gz", heed::testing::synthetic_news_csv(20));
+  const std::string base = "experiment ag-news --data " + dir.string() +
+                           " --seeds 2 --layers 1 --epochs 2 --width 8 --heads 2 --batch-size 16";
+  const std::string common = base + " --split 60,10,10";
+  Result r = run(common + " --models gat-window,transformer");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("gat-window"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("test acc % (mean +- std)"), std::string::npos) << r.out;
+  r = run(common + " --json", false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["experiment"], "ag-news");
+  EXPECT_EQ(j["documents"], 80);
+  ASSERT_EQ(j["results"].size(), 3u);
+  EXPECT_EQ(j["results"][1]["model"], "transformer");
+  EXPECT_EQ(j["results"][1]["test_accuracy"].size(), 2u);
+  EXPECT_LE(j["results"][1]["min"].get<double>(), j["results"][1]["max"].get<double>());
+  r = run(base + " --split 60,10,11");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("stratified split: sizes 60 / 10 / 11"), std::string::npos) << r.out;
+  fs::remove_all(dir);
 }
 
 TEST(HeedCli, VersionNamesTheBuild) {

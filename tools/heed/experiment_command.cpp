@@ -9,11 +9,14 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "heed/data/dataset.hpp"
+#include "heed/data/text_dataset.hpp"
 #include "heed/error.hpp"
 #include "heed/nn/conv_registry.hpp"
 #include "heed/nn/model_spec.hpp"
 #include "heed/tensor/blas.hpp"
 #include "heed/train/metrics.hpp"
+#include "heed/train/progress.hpp"
 
 namespace heed::cli {
 namespace {
@@ -83,8 +86,8 @@ int run_dictionary_lookup(const ExperimentConfig& c) {
 // The WL table: 1-WL's verdict on each pair and each model's largest
 // embedding difference over the seeds.
 int run_wl(const ExperimentConfig& c) {
-  const std::vector<std::string> models{"gat",   "gatv2", "gcn", "gin", studies::kTransformer,
-                                        studies::kTransformerLpe};
+  const std::vector<std::string> models{
+      "gat", "gatv2", "gcn", "gin", studies::kTransformer, studies::kTransformerLpe};
   const std::vector<studies::WlRow> rows = studies::run_wl_study(models, c.wl_seeds);
   if (c.json) {
     nlohmann::json list = nlohmann::json::array();
@@ -114,6 +117,96 @@ int run_wl(const ExperimentConfig& c) {
     fmt::print("{:<26} {:>12}", r.pair, r.wl_indistinguishable ? "same" : "tells apart");
     for (const std::string& m : models) fmt::print(" {:>15.2e}", r.largest_difference.at(m));
     fmt::print("\n");
+  }
+  return 0;
+}
+
+// The seminar's text experiment: every run as it ends, then per model and
+// depth the test accuracy's mean, std, min and max over the seeds, and the
+// seconds an epoch takes.
+int run_ag_news(const ExperimentConfig& c) {
+  const data::TextDataset dataset = data::read_ag_news(data::resolve_dataset(c.ag_news_data));
+  studies::AgNewsOptions o = c.ag_news;
+  std::copy(c.ag_news_split.begin(), c.ag_news_split.end(), o.split.begin());
+  const int total = o.seeds * int(o.models.size() * o.depths.size());
+  train::ProgressLine progress(stderr, total, o.training);
+  if (!c.json) {
+    fmt::print(
+        "{}: {} documents, {} classes; per seed a stratified split {} / {} / {}, the first {} "
+        "tokens, words seen >= {} times in training; width {} ({} heads), mean pooling, "
+        "{} positions, batch {}, dropout {}, Adam lr {}, <= {} epochs (patience {} on "
+        "validation accuracy), {} thread(s)\n",
+        dataset.name, dataset.size(), dataset.num_classes, o.split[0], o.split[1], o.split[2],
+        o.max_tokens, o.min_count, o.width, o.heads, nn::name_of(o.positions), o.batch_size,
+        o.dropout, o.training.adam.lr, o.training.max_epochs, o.training.patience, num_threads());
+    fmt::print("{:<14} {:>6} {:>5} {:>10} {:>7} {:>6} {:>9}\n", "model", "layers", "seed",
+               "test acc %", "epochs", "kept", "s/epoch");
+    std::fflush(stdout);
+  }
+  const auto runs = studies::run_ag_news_study(
+      dataset, o,
+      [&](const studies::AgNewsRun& r) {
+        progress.run_finished(r.seconds_per_epoch * r.epochs);
+        if (c.json) return;
+        progress.clear();
+        fmt::print("{:<14} {:>6} {:>5} {:>10.2f} {:>7} {:>6} {:>9.2f}\n", r.model, r.layers, r.seed,
+                   100 * r.test_accuracy, r.epochs, r.best_epoch, r.seconds_per_epoch);
+        std::fflush(stdout);
+      },
+      [&](int run, const train::EpochReport& e) { progress.update(run, e); });
+  progress.clear();
+  nlohmann::json rows = nlohmann::json::array();
+  if (!c.json) {
+    fmt::print("\n{:<14} {:>6} {:>16} {:>8} {:>8} {:>9}\n", "model", "layers",
+               "test acc % (mean +- std)", "min", "max", "s/epoch");
+  }
+  for (const std::string& m : o.models) {
+    for (int layers : o.depths) {
+      std::vector<double> acc, seconds, epochs;
+      for (const studies::AgNewsRun& r : runs) {
+        if (r.model != m || r.layers != layers) continue;
+        acc.push_back(r.test_accuracy);
+        seconds.push_back(r.seconds_per_epoch);
+        epochs.push_back(r.epochs);
+      }
+      const train::MeanStd a = train::mean_std(acc);
+      const double lo = *std::min_element(acc.begin(), acc.end());
+      const double hi = *std::max_element(acc.begin(), acc.end());
+      const double sec = train::mean_std(seconds).mean;
+      rows.push_back({{"model", m},
+                      {"layers", layers},
+                      {"test_accuracy", acc},
+                      {"mean", a.mean},
+                      {"std", a.std},
+                      {"min", lo},
+                      {"max", hi},
+                      {"seconds_per_epoch", sec},
+                      {"epochs_mean", train::mean_std(epochs).mean}});
+      if (!c.json) {
+        fmt::print("{:<14} {:>6} {:>10.2f} +- {:<5.2f} {:>8.2f} {:>8.2f} {:>9.2f}\n", m, layers,
+                   100 * a.mean, 100 * a.std, 100 * lo, 100 * hi, sec);
+      }
+    }
+  }
+  if (c.json) {
+    const nlohmann::json j = {{"experiment", "ag-news"},
+                              {"documents", dataset.size()},
+                              {"split", o.split},
+                              {"max_tokens", o.max_tokens},
+                              {"min_count", o.min_count},
+                              {"width", o.width},
+                              {"heads", o.heads},
+                              {"window", o.window},
+                              {"positions", nn::name_of(o.positions)},
+                              {"batch_size", o.batch_size},
+                              {"dropout", o.dropout},
+                              {"lr", o.training.adam.lr},
+                              {"max_epochs", o.training.max_epochs},
+                              {"patience", o.training.patience},
+                              {"seeds", o.seeds},
+                              {"threads", num_threads()},
+                              {"results", rows}};
+    std::puts(j.dump(2).c_str());
   }
   return 0;
 }
@@ -313,6 +406,64 @@ CLI::App* add_experiment_command(CLI::App& app, ExperimentConfig& c) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
   wl->add_flag("--json", c.json, "Write results as JSON to stdout");
+
+  CLI::App* news = cmd->add_subcommand(
+      "ag-news",
+      "The seminar's text experiment: AG News documents as token graphs, GAT on the complete "
+      "graph against a transformer encoder and GAT on a sliding window, at the same width and "
+      "depth; test accuracy over seeds and seconds per epoch");
+  studies::AgNewsOptions& n = c.ag_news;
+  news->add_option("--data", c.ag_news_data, "AG News folder or name")->capture_default_str();
+  news->add_option("--seeds", n.seeds, "Seeds (split, vocabulary, initialisation): 0 .. N - 1")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  news->add_option("--models", n.models, "Models: gat-complete, transformer, gat-window")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"gat-complete", "transformer", "gat-window"}));
+  news->add_option("--layers", n.depths, "Depths to run, comma-separated")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 64));
+  news->add_option("--split", c.ag_news_split, "Documents to train, validate and test on")
+      ->expected(3)
+      ->delimiter(',')
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t(1), std::int64_t(1) << 40));
+  news->add_option("--max-tokens", n.max_tokens, "Tokens kept of each document")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  news->add_option("--min-count", n.min_count, "Training occurrences a word needs")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  news->add_option("--width", n.width, "Width of every model (heads x features per head)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  news->add_option("--heads", n.heads, "Attention heads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  news->add_option("--window", n.window, "Window of the window graph, each side")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  add_enum_option(*news, "--positions", n.positions, "Token positions");
+  news->add_option("--batch-size", n.batch_size, "Documents a batch")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  news->add_option("--dropout", n.dropout, "Dropout (features and attention)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.999));
+  news->add_option("--lr", n.training.adam.lr, "Adam learning rate")
+      ->capture_default_str()
+      ->check(positive_number());
+  news->add_option("--epochs", n.training.max_epochs, "Most epochs per run")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  news->add_option("--patience", n.training.patience,
+                   "Stop after this many epochs without a better validation accuracy")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  news->add_option("--threads", c.threads, "Threads (0: all cores)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
+  news->add_flag("--json", c.json, "Write results as JSON to stdout");
   return cmd;
 }
 
@@ -320,6 +471,7 @@ int run_experiment(const CLI::App& command, const ExperimentConfig& c) {
   if (c.threads > 0) set_num_threads(c.threads);
   if (command.got_subcommand("dictionary-lookup")) return run_dictionary_lookup(c);
   if (command.got_subcommand("wl")) return run_wl(c);
+  if (command.got_subcommand("ag-news")) return run_ag_news(c);
   for (const char* study : {"transformers-are-gnns", "weight-transfer"}) {
     if (command.got_subcommand(study)) return run_transformer_study(c, study);
   }

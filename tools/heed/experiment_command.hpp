@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "heed/data/dataset_source.hpp"
+#include "heed/studies/ag_news_study.hpp"
 #include "heed/studies/dictionary_lookup_study.hpp"
 #include "heed/studies/transformer_study.hpp"
 #include "heed/studies/wl_study.hpp"
@@ -30,6 +31,10 @@ struct ExperimentConfig {
   int study_runs = 0;             // 0: the study's default (10 seminar, 3 weight transfer)
   std::uint64_t seed = 0;
   int wl_seeds = 5;  // the WL table's random initialisations
+  // The AG News study.
+  std::string ag_news_data = "ag-news";  // a folder or a name (resolve_dataset)
+  studies::AgNewsOptions ag_news;
+  std::vector<std::int64_t> ag_news_split{6000, 800, 800};  // into ag_news.split
 };
 
 /// Adds `experiment` and its subcommands; returns the `experiment` command.

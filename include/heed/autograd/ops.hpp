@@ -7,6 +7,7 @@
 #include "heed/autograd/ops/attention.hpp"
 #include "heed/autograd/ops/dense_attention.hpp"
 #include "heed/autograd/ops/elementwise.hpp"
+#include "heed/autograd/ops/embedding.hpp"
 #include "heed/autograd/ops/losses.hpp"
 #include "heed/autograd/ops/norms.hpp"
 #include "heed/autograd/ops/products.hpp"

@@ -30,4 +30,16 @@ std::vector<GraphParts> stratified_folds(std::span<const std::int32_t> classes, 
 /// would be empty.
 GraphParts random_split(std::int64_t count, std::array<double, 3> fractions, std::uint64_t seed);
 
+/// A split of graphs 0 .. classes.size() - 1 into parts of the given sizes
+/// (train, validation, test; they may leave graphs out), stratified: each
+/// class's graphs are shuffled by `seed` and ranked, the graphs are ordered
+/// by (rank + 1/2) / class size (ties by class), and the parts take that
+/// order's first sizes[0], next sizes[1] and next sizes[2] graphs. So every
+/// part holds each class in its share of the whole, to one graph (AG News's
+/// 7600 documents, 1900 a class: 6000 / 800 / 800 are 1500 / 200 / 200 of
+/// each). Each part is sorted. heed::Error if a size is below 1, the sizes
+/// exceed the graphs, or a class is negative.
+GraphParts stratified_split(std::span<const std::int32_t> classes,
+                            std::array<std::int64_t, 3> sizes, std::uint64_t seed);
+
 }  // namespace heed::data

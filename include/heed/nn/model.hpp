@@ -27,6 +27,10 @@ struct GraphInput {
   /// For graph-level models: graph g of the batch owns the nodes
   /// [graph_offsets[g], graph_offsets[g + 1]) (GraphBatch::node_offsets).
   std::span<const std::int64_t> graph_offsets;
+  /// Input rows already on the tape, used instead of x when given: a
+  /// model's own embedding of token ids (nn/token_graph_model.hpp), whose
+  /// gradient must flow back into its table.
+  const Var<T>* rows = nullptr;
 };
 
 template <class T>
@@ -38,7 +42,7 @@ class Model {
   /// per graph of the batch for a graph-level model.
   Var<T> forward(Tape<T>& tape, const GraphInput<T>& input, const ForwardContext& context,
                  const Inspection<T>& inspect = {}) {
-    if (input.graph == nullptr || input.x == nullptr) {
+    if (input.graph == nullptr || (input.x == nullptr && input.rows == nullptr)) {
       throw Error(spec().model + ": the input needs a graph and features");
     }
     return run(tape, input, context, inspect);
