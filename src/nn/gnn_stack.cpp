@@ -34,13 +34,17 @@ GNNStack<T>::GNNStack(const ModelSpec& spec, Rng& rng) : spec_(spec) {
   convs_.reserve(std::size_t(spec_.layers));
   for (int l = 0; l < spec_.layers; ++l) convs_.push_back(info.make<T>(stack_layer(spec_, l), rng));
   const int hidden_layers = spec_.is_graph_level() ? layers : layers - 1;
-  if (spec_.norm == Normalisation::kLayer) {
+  if (spec_.norm != Normalisation::kNone) {
     const std::size_t width = std::size_t(spec_.hidden_width());
     for (int l = 0; l < hidden_layers; ++l) {
       Tensor<T> ones(1, width);
       ones.fill(T(1));
-      norm_scale_.emplace_back("norm_scale", std::move(ones), false);
+      norm_scale_.emplace_back("norm_scale", ones, false);
       norm_shift_.emplace_back("norm_shift", Tensor<T>(1, width), false);
+      if (spec_.norm == Normalisation::kBatch) {
+        running_mean_.emplace_back("norm_running_mean", Tensor<T>(1, width), false);
+        running_var_.emplace_back("norm_running_var", ones, false);
+      }
     }
   }
   if (spec_.is_graph_level()) {
@@ -97,6 +101,11 @@ Var<T> GNNStack<T>::run(Tape<T>& tape, const GraphInput<T>& input, const Forward
     if (spec_.norm == Normalisation::kLayer) {
       y = ops::layer_norm(y, tape.parameter(norm_scale_[std::size_t(l)]),
                           tape.parameter(norm_shift_[std::size_t(l)]));
+    } else if (spec_.norm == Normalisation::kBatch) {
+      const std::size_t k = std::size_t(l);
+      y = ops::batch_norm(y, tape.parameter(norm_scale_[k]), tape.parameter(norm_shift_[k]),
+                          ops::BatchStatistics<T>{&running_mean_[k].value, &running_var_[k].value},
+                          context.training);
     }
     y = traits_.activation == Activation::kELU ? ops::elu(y) : ops::relu(y);
     h = spec_.residual && l > 0 ? ops::add(h, y) : y;
@@ -119,6 +128,10 @@ std::vector<Parameter<T>*> GNNStack<T>::parameters() {
     if (l < norm_scale_.size()) {
       params.push_back(&norm_scale_[l]);
       params.push_back(&norm_shift_[l]);
+    }
+    if (l < running_mean_.size()) {
+      params.push_back(&running_mean_[l]);
+      params.push_back(&running_var_[l]);
     }
   }
   if (spec_.is_graph_level()) readout_.collect(params);

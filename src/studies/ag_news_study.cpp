@@ -28,6 +28,7 @@ nn::ModelSpec body_spec(const std::string& key, const AgNewsOptions& o, int laye
   s.attention_dropout = o.dropout;
   s.readout = nn::Readout::kMean;
   s.head_hidden = o.width;
+  if (s.is_transformer()) s.norm_first = o.norm_first;
   s.validate();
   return s;
 }

@@ -393,6 +393,49 @@ TEST(OpsValues, LayerNormByHand) {
   EXPECT_NEAR(y(0, 3), 3 / s + 10, 1e-12);
 }
 
+TEST(OpsGradient, BatchNormInTrainingAndEvaluation) {
+  for (const bool training : {true, false}) {
+    Tensor<double> mean = random_tensor(1, 4, 70), variance = random_tensor(1, 4, 71, 0.5, 2);
+    expect_gradients_match({random_tensor(6, 4, 67, -2, 2), random_tensor(1, 4, 68, 0.5, 1.5),
+                            random_tensor(1, 4, 69)},
+                           [&](Tape<double>&, const Vars& v) {
+                             return ops::batch_norm(v[0], v[1], v[2],
+                                                    ops::BatchStatistics<double>{&mean, &variance},
+                                                    training);
+                           });
+  }
+}
+
+TEST(OpsValues, BatchNormByHand) {
+  // Column (1, 2, 6): mean 3, biased variance (4 + 1 + 9) / 3 = 14 / 3,
+  // unbiased 7; column (0, 0, 3): mean 1, biased variance 2, unbiased 3.
+  Tape<double> tape;
+  Var<double> x = tape.constant(Tensor<double>(3, 2, {1, 0, 2, 0, 6, 3}));
+  Var<double> gamma = tape.constant(Tensor<double>(1, 2, {2, 1}));
+  Var<double> beta = tape.constant(Tensor<double>(1, 2, {0, 5}));
+  Tensor<double> mean(1, 2), variance(1, 2, {1, 1});
+  const ops::BatchStatistics<double> running{&mean, &variance};
+  const Tensor<double> y = ops::batch_norm(x, gamma, beta, running, true, 0.1, 0.0).value();
+  const double s0 = std::sqrt(14.0 / 3.0), s1 = std::sqrt(2.0);
+  EXPECT_NEAR(y(0, 0), 2 * -2 / s0, 1e-12);
+  EXPECT_NEAR(y(2, 0), 2 * 3 / s0, 1e-12);
+  EXPECT_NEAR(y(1, 1), -1 / s1 + 5, 1e-12);
+  EXPECT_NEAR(y(2, 1), 2 / s1 + 5, 1e-12);
+  // The running statistics move a tenth of the way: mean 0 -> 0.3 and 0.1;
+  // variance 1 -> 0.9 + 0.7 = 1.6 and 0.9 + 0.3 = 1.2.
+  EXPECT_NEAR(mean(0, 0), 0.3, 1e-12);
+  EXPECT_NEAR(mean(0, 1), 0.1, 1e-12);
+  EXPECT_NEAR(variance(0, 0), 1.6, 1e-12);
+  EXPECT_NEAR(variance(0, 1), 1.2, 1e-12);
+  // Evaluation uses them and leaves them: row (1, 0) -> 2 (1 - 0.3) / sqrt(1.6).
+  const Tensor<double> e = ops::batch_norm(x, gamma, beta, running, false, 0.1, 0.0).value();
+  EXPECT_NEAR(e(0, 0), 2 * 0.7 / std::sqrt(1.6), 1e-12);
+  EXPECT_NEAR(e(0, 1), -0.1 / std::sqrt(1.2) + 5, 1e-12);
+  EXPECT_NEAR(mean(0, 0), 0.3, 1e-12);
+  Var<double> none = tape.constant(Tensor<double>(0, 2));
+  EXPECT_THROW(ops::batch_norm(none, gamma, beta, running, true), Error);
+}
+
 TEST(OpsGradient, LogSoftmax) {
   expect_gradients_match({random_tensor(4, 5, 17, -3, 3)},
                          [](Tape<double>&, const Vars& v) { return ops::log_softmax(v[0]); });

@@ -292,6 +292,44 @@ TEST(GraphLevelModel, DenseAttentionOverABatchOfGraphsIsRefused) {
   for (std::size_t c = 0; c < dense.cols(); ++c) EXPECT_NEAR(dense(0, c), sparse(0, c), 1e-12);
 }
 
+// Batch normalisation after every layer (the GIN paper's): batch statistics
+// in training, so the gradient check runs there; the running ones in
+// evaluation, where batching is again invisible.
+TEST(GraphLevelModel, BatchNormGradientsAndEvaluation) {
+  nn::ModelSpec spec = graph_spec("gin", nn::Readout::kSum, 0);
+  spec.norm = nn::Normalisation::kBatch;
+  spec.dropout = 0;
+  expect_gradients_match_finite_differences(spec);
+  expect_batching_is_invisible(spec);
+  spec.readout_every_layer = true;
+  expect_gradients_match_finite_differences(spec);
+}
+
+TEST(GraphLevelModel, BatchNormRunningStatisticsFollowTrainingOnly) {
+  nn::ModelSpec spec = graph_spec("gin", nn::Readout::kMean, 0);
+  spec.norm = nn::Normalisation::kBatch;
+  Rng rng(4);
+  auto model = nn::make_model<double>(spec, rng);
+  Parameter<double>* mean = nullptr;
+  for (Parameter<double>* p : model->parameters()) {
+    if (p->name == "norm_running_mean" && mean == nullptr) mean = p;
+  }
+  ASSERT_NE(mean, nullptr);
+  const GraphBatch all = three_graphs();
+  const Tensor<double> x = testing::random_tensor(8, 5, 6);
+  const nn::NodeFeatures<double> features(x);
+  auto pass = [&](bool training) {
+    Tape<double> tape(Tape<double>::Gradients::kOff);
+    model->forward(tape, {&all.graph, &features, nullptr, all.node_offsets}, {training, 1});
+  };
+  pass(false);
+  for (double v : mean->value.values()) EXPECT_EQ(v, 0.0);
+  pass(true);
+  double moved = 0;
+  for (double v : mean->value.values()) moved = std::max(moved, std::abs(v));
+  EXPECT_GT(moved, 0.0);
+}
+
 TEST(GraphLevelModel, SettingsThatDoNotApplyAreRejected) {
   nn::ModelSpec s = graph_spec("gat", nn::Readout::kNone, 0);
   EXPECT_THROW(s.validate(), Error);  // head_hidden without a readout

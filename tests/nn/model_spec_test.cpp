@@ -63,9 +63,9 @@ TEST(ModelSpec, OlderFilesWithoutTheNewFieldsStillRead) {
 
 TEST(ModelSpec, BadFieldsAreNamed) {
   nlohmann::json j = valid_spec();
-  j["norm"] = "batch";
+  j["norm"] = "group";
   EXPECT_EQ(message_of([&] { model_spec_from_json(j, "m.heed"); }),
-            "m.heed: model field 'norm': unknown norm 'batch' (expected none or layer)");
+            "m.heed: model field 'norm': unknown norm 'group' (expected none, layer or batch)");
   j = valid_spec();
   j.erase("heads");
   EXPECT_EQ(message_of([&] { model_spec_from_json(j, "m.heed"); }),

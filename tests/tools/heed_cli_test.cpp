@@ -317,7 +317,7 @@ TEST(HeedCli, FlagsOutOfRangeAreNamed) {
       {"train --lr nan", "--lr: must be a number greater than 0, got 'nan'"},
       {"train --weight-decay -1", "--weight-decay: must be a number of at least 0, got '-1'"},
       {"train --layers 0", "--layers: Value 0 not in range 1 to 1024"},
-      {"train --norm batch", "--norm: batch not in {none,layer}"},
+      {"train --norm group", "--norm: group not in {none,layer,batch}"},
       {"train --model graphormer",
        "--model: graphormer not in {gat,gatv2,gcn,sage,gin,transformer}"},
       {"train --runs 0", "--runs: Value 0 not in range 1 to"},

@@ -134,11 +134,12 @@ int run_ag_news(const ExperimentConfig& c) {
     fmt::print(
         "{}: {} documents, {} classes; per seed a stratified split {} / {} / {}, the first {} "
         "tokens, words seen >= {} times in training; width {} ({} heads), mean pooling, "
-        "{} positions, batch {}, dropout {}, Adam lr {}, <= {} epochs (patience {} on "
-        "validation accuracy), {} thread(s)\n",
+        "{} positions, {} transformer blocks, batch {}, dropout {}, Adam lr {}, <= {} epochs "
+        "(patience {} on validation accuracy), {} thread(s)\n",
         dataset.name, dataset.size(), dataset.num_classes, o.split[0], o.split[1], o.split[2],
-        o.max_tokens, o.min_count, o.width, o.heads, nn::name_of(o.positions), o.batch_size,
-        o.dropout, o.training.adam.lr, o.training.max_epochs, o.training.patience, num_threads());
+        o.max_tokens, o.min_count, o.width, o.heads, nn::name_of(o.positions),
+        o.norm_first ? "pre-norm" : "post-norm", o.batch_size, o.dropout, o.training.adam.lr,
+        o.training.max_epochs, o.training.patience, num_threads());
     fmt::print("{:<14} {:>6} {:>5} {:>10} {:>7} {:>6} {:>9}\n", "model", "layers", "seed",
                "test acc %", "epochs", "kept", "s/epoch");
     std::fflush(stdout);
@@ -198,6 +199,7 @@ int run_ag_news(const ExperimentConfig& c) {
                               {"heads", o.heads},
                               {"window", o.window},
                               {"positions", nn::name_of(o.positions)},
+                              {"norm_first", o.norm_first},
                               {"batch_size", o.batch_size},
                               {"dropout", o.dropout},
                               {"lr", o.training.adam.lr},
@@ -444,6 +446,7 @@ CLI::App* add_experiment_command(CLI::App& app, ExperimentConfig& c) {
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
   add_enum_option(*news, "--positions", n.positions, "Token positions");
+  news->add_flag("--norm-first", n.norm_first, "Pre-norm transformer blocks (default post-norm)");
   news->add_option("--batch-size", n.batch_size, "Documents a batch")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));

@@ -80,9 +80,11 @@ std::vector<std::pair<int, data::GraphParts>> splits_of(const TrainConfig& c,
 
 std::string describe(const nn::ModelSpec& s, int batch_size) {
   const bool heads = s.is_transformer() || nn::conv_info(s.model).traits.multi_head;
-  return fmt::format("{}: {} layers, {}{} hidden, {} readout, dropout {}, batch {}", s.model,
-                     s.layers, heads ? fmt::format("{} heads x ", s.heads) : "", s.hidden_channels,
-                     nn::name_of(s.readout), s.dropout, batch_size);
+  return fmt::format(
+      "{}: {} layers, {}{} hidden, {}{} readout, dropout {}, batch {}", s.model, s.layers,
+      heads ? fmt::format("{} heads x ", s.heads) : "", s.hidden_channels,
+      s.norm == nn::Normalisation::kNone ? "" : fmt::format("{} norm, ", nn::name_of(s.norm)),
+      nn::name_of(s.readout), s.dropout, batch_size);
 }
 
 void print_text(const data::GraphDataset& d, const TrainConfig& c,

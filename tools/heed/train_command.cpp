@@ -288,7 +288,9 @@ std::string describe(const nn::ModelSpec& s) {
   }
   if (s.layers != 2 || s.residual || s.norm != nn::Normalisation::kNone) {
     text += fmt::format(", {} layers{}{}", s.layers, s.residual ? ", residual" : "",
-                        s.norm == nn::Normalisation::kLayer ? ", LayerNorm" : "");
+                        s.norm == nn::Normalisation::kLayer   ? ", LayerNorm"
+                        : s.norm == nn::Normalisation::kBatch ? ", BatchNorm"
+                                                              : "");
   }
   return text;
 }

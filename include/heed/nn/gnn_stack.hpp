@@ -50,6 +50,12 @@ class GNNStack final : public Model<T> {
   // LayerNorm's scale and shift, one pair per hidden layer, when norm is on.
   std::vector<Parameter<T>> norm_scale_;
   std::vector<Parameter<T>> norm_shift_;
+  // Batch normalisation's running statistics. Kept as parameters that no
+  // gradient reaches (Adam leaves them: zero moments, no decay) so that the
+  // trainer's snapshot of the kept epoch and checkpoints carry them with
+  // the weights they were gathered for.
+  std::vector<Parameter<T>> running_mean_;
+  std::vector<Parameter<T>> running_var_;
   GraphReadout<T> readout_;  // graph-level stacks only
 };
 

@@ -52,7 +52,7 @@ struct Inspection {
 };
 
 /// Normalisation after each hidden layer of a stack.
-enum class Normalisation { kNone, kLayer };
+enum class Normalisation { kNone, kLayer, kBatch };
 /// Where feature dropout acts in the GAT paper's two-layer model: the GAT
 /// authors' code drops each head's input with its own mask and the projected
 /// features that are aggregated; PyG's example drops each layer's input once.
@@ -73,8 +73,10 @@ struct EnumNames;
 template <>
 struct EnumNames<Normalisation> {
   static constexpr const char* kSetting = "norm";
-  static constexpr std::array<std::pair<Normalisation, const char*>, 2> kAll{
-      {{Normalisation::kNone, "none"}, {Normalisation::kLayer, "layer"}}};
+  static constexpr std::array<std::pair<Normalisation, const char*>, 3> kAll{
+      {{Normalisation::kNone, "none"},
+       {Normalisation::kLayer, "layer"},
+       {Normalisation::kBatch, "batch"}}};
 };
 template <>
 struct EnumNames<FeatureDropout> {

@@ -34,6 +34,9 @@ struct AgNewsOptions {
   nn::Positions positions = nn::Positions::kSinusoidal;
   int batch_size = 64;
   double dropout = 0.1;
+  /// The transformer's blocks: post-norm (Vaswani et al., PyTorch's
+  /// default) or pre-norm (norm_first).
+  bool norm_first = false;
   int seeds = 10;
   /// Which models, by key: "gat-complete", "transformer", "gat-window".
   std::vector<std::string> models{"gat-complete", "transformer", "gat-window"};

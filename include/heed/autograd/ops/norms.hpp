@@ -11,4 +11,24 @@ namespace heed::ops {
 template <class T>
 Var<T> layer_norm(Var<T> x, Var<T> gamma, Var<T> beta, T eps = T(1e-5));
 
+/// The running statistics batch normalisation keeps for evaluation (1 x
+/// cols each; PyTorch's buffers, starting at mean 0 and variance 1).
+template <class T>
+struct BatchStatistics {
+  Tensor<T>* mean = nullptr;
+  Tensor<T>* variance = nullptr;
+};
+
+/// Batch normalisation of each column over the rows (Ioffe and Szegedy
+/// 2015; PyTorch's BatchNorm1d):
+///   training:   y = gamma .* (x - mean_rows(x)) / sqrt(var_rows(x) + eps) + beta,
+///               with the biased variance, and the running statistics moved
+///               toward the batch's: r <- (1 - momentum) r + momentum b (the
+///               unbiased variance, as PyTorch);
+///   evaluation: the same with the running mean and variance, which stay.
+/// heed::Error if x has no rows in training.
+template <class T>
+Var<T> batch_norm(Var<T> x, Var<T> gamma, Var<T> beta, const BatchStatistics<T>& running,
+                  bool training, T momentum = T(0.1), T eps = T(1e-5));
+
 }  // namespace heed::ops
