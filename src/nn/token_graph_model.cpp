@@ -89,7 +89,7 @@ Var<T> TokenGraphModel<T>::run(Tape<T>& tape, const GraphInput<T>& input,
   if (tokens_.positions == Positions::kLearned) {
     h = ops::add(h, ops::embedding(tape.parameter(positions_), at));
   } else {
-    h = ops::add(h, ops::embedding(tape.constant(sinusoid_), at));
+    h = ops::add(h, ops::embedding(tape.view(sinusoid_), at));  // read in place, not copied
   }
   GraphInput<T> rows = input;
   rows.x = nullptr;
