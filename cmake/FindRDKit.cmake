@@ -22,3 +22,15 @@ if(RDKit_FOUND AND NOT TARGET RDKit::RDKit)
                  "${RDKit_${lib}_LIBRARY}")
   endforeach()
 endif()
+
+# RDKit's 2-D depiction and SVG drawing, for the command line's molecule
+# pictures (heed explain --graph): RDKit::MolDraw2D.
+foreach(lib MolDraw2D Depictor)
+  find_library(RDKit_${lib}_LIBRARY RDKit${lib})
+endforeach()
+if(RDKit_FOUND AND RDKit_MolDraw2D_LIBRARY AND RDKit_Depictor_LIBRARY
+   AND NOT TARGET RDKit::MolDraw2D)
+  add_library(RDKit::MolDraw2D INTERFACE IMPORTED)
+  set_target_properties(RDKit::MolDraw2D PROPERTIES INTERFACE_LINK_LIBRARIES
+    "RDKit::RDKit;${RDKit_MolDraw2D_LIBRARY};${RDKit_Depictor_LIBRARY}")
+endif()

@@ -144,6 +144,7 @@ GraphDataset read_smiles_dataset(const fs::path& folder, const GraphReadOptions&
     }
     const std::int64_t graph = std::int64_t(targets.size());
     targets.push_back(target);
+    d.smiles.push_back(smiles);
     for (const auto& atom : m.atoms) {
       const std::size_t row = x.size();
       x.resize(row + atom_width, 0.0f);

@@ -222,6 +222,7 @@ GraphDataset read_tu_dataset(const fs::path& folder) {
   }
   write_one_hot(node_labels, node_label_cols, num_nodes, node_kinds, data.x,
                 std::size_t(node_attr_cols));
+  if (node_label_cols == 1) data.node_labels = node_labels;
   if (data.x.cols() == 0) {
     throw Error(folder.string() + ": the nodes have no labels and no attributes (" +
                 part("node_labels").filename().string() + " or " +

@@ -180,6 +180,8 @@ TEST_F(SmilesCsv, BadInputNamesTheFileTheLineAndTheProblem) {
   EXPECT_EQ(d.num_graphs(), 2);
   EXPECT_EQ(d.skipped_invalid, 1u);
   EXPECT_EQ(d.values(1, 0), 3.0f);
+  // Each graph keeps its SMILES, for drawing: the rejected one is not among them.
+  EXPECT_EQ(d.smiles, (std::vector<std::string>{"CC", "CCO"}));
 
   write("smiles,y\nCC,1\nCCO,abc\n");
   e = error();

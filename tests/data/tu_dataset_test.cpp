@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -174,6 +175,12 @@ TEST(TuDataset, MutagMatchesItsDocumentedCounts) {
   int positive = 0;
   for (std::int32_t c : d.classes) positive += c;
   EXPECT_EQ(positive, 125);  // label 1, the later class
+  // One node-label column: each node's label is kept as the file gives it
+  // (MUTAG's first atom is a carbon, label 0; its labels run 0 .. 6).
+  ASSERT_EQ(d.node_labels.size(), 3371u);
+  EXPECT_EQ(d.node_labels[0], 0);
+  EXPECT_EQ(*std::max_element(d.node_labels.begin(), d.node_labels.end()), 6);
+  EXPECT_TRUE(d.smiles.empty());
   for (std::size_t i = 0; i < d.x.rows(); ++i) {
     float row = 0;
     for (float v : d.x.row(i)) row += v;

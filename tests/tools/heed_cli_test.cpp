@@ -662,6 +662,181 @@ pid_t start_heed(const std::vector<std::string>& args) {
   return pid;
 }
 
+// Twelve small molecules with made-up solubilities, as a MoleculeNet CSV.
+void write_tiny_molecules(const fs::path& dir) {
+  fs::create_directories(dir);
+  std::ofstream out(dir / "molecules.csv");
+  out << "smiles,logS\n"
+         "CCO,0.1\nc1ccccc1O,-0.04\nCC(=O)O,1.1\nCCN,-0.5\nc1ccncc1,0.8\nCCCCCC,-3.8\n"
+         "ClCCl,-0.6\nOCC(O)CO,1.0\nCC(C)O,0.4\nc1ccc2ccccc2c1,-3.6\nCC#N,0.3\nO=C=O,-1.0\n";
+}
+
+// A TUDataset of twelve graphs: triangles (class 1) at even indices, paths
+// of four nodes (class 0) at odd ones; node labels alternate 0, 1.
+void write_tiny_tu(const fs::path& dir) {
+  fs::create_directories(dir);
+  std::ofstream a(dir / "TINY_A.txt"), ind(dir / "TINY_graph_indicator.txt"),
+      labels(dir / "TINY_graph_labels.txt"), nodes(dir / "TINY_node_labels.txt");
+  int next = 1;
+  for (int g = 0; g < 12; ++g) {
+    const bool triangle = g % 2 == 0;
+    const int n = triangle ? 3 : 4;
+    std::vector<std::pair<int, int>> e = {{0, 1}, {1, 2}, {triangle ? 2 : 2, triangle ? 0 : 3}};
+    for (auto [u, v] : e) {
+      a << next + u << ", " << next + v << "\n" << next + v << ", " << next + u << "\n";
+    }
+    for (int i = 0; i < n; ++i) {
+      ind << g + 1 << "\n";
+      nodes << i % 2 << "\n";
+    }
+    labels << (triangle ? 1 : 0) << "\n";
+    next += n;
+  }
+}
+
+// The data-weight attributes of the SVG's elements of one class, in order.
+std::vector<double> svg_weights(const std::string& svg, const std::string& cls) {
+  std::vector<double> out;
+  const std::string element = "class=\"" + cls + "\"";
+  for (std::size_t at = svg.find(element); at != std::string::npos;
+       at = svg.find(element, at + 1)) {
+    const std::size_t w = svg.find("data-weight=\"", at);
+    out.push_back(std::stod(svg.substr(w + 13)));
+  }
+  return out;
+}
+
+void expect_renders(const Scratch& scratch, const char* svg) {
+  if (std::system("command -v rsvg-convert > /dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "rsvg-convert is not installed (Debian: librsvg2-bin)";
+  }
+  const std::string render =
+      std::string("rsvg-convert ") + scratch.file(svg) + " -o " + scratch.file("out.png") + " 2>&1";
+  ASSERT_EQ(std::system(render.c_str()), 0);
+  const std::string png = read(scratch.dir / "out.png");
+  ASSERT_GT(png.size(), 1000u);
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+}
+
+TEST(HeedGraphExplain, MoleculeDrawnByRDKitWithAtomsAndBondsShaded) {
+  Scratch scratch;
+  write_tiny_molecules(scratch.dir / "mols");
+  const Result t =
+      run("train --data " + scratch.file("mols") +
+          " --model gat --readout attention --epochs 3 --save " + scratch.file("m.heed"));
+  ASSERT_EQ(t.status, 0) << t.out;
+  EXPECT_NE(t.out.find("saved the model with the best validation score"), std::string::npos);
+  // Graph 1 is phenol: 7 atoms, 7 bonds.
+  const Result x = run("explain --model " + scratch.file("m.heed") + " --graph 1 --out " +
+                       scratch.file("mol.svg"));
+  ASSERT_EQ(x.status, 0) << x.out;
+  EXPECT_NE(x.out.find("graph 1 (7 nodes, 7 edges)"), std::string::npos) << x.out;
+  const std::string svg = read(scratch.dir / "mol.svg");
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("<title>mols graph 1"), std::string::npos);
+  EXPECT_NE(svg.find("predicted "), std::string::npos);
+  for (int b = 0; b < 7; ++b) {
+    EXPECT_NE(svg.find("bond-" + std::to_string(b) + " "), std::string::npos) << "bond " << b;
+  }
+  EXPECT_EQ(svg.find("bond-7 "), std::string::npos);
+  // The most attended atom and bond are shaded in the full colour,
+  // (1, 0.35, 0.15) in RDKit's hex.
+  EXPECT_NE(svg.find("#FF5926"), std::string::npos);
+  expect_renders(scratch, "mol.svg");
+}
+
+TEST(HeedGraphExplain, GraphWithoutCoordinatesDrawnByAForceLayout) {
+  Scratch scratch;
+  write_tiny_tu(scratch.dir / "tiny");
+  const Result t = run("train --data " + scratch.file("tiny") +
+                           " --model gat --epochs 3 --json --save " + scratch.file("m.heed"),
+                       false);
+  ASSERT_EQ(t.status, 0) << t.out;
+  EXPECT_NE(t.out.find("\"saved\""), std::string::npos);
+  // Graph 3 is a path of four nodes: three edges.
+  const Result x = run("explain --model " + scratch.file("m.heed") + " --graph 3 --out " +
+                       scratch.file("g.svg"));
+  ASSERT_EQ(x.status, 0) << x.out;
+  const std::string svg = read(scratch.dir / "g.svg");
+  const std::vector<double> nodes = svg_weights(svg, "node"), edges = svg_weights(svg, "edge");
+  ASSERT_EQ(nodes.size(), 4u);
+  ASSERT_EQ(edges.size(), 3u);
+  // Each layer's coefficients into a node sum to 1 over its in-edges and
+  // loop, so the attention the nodes send sums to the node count.
+  double sent = 0;
+  for (double w : nodes) sent += w;
+  EXPECT_NEAR(sent, 4.0, 1e-4);
+  for (double w : edges) {
+    EXPECT_GT(w, 0.0);
+    EXPECT_LT(w, 1.0);
+  }
+  EXPECT_NE(svg.find("TINY graph 3"), std::string::npos);
+  EXPECT_NE(svg.find("true class 0"), std::string::npos);
+  // The node labels from the file are written in the nodes.
+  EXPECT_NE(svg.find(">1</text>"), std::string::npos);
+  expect_renders(scratch, "g.svg");
+
+  // With attention pooling the node weights are the pooling's: they sum to 1.
+  ASSERT_EQ(run("train --data " + scratch.file("tiny") +
+                " --model gatv2 --readout attention --epochs 2 --save " + scratch.file("p.heed"))
+                .status,
+            0);
+  ASSERT_EQ(
+      run("explain --model " + scratch.file("p.heed") + " --graph 0 --out " + scratch.file("p.svg"))
+          .status,
+      0);
+  const std::vector<double> pooled = svg_weights(read(scratch.dir / "p.svg"), "node");
+  ASSERT_EQ(pooled.size(), 3u);
+  double total = 0;
+  for (double w : pooled) total += w;
+  EXPECT_NEAR(total, 1.0, 1e-4);
+}
+
+TEST(HeedGraphExplain, ClearErrors) {
+  Scratch scratch;
+  write_tiny_tu(scratch.dir / "tiny");
+  ASSERT_EQ(run("train --data " + scratch.file("tiny") + " --model gat --epochs 2 --save " +
+                scratch.file("g.heed"))
+                .status,
+            0);
+  Result r = run("explain --model " + scratch.file("g.heed") + " --graph 12 --out " +
+                 scratch.file("x.svg"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--graph 12 is outside TINY's graphs [0, 12)"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(scratch.dir / "x.svg"));
+  r = run("explain --model " + scratch.file("g.heed") + " --node 1 --out " + scratch.file("x.svg"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("a whole-graph model"), std::string::npos) << r.out;
+  r = run("eval --model " + scratch.file("g.heed"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("a whole-graph model"), std::string::npos) << r.out;
+  r = run("explain --model " + scratch.file("g.heed") + " --graph 1 --node 1 --out " +
+          scratch.file("x.svg"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("excludes"), std::string::npos) << r.out;
+
+  ASSERT_EQ(run("train --data " + scratch.file("tiny") + " --model gin --epochs 2 --save " +
+                scratch.file("gin.heed"))
+                .status,
+            0);
+  r = run("explain --model " + scratch.file("gin.heed") + " --graph 1 --out " +
+          scratch.file("x.svg"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("a gin model with a sum readout has no attention to draw"),
+            std::string::npos)
+      << r.out;
+
+  ASSERT_EQ(run(std::string("train ") + kSmallGraph + " --save " + scratch.file("n.heed")).status,
+            0);
+  r = run("explain --model " + scratch.file("n.heed") + " --graph 0 --out " +
+          scratch.file("x.svg"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("has no graphs to draw; explain one of its nodes with --node N"),
+            std::string::npos)
+      << r.out;
+  EXPECT_FALSE(fs::exists(scratch.dir / "x.svg"));
+}
+
 TEST(HeedCheckpoints, KilledWhileSavingTheCheckpointStaysWholeAndResumesToTheSameResult) {
   Scratch scratch;
   const std::string file = (scratch.dir / "run.heed").string();

@@ -4,6 +4,7 @@
 
 #include "flag_checks.hpp"
 
+#include "graph_explain_command.hpp"
 #include "heed/data/atomic_file.hpp"
 #include "heed/error.hpp"
 #include "neighbourhood_svg.hpp"
@@ -14,11 +15,18 @@ CLI::App* add_explain_command(CLI::App& app, ExplainConfig& c) {
   CLI::App* cmd = app.add_subcommand(
       "explain",
       "Draw a node's neighbourhood as SVG: edges as thick as their attention, nodes filled with "
-      "the predicted class and ringed with the true one");
+      "the predicted class and ringed with the true one; or, for a whole-graph model, one of its "
+      "graphs with atoms (nodes) and bonds (edges) shaded by attention");
   add_model_options(*cmd, c.model);
-  cmd->add_option("--node", c.node, "The node to explain")
-      ->required()
-      ->check(non_negative_number());
+  CLI::Option* node = cmd->add_option("--node", c.node, "The node to explain (node-level models)")
+                          ->check(non_negative_number());
+  CLI::Option* graph =
+      cmd->add_option("--graph", c.graph,
+                      "The graph to draw (whole-graph models; 0-based, in the dataset's order): "
+                      "a molecule as RDKit depicts it, another graph by a force-directed layout")
+          ->check(non_negative_number())
+          ->excludes(node);
+  node->excludes(graph);
   cmd->add_option("--hops", c.hops, "Hops of in-neighbours to draw (at most the model's layers)")
       ->capture_default_str()
       ->check(CLI::Range(1, 8));
@@ -31,10 +39,12 @@ CLI::App* add_explain_command(CLI::App& app, ExplainConfig& c) {
 }
 
 int run_explain(const ExplainConfig& c) {
+  if (c.graph) return run_graph_explain(c.model, *c.graph, c.out);
+  if (!c.node) throw Error("explain: give --node N (or --graph K for a whole-graph model)");
   TrainedModel trained(c.model);
   const data::Dataset& d = trained.dataset();
-  if (c.node >= d.num_nodes()) {
-    throw Error("--node " + std::to_string(c.node) + " is outside " + d.name + "'s nodes [0, " +
+  if (*c.node >= d.num_nodes()) {
+    throw Error("--node " + std::to_string(*c.node) + " is outside " + d.name + "'s nodes [0, " +
                 std::to_string(d.num_nodes()) + ")");
   }
   std::vector<nn::Attention<float>> layers;
@@ -43,7 +53,7 @@ int run_explain(const ExplainConfig& c) {
     throw Error(c.model.path + ": a " + trained.checkpoint().spec.model +
                 " model has no attention to draw");
   }
-  const NodeId node = NodeId(c.node);
+  const NodeId node = NodeId(*c.node);
   const Neighbourhood n =
       collect_neighbourhood(node, c.hops, layers, predicted, d.y, c.max_per_hop);
   const std::int32_t truth = d.y[std::size_t(node)];

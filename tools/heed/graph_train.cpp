@@ -12,6 +12,7 @@
 #include "heed/nn/conv_registry.hpp"
 #include "heed/nn/model.hpp"
 #include "heed/tensor/blas.hpp"
+#include "heed/train/checkpoint.hpp"
 #include "heed/train/graph_batch_source.hpp"
 #include "heed/train/progress.hpp"
 #include "run_summary.hpp"
@@ -27,7 +28,7 @@ struct GraphRun {
 
 // What a node-level flag cannot mean here is an error, not silently ignored.
 void reject_node_only_flags(const TrainConfig& c) {
-  for (const char* flag : {"--split", "--save", "--checkpoint", "--resume", "--smoothness",
+  for (const char* flag : {"--split", "--checkpoint", "--resume", "--smoothness",
                            "--feature-dropout", "--checkpoint-every"}) {
     if (c.given.count(flag)) {
       throw Error(std::string(flag) + " is not available for whole-graph datasets yet");
@@ -187,8 +188,32 @@ nlohmann::json to_json(const data::GraphDataset& d, const TrainConfig& c,
     j["mean"] = acc.mean;
     j["std"] = acc.std;
   }
+  if (c.save) j["saved"] = *c.save;
   j["wall_seconds"] = wall;
   return j;
+}
+
+// The validation score --save keeps the best of: accuracy, or minus the RMSE.
+double validation_score(const data::GraphDataset& d, const train::FitResult& fit) {
+  return d.is_regression() ? -fit.metrics.at("valid").at("rmse") : fit.val_accuracy;
+}
+
+// What `heed explain --graph` needs to find the graphs again and say which
+// part each was in; the scores are for the reader.
+std::string graph_model_metadata(const data::GraphDataset& d, const TrainConfig& c,
+                                 const std::filesystem::path& dir, std::uint64_t seed, int fold,
+                                 const data::GraphParts& parts, const train::FitResult& fit) {
+  nlohmann::json j = {{"task", "graph"},
+                      {"dataset", d.name},
+                      {"graph_data", std::filesystem::absolute(dir).string()},
+                      {"skip_invalid", c.skip_invalid},
+                      {"seed", seed},
+                      {"parts", {{"train", parts[0]}, {"valid", parts[1]}, {"test", parts[2]}}},
+                      {"epochs", fit.epochs_run},
+                      {"best_epoch", fit.best_epoch},
+                      {"metrics", fit.metrics}};
+  if (fold >= 0) j["fold"] = fold;
+  return j.dump();
 }
 
 }  // namespace
@@ -211,10 +236,13 @@ int run_graph_train(const TrainConfig& config, const std::filesystem::path& dir)
   }
   train::ProgressLine progress(stderr, total, c.training);
   std::vector<GraphRun> runs;
+  std::optional<train::Checkpoint> best;
+  double best_score = 0;
   for (auto& [seed, splits] : plan) {
     for (auto& [fold, parts] : splits) {
       // Each fold's model starts from its own draw of the seed.
       Rng rng(fold < 0 ? seed : derive_key(seed, std::uint64_t(fold)));
+      const data::GraphParts kept_parts = c.save ? parts : data::GraphParts{};
       train::GraphBatchSource source(dataset, c.spec, std::move(parts), c.batch_size);
       auto model = nn::make_model<float>(c.spec, rng);
       const int index = int(runs.size());
@@ -222,16 +250,23 @@ int run_graph_train(const TrainConfig& config, const std::filesystem::path& dir)
           train::fit(*model, source, c.training, rng,
                      [&](const train::EpochReport& e) { progress.update(index, e); });
       progress.run_finished(fit.seconds);
+      if (c.save && (!best || validation_score(dataset, fit) > best_score)) {
+        best_score = validation_score(dataset, fit);
+        best = train::make_checkpoint(
+            *model, graph_model_metadata(dataset, c, dir, seed, fold, kept_parts, fit));
+      }
       runs.push_back({seed, fold, std::move(fit)});
     }
   }
   progress.clear();
+  if (best) train::save_checkpoint(*c.save, *best);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (c.json) {
     std::puts(to_json(dataset, c, runs, wall, dataset.skipped_invalid).dump(2).c_str());
   } else {
     print_text(dataset, c, runs, wall, dataset.skipped_invalid);
+    if (best) fmt::print("saved the model with the best validation score to {}\n", *c.save);
   }
   return 0;
 }

@@ -21,6 +21,12 @@ void add_model_options(CLI::App& cmd, ModelOptions& options) {
 TrainedModel::TrainedModel(const ModelOptions& options)
     : path_(options.path), checkpoint_(train::load_checkpoint(options.path)) {
   if (options.threads > 0) set_num_threads(options.threads);
+  if (checkpoint_.spec.is_graph_level()) {
+    throw Error(path_ + ": a whole-graph model (" + checkpoint_.spec.model + " with a " +
+                nn::name_of(checkpoint_.spec.readout) +
+                " readout); this command reads node-level models, heed explain --graph K draws "
+                "one of its graphs");
+  }
   model_ = train::restore_model(checkpoint_, path_);
   data::DatasetSource source = options.source;
   if (!source.data) {

@@ -30,6 +30,12 @@ struct GraphDataset {
   /// Regression: one row of targets per graph (no rows for classification).
   Tensor<float> values;
 
+  /// Molecules: each graph's SMILES as read (its atoms are the graph's nodes,
+  /// in RDKit's order); empty for other layouts.
+  std::vector<std::string> smiles;
+  /// TUDatasets with one node-label column: each node's label as the file
+  /// gives it (to draw a graph with); empty otherwise.
+  std::vector<std::int64_t> node_labels;
   /// Records left out because they could not be read (GraphReadOptions::skip_invalid).
   std::size_t skipped_invalid = 0;
 

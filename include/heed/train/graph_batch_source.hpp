@@ -35,12 +35,12 @@ class GraphBatchSource final : public BatchSource {
   /// Every graph as the model sees it, and its edge features.
   const GraphBatch& graphs() const { return graphs_; }
   const Tensor<float>& edge_features() const { return edge_attr_; }
-
- private:
-  // Builds the batch of `chosen` (graphs of one part) and visits it.
+  /// Builds the batch of `chosen` (indices into the dataset), with their
+  /// targets under `part`, and visits it: how one graph is looked at alone.
   void visit_batch(std::span<const std::int64_t> chosen, Part part,
                    const std::function<void(const Batch&)>& visit) const;
 
+ private:
   const data::GraphDataset* dataset_;
   Task task_;
   GraphBatch graphs_;
