@@ -11,13 +11,18 @@ seconds="${HEED_FUZZ_SECONDS:-60}"
 build=build-fuzz
 data="${HEED_FUZZ_DATA:-../shared/data/cora}"
 
+# HEED_FUZZ_TESTS=ON builds the test suite too, for CI to run it under the
+# same sanitizers (the instrumentation for coverage does not change what a
+# test computes); it is off by default, as the targets do not need it.
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DHEED_FUZZ=ON \
+  -DHEED_BUILD_TESTS="${HEED_FUZZ_TESTS:-OFF}" \
   -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" >/dev/null
 cmake --build "$build"
 
 corpus="$build/corpus"
 rm -rf "$corpus" "$build/artifacts"
 mkdir -p "$corpus/checkpoint" "$corpus/dataset" "$corpus/command_line" "$corpus/safetensors" \
+  "$corpus/graph_dataset" \
   "$build/artifacts"
 
 # Checkpoints written by heed itself: a GAT, a deep GCN stack, a GATv2 with
@@ -56,6 +61,28 @@ if [ -d "$data" ]; then
   done
 fi
 
+# Whole-graph and text datasets (see graph_dataset_fuzz.cpp): byte k < 5
+# for a TUDataset's file k, 5 for a SMILES CSV, 15 for AG News's CSV as text;
+# the heads of the shared MUTAG, ESOL and AG News files.
+shared="$(dirname "$data")"
+tu=(A graph_indicator graph_labels node_labels edge_labels)
+for k in "${!tu[@]}"; do
+  f="$shared/mutag/MUTAG_${tu[$k]}.txt"
+  if [ -f "$f" ]; then
+    { printf "\\x$(printf %02x "$k")"; head -n 40 "$f"; } > "$corpus/graph_dataset/tu-$k"
+  fi
+done
+if [ -f "$shared/esol/delaney-processed.csv" ]; then
+  { printf "\\x05"; head -n 30 "$shared/esol/delaney-processed.csv"; } > "$corpus/graph_dataset/smiles"
+fi
+if [ -f "$shared/ag-news/test.csv.gz" ]; then
+  { printf "\\x0f"; zcat "$shared/ag-news/test.csv.gz" | head -n 20 || true; } \
+    > "$corpus/graph_dataset/ag-news"
+fi
+# The fallbacks when ../shared is absent: one valid line each.
+printf '\x05smiles,y\nCCO,1.0\n' > "$corpus/graph_dataset/smiles-min"
+printf '\x0flabel,title,description\n1,"A","b c"\n' > "$corpus/graph_dataset/ag-news-min"
+
 # Command lines from the README, arguments separated by NUL bytes.
 n=0
 grep -E '^heed ' README.md | sed 's/ *#.*//' | while read -r line; do
@@ -66,15 +93,15 @@ done
 # The targets run side by side (each for the full time) to keep CI
 # short; each has its own log.
 pids=()
-for target in checkpoint dataset command_line safetensors; do
+targets=(checkpoint dataset graph_dataset command_line safetensors)
+for target in "${targets[@]}"; do
   "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -print_final_stats=1 \
     -artifact_prefix="$build/artifacts/$target-" -rss_limit_mb=4096 \
     "$corpus/$target" >"$build/fuzz_$target.log" 2>&1 &
   pids+=($!)
 done
 status=0
-targets=(checkpoint dataset command_line safetensors)
-for k in 0 1 2 3; do
+for k in "${!targets[@]}"; do
   target="${targets[$k]}"
   log="$build/fuzz_$target.log"
   if ! wait "${pids[$k]}"; then
