@@ -39,11 +39,14 @@ inline void exp_body(F& x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
+  // NaN has no integer: converting it is undefined, so its exponent is 0
+  // (p is NaN already, and so is the result).
+  const F whole = n == n ? n : F{};
   I bits;
   if constexpr (std::is_same_v<F, float>) {
-    bits = (std::int32_t(n) + 127) << 23;
+    bits = (std::int32_t(whole) + 127) << 23;
   } else {
-    bits = (__builtin_convertvector(n, I) + 127) << 23;
+    bits = (__builtin_convertvector(whole, I) + 127) << 23;
   }
   x = p * std::bit_cast<F>(bits);
 }
