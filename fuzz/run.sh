@@ -22,7 +22,7 @@ cmake --build "$build"
 corpus="$build/corpus"
 rm -rf "$corpus" "$build/artifacts"
 mkdir -p "$corpus/checkpoint" "$corpus/dataset" "$corpus/command_line" "$corpus/safetensors" \
-  "$corpus/graph_dataset" \
+  "$corpus/graph_dataset" "$corpus/pickle" \
   "$build/artifacts"
 
 # Checkpoints written by heed itself: a GAT, a deep GCN stack, a GATv2 with
@@ -83,6 +83,30 @@ fi
 printf '\x05smiles,y\nCCO,1.0\n' > "$corpus/graph_dataset/smiles-min"
 printf '\x0flabel,title,description\n1,"A","b c"\n' > "$corpus/graph_dataset/ag-news-min"
 
+# Pickles as Planetoid's files hold them (written by Python with numpy, a
+# stand-in for scipy's csr_matrix under its name, and a defaultdict), and one
+# minimal pickle when Python or numpy is missing.
+python3 - "$corpus/pickle" <<'PY' || true
+import collections, pickle, sys, types
+import numpy as np
+class csr_matrix: pass
+csr_matrix.__module__ = "scipy.sparse.csr"
+for p in ("scipy", "scipy.sparse", "scipy.sparse.csr"):
+    sys.modules[p] = types.ModuleType(p)
+sys.modules["scipy.sparse.csr"].csr_matrix = csr_matrix
+m = csr_matrix()
+m.__dict__.update({"_shape": (2, 3), "indptr": np.array([0, 1, 3], np.int32),
+                   "indices": np.array([1, 0, 2], np.int32),
+                   "data": np.array([1, 2, 3], np.float32), "format": "csr"})
+g = collections.defaultdict(list, {0: [1, 2], 1: [0], 2: [0]})
+seeds = {"csr": m, "onehot": np.eye(3, dtype=np.int64), "graph": g,
+         "fortran": np.arange(6.0).reshape(2, 3).T}
+for name, obj in seeds.items():
+    for protocol in (2, 4):
+        open("%s/%s-%d" % (sys.argv[1], name, protocol), "wb").write(pickle.dumps(obj, protocol=protocol))
+PY
+printf '\x80\x02K\x01.' > "$corpus/pickle/minimal"
+
 # Command lines from the README, arguments separated by NUL bytes.
 n=0
 grep -E '^heed ' README.md | sed 's/ *#.*//' | while read -r line; do
@@ -93,7 +117,7 @@ done
 # The targets run side by side (each for the full time) to keep CI
 # short; each has its own log.
 pids=()
-targets=(checkpoint dataset graph_dataset command_line safetensors)
+targets=(checkpoint dataset graph_dataset pickle command_line safetensors)
 for target in "${targets[@]}"; do
   "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -print_final_stats=1 \
     -artifact_prefix="$build/artifacts/$target-" -rss_limit_mb=4096 \

@@ -1,6 +1,8 @@
 #include "heed/data/dataset.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -247,17 +249,28 @@ const Split& Dataset::split(const std::string& split_name) const {
               "\" (has: " + (have.empty() ? "none" : have) + ")");
 }
 
+fs::path dataset_cache_folder() {
+  if (const char* env = std::getenv("HEED_DATA"); env && *env) return env;
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return fs::path(home) / ".cache" / "heed";
+  return {};
+}
+
 fs::path resolve_dataset(const std::string& name_or_path) {
   if (name_or_path.empty()) throw Error("dataset: empty name");
   std::vector<fs::path> tried;
   auto candidate = [&](const fs::path& p) {
+    if (std::find(tried.begin(), tried.end(), p) != tried.end()) return false;
     tried.push_back(p);
     std::error_code ec;
     return fs::is_directory(p, ec);
   };
   if (candidate(name_or_path)) return name_or_path;
-  if (const char* env = std::getenv("HEED_DATA"); env && *env) {
-    if (candidate(fs::path(env) / name_or_path)) return fs::path(env) / name_or_path;
+  if (const fs::path cache = dataset_cache_folder(); !cache.empty()) {
+    std::string lower = name_or_path;
+    for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (candidate(cache / name_or_path)) return cache / name_or_path;
+    if (candidate(cache / lower)) return cache / lower;
   }
   if (candidate(fs::path("..") / "shared" / "data" / name_or_path)) {
     return fs::path("..") / "shared" / "data" / name_or_path;
@@ -265,7 +278,8 @@ fs::path resolve_dataset(const std::string& name_or_path) {
   std::string where;
   for (const auto& p : tried) where += (where.empty() ? "" : ", ") + p.string();
   throw Error("dataset \"" + name_or_path + "\" not found (looked in: " + where +
-              "); pass a folder path or set HEED_DATA");
+              "); pass a folder path, set HEED_DATA, or fetch it with heed data download " +
+              name_or_path);
 }
 
 void normalise_rows(Tensor<float>& x) {

@@ -21,6 +21,7 @@
 #include <string>
 #include <tuple>
 
+#include "support/local_http_server.hpp"
 #include "support/synthetic_news.hpp"
 #include "support/text_lines.hpp"
 #include "support/tiny_dataset.hpp"
@@ -1010,4 +1011,64 @@ TEST(HeedCli, ImportRefusesAnUnsupportedModuleByName) {
       << r.out;
   EXPECT_FALSE(std::filesystem::exists(dir / "m.heed"));
   std::filesystem::remove_all(dir);
+}
+
+// heed data download from a local server (no internet here), and heed data
+// list: the JSON shapes, the second call that finds the dataset in the cache,
+// and an unknown name.
+TEST(HeedData, DownloadsByNameIntoTheCacheAndListsIt) {
+  Scratch s;
+  const fs::path tu = s.dir / "src" / "TINY";
+  fs::create_directories(tu);
+  std::ofstream(tu / "TINY_A.txt") << "1, 2\n2, 1\n3, 4\n4, 3\n";
+  std::ofstream(tu / "TINY_graph_indicator.txt") << "1\n1\n2\n2\n";
+  std::ofstream(tu / "TINY_graph_labels.txt") << "0\n1\n";
+  std::ofstream(tu / "TINY_node_labels.txt") << "0\n1\n1\n0\n";
+  fs::create_directories(s.dir / "served");
+  heed::testing::run_python({"-c",
+                             "import shutil, sys\n"
+                             "shutil.make_archive(sys.argv[1], 'zip', sys.argv[2], 'TINY')\n",
+                             (s.dir / "served" / "TINY").string(), (s.dir / "src").string()});
+  heed::testing::LocalHttpServer server(s.dir / "served");
+  if (!server.started() || !fs::exists(s.dir / "served" / "TINY.zip")) {
+    GTEST_SKIP() << "needs Python 3 for a local HTTP server";
+  }
+  const std::string where = " --base-url " + server.url() + " --cache " + s.file("cache");
+  Result r = run("data download tu:TINY --json" + where, false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["datasets"].size(), 1u);
+  EXPECT_EQ(j["datasets"][0]["name"], "tiny");
+  EXPECT_EQ(j["datasets"][0]["fetched"], true);
+  EXPECT_EQ(j["datasets"][0]["urls"][0], server.url() + "/TINY.zip");
+  bool has_edges = false;
+  for (const auto& f : j["datasets"][0]["files"]) {
+    has_edges = has_edges || f["path"] == "TINY_A.txt";
+    EXPECT_EQ(f["sha256"].get<std::string>().size(), 64u);
+    EXPECT_EQ(f["pinned"], false);
+  }
+  EXPECT_TRUE(has_edges);
+  r = run("data download TU:TINY" + where);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("tiny: already in "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('\r'), std::string::npos) << "progress drawn into a pipe";
+
+  r = run("data list --json --cache " + s.file("cache"), false);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const nlohmann::json list = nlohmann::json::parse(r.out);
+  std::vector<std::string> names;
+  for (const auto& d : list["datasets"]) {
+    names.push_back(d["name"]);
+    EXPECT_EQ(d["cached"], false) << d["name"];
+  }
+  for (const char* name : {"cora", "citeseer", "pubmed", "mutag", "esol"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+  }
+
+  r = run("data download imagenet" + where);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("heed: error: heed data download: no dataset named \"imagenet\""),
+            std::string::npos)
+      << r.out;
+  EXPECT_FALSE(fs::exists(s.dir / "cache" / "imagenet"));
 }

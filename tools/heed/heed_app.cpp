@@ -35,6 +35,7 @@ HeedApp::HeedApp() {
   predict_command_ = add_predict_command(app_, predict_);
   import_command_ = add_import_command(app_, import_);
   export_command_ = add_export_command(app_, export_);
+  data_command_ = add_data_command(app_, data_);
 }
 
 void HeedApp::parse(int argc, const char* const* argv) {
@@ -51,6 +52,7 @@ int HeedApp::run(const std::string& executable) {
   if (predict_command_->parsed()) return run_predict(predict_);
   if (import_command_->parsed()) return run_import(import_);
   if (export_command_->parsed()) return run_export(export_);
+  if (data_command_->parsed()) return run_data(*data_command_, data_);
   return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include "attention_command.hpp"
 #include "bench_command.hpp"
+#include "data_command.hpp"
 #include "eval_command.hpp"
 #include "experiment_command.hpp"
 #include "explain_command.hpp"
@@ -46,6 +47,7 @@ class HeedApp {
   PredictConfig predict_;
   ImportConfig import_;
   ExportConfig export_;
+  DataConfig data_;
   CLI::App* train_command_;
   CLI::App* bench_command_;
   CLI::App* eval_command_;
@@ -55,6 +57,7 @@ class HeedApp {
   CLI::App* predict_command_;
   CLI::App* import_command_;
   CLI::App* export_command_;
+  CLI::App* data_command_;
 };
 
 }  // namespace heed::cli

@@ -38,8 +38,13 @@ struct LoadOptions {
   bool normalise_features = false;
 };
 
+/// Where `heed data download` keeps datasets: $HEED_DATA if set, else
+/// ~/.cache/heed; empty if neither variable is set.
+std::filesystem::path dataset_cache_folder();
+
 /// Finds a dataset folder: `name_or_path` itself if it is a folder, else
-/// $HEED_DATA/<name>, else ../shared/data/<name> (relative to the working
+/// <cache>/<name> (dataset_cache_folder(); the name also in lower case, as
+/// downloads are stored), else ../shared/data/<name> (relative to the working
 /// directory). Throws heed::Error listing where it looked.
 std::filesystem::path resolve_dataset(const std::string& name_or_path);
 
