@@ -165,7 +165,8 @@ void bind_datasets(py::module_& m) {
         return DatasetHandle{std::make_shared<data::Dataset>(data::load(s)), s};
       },
       py::arg("name"), py::arg("normalise_features") = true,
-      "A dataset folder or name (looked up in $HEED_DATA, then ../shared/data)");
+      "A dataset folder or name (looked up in $HEED_DATA or ~/.cache/heed, where heed data "
+      "download puts it, then in ../shared/data)");
   m.def(
       "synthetic",
       [](int nodes, int classes, int features, double avg_degree, double homophily, double signal,

@@ -6,8 +6,9 @@ namespace heed::cli {
 
 void add_dataset_options(CLI::App& cmd, data::DatasetSource& source) {
   cmd.add_option("--data", source.data,
-                 "Dataset folder or name (looked up in $HEED_DATA, then ../shared/data); "
-                 "without it, a synthetic graph");
+                 "Dataset folder or name (looked up in the cache, $HEED_DATA or ~/.cache/heed, "
+                 "where heed data download puts it, then in ../shared/data); without it, a "
+                 "synthetic graph");
   cmd.add_flag("--normalise-features,!--no-normalise-features", source.normalise_features,
                "Divide each feature row by its sum (real datasets)")
       ->capture_default_str();
