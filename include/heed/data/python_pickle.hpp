@@ -70,8 +70,10 @@ class Pickle {
   const Value* root_ = nullptr;
 };
 
-/// The value a pickle builds (protocols 0 to 5, the opcodes of data: no
-/// persistent ids, extension registry or out-of-band buffers). `what` names
+/// The value a pickle builds: protocols 2 to 5 (Python 2's and 3's binary
+/// pickles), the opcodes of data; of protocols 0 and 1's text opcodes only
+/// the numbers, globals and memo (no quoted strings), and no persistent ids,
+/// extension registry or out-of-band buffers. `what` names
 /// the source in errors: heed::Error "WHAT: pickle byte N: problem".
 Pickle read_pickle(std::string_view bytes, const std::string& what);
 /// read_pickle of a file's bytes, errors naming the file.
