@@ -13,21 +13,13 @@
 
 #include "heed/data/dataset.hpp"
 #include "heed/error.hpp"
+#include "scratch_files.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-void write(const fs::path& path, const std::string& text, bool gzip) {
-  fs::create_directories(path.parent_path());
-  if (!gzip) {
-    std::ofstream(path, std::ios::binary) << text;
-    return;
-  }
-  gzFile f = gzopen(path.c_str(), "wb");
-  if (text.size()) gzwrite(f, text.data(), unsigned(text.size()));
-  gzclose(f);
-}
+using heed::fuzz::write_file;
 
 const fs::path& folder() {
   static const fs::path dir =
@@ -37,14 +29,14 @@ const fs::path& folder() {
 
 void write_valid_dataset() {
   const fs::path& d = folder();
-  write(d / "meta.json", R"({"name": "f", "num_nodes": 5, "num_features": 2, "num_classes": 2})",
-        false);
-  write(d / "edge.csv.gz", "0,1\n1,0\n1,2\n2,3\n3,4\n4,3\n", true);
-  write(d / "node-feat.csv.gz", "1,3\n0,0\n2,2\n0.5,1.5\n1,1\n", true);
-  write(d / "node-label.csv.gz", "0\n1\n-1\n1\n0\n", true);
-  write(d / "split/public/train.csv.gz", "0\n1\n", true);
-  write(d / "split/public/valid.csv.gz", "3\n", true);
-  write(d / "split/public/test.csv.gz", "4\n", true);
+  write_file(d / "meta.json",
+             R"({"name": "f", "num_nodes": 5, "num_features": 2, "num_classes": 2})", false);
+  write_file(d / "edge.csv.gz", "0,1\n1,0\n1,2\n2,3\n3,4\n4,3\n", true);
+  write_file(d / "node-feat.csv.gz", "1,3\n0,0\n2,2\n0.5,1.5\n1,1\n", true);
+  write_file(d / "node-label.csv.gz", "0\n1\n-1\n1\n0\n", true);
+  write_file(d / "split/public/train.csv.gz", "0\n1\n", true);
+  write_file(d / "split/public/valid.csv.gz", "3\n", true);
+  write_file(d / "split/public/test.csv.gz", "4\n", true);
 }
 
 }  // namespace
@@ -60,8 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t which = data[0] % 6;
   const bool gzip = which != 0 && (data[0] / 6) % 2 == 0;  // raw bytes test the gzip layer
   write_valid_dataset();
-  write(folder() / kFiles[which], std::string(reinterpret_cast<const char*>(data) + 1, size - 1),
-        gzip);
+  write_file(folder() / kFiles[which],
+             std::string(reinterpret_cast<const char*>(data) + 1, size - 1), gzip);
   try {
     heed::data::load_dataset(folder().string(), heed::data::LoadOptions{true});
   } catch (const heed::Error&) {

@@ -15,21 +15,13 @@
 #include "heed/data/graph_dataset.hpp"
 #include "heed/data/text_dataset.hpp"
 #include "heed/error.hpp"
+#include "scratch_files.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-void write(const fs::path& path, const std::string& text, bool gzip = false) {
-  fs::create_directories(path.parent_path());
-  if (!gzip) {
-    std::ofstream(path, std::ios::binary) << text;
-    return;
-  }
-  gzFile f = gzopen(path.c_str(), "wb");
-  if (text.size()) gzwrite(f, text.data(), unsigned(text.size()));
-  gzclose(f);
-}
+using heed::fuzz::write_file;
 
 const fs::path& folder() {
   static const fs::path dir =
@@ -40,11 +32,11 @@ const fs::path& folder() {
 // Two graphs: a triangle and an edge, with node and edge labels.
 void write_valid_tu(const fs::path& d) {
   fs::remove_all(d);
-  write(d / "F_A.txt", "1, 2\n2, 1\n2, 3\n3, 2\n3, 1\n1, 3\n4, 5\n5, 4\n");
-  write(d / "F_graph_indicator.txt", "1\n1\n1\n2\n2\n");
-  write(d / "F_graph_labels.txt", "1\n-1\n");
-  write(d / "F_node_labels.txt", "0\n1\n0\n2\n2\n");
-  write(d / "F_edge_labels.txt", "0\n0\n1\n1\n0\n0\n2\n2\n");
+  write_file(d / "F_A.txt", "1, 2\n2, 1\n2, 3\n3, 2\n3, 1\n1, 3\n4, 5\n5, 4\n");
+  write_file(d / "F_graph_indicator.txt", "1\n1\n1\n2\n2\n");
+  write_file(d / "F_graph_labels.txt", "1\n-1\n");
+  write_file(d / "F_node_labels.txt", "0\n1\n0\n2\n2\n");
+  write_file(d / "F_edge_labels.txt", "0\n0\n1\n1\n0\n0\n2\n2\n");
 }
 
 }  // namespace
@@ -59,12 +51,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (which < 5) {
       const fs::path d = folder() / "tu";
       write_valid_tu(d);
-      write(d / kTuFiles[which], content);
+      write_file(d / kTuFiles[which], content);
       heed::data::read_graph_dataset(d);
     } else if (which < 7) {
       const fs::path d = folder() / "smiles";
       fs::remove_all(d);
-      write(d / "molecules.csv", content);
+      write_file(d / "molecules.csv", content);
       heed::data::GraphReadOptions options;
       options.skip_invalid = which == 6;
       heed::data::read_graph_dataset(d, options);
@@ -72,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const fs::path d = folder() / "ag-news";
       fs::remove_all(d);
       const bool gzip = (data[0] / 8) % 2 == 0;
-      write(d / (gzip ? "test.csv.gz" : "test.csv"), content, gzip);
+      write_file(d / (gzip ? "test.csv.gz" : "test.csv"), content, gzip);
       heed::data::read_ag_news(d);
     }
   } catch (const heed::Error&) {

@@ -153,10 +153,14 @@ NodeDatasetFiles read_planetoid(const fs::path& folder, const std::string& name)
     throw Error(file("test.index").string() + ": test node " + std::to_string(first) +
                 " is among allx's " + std::to_string(allx.rows) + " rows");
   }
-  // Test rows go to their place in [first, last]; a gap (CiteSeer's isolated
-  // test-range nodes) keeps zero features and no label.
-  const std::size_t span = std::size_t(last - first + 1);
-  const std::size_t n = std::size_t(first) + span;
+  if (std::size_t(first) > allx.rows) {
+    throw Error(file("test.index").string() + ": the test nodes start at " + std::to_string(first) +
+                ", leaving nodes " + std::to_string(allx.rows) + " onwards without features");
+  }
+  // PyG places tx in [first, last] by sorted id (CiteSeer's gaps stay zero)
+  // and then gives x[test[i]] the row at sorted[i]: together, node test[i]
+  // gets tx row i and ty row i, and a gap keeps zero features and no label.
+  const std::size_t n = std::size_t(last) + 1;
   NodeDatasetFiles d;
   d.name = name;
   d.num_nodes = n;
@@ -166,30 +170,11 @@ NodeDatasetFiles read_planetoid(const fs::path& folder, const std::string& name)
   d.labels.assign(n, -1);
   std::copy(allx.values.begin(), allx.values.end(), d.features.begin());
   std::copy(ally.begin(), ally.end(), d.labels.begin());
-  // With the gaps filled, x[first + i] holds tx row i for i < tx.rows in the
-  // extended table, then x[test] = x[sorted(test)] as PyG does.
-  std::vector<float> ext_x(span * f, 0.0f);
-  std::vector<std::int64_t> ext_y(span, -1);
   for (std::size_t i = 0; i < tx.rows; ++i) {
-    const std::size_t at = std::size_t(sorted_test[i] - first);
+    const std::size_t to = std::size_t(test[i]);
     std::copy_n(tx.values.begin() + std::ptrdiff_t(i * f), f,
-                ext_x.begin() + std::ptrdiff_t(at * f));
-    ext_y[at] = ty[i];
-  }
-  if (std::size_t(first) > allx.rows) {
-    throw Error(file("test.index").string() + ": the test nodes start at " + std::to_string(first) +
-                ", leaving nodes " + std::to_string(allx.rows) + " onwards without features");
-  }
-  std::copy(ext_x.begin(), ext_x.end(),
-            d.features.begin() + std::ptrdiff_t(std::size_t(first) * f));
-  std::copy(ext_y.begin(), ext_y.end(), d.labels.begin() + first);
-  const std::vector<float> before = d.features;
-  const std::vector<std::int64_t> labels_before = d.labels;
-  for (std::size_t i = 0; i < test.size(); ++i) {
-    const std::size_t to = std::size_t(test[i]), from = std::size_t(sorted_test[i]);
-    std::copy_n(before.begin() + std::ptrdiff_t(from * f), f,
                 d.features.begin() + std::ptrdiff_t(to * f));
-    d.labels[to] = labels_before[from];
+    d.labels[to] = ty[i];
   }
   d.edges = graph_edges(file("graph"), n);
 

@@ -6,41 +6,10 @@
 #include <cmath>
 #include <numbers>
 
+#include "attention_picture.hpp"
+
 namespace heed::cli {
 namespace {
-
-std::string escaped(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-// Shades scaled so the largest weight is 1 (all 0 if every weight is 0).
-std::vector<double> scaled(std::span<const double> w) {
-  const double top = w.empty() ? 0.0 : *std::max_element(w.begin(), w.end());
-  std::vector<double> s(w.size(), 0.0);
-  if (top > 0) {
-    for (std::size_t k = 0; k < w.size(); ++k) s[k] = std::clamp(w[k] / top, 0.0, 1.0);
-  }
-  return s;
-}
 
 // White to orange-red, as the molecule pictures shade.
 std::string fill(double s) {
@@ -110,7 +79,7 @@ std::string graph_svg(std::int64_t nodes, std::span<const std::array<std::int64_
                       const std::string& caption) {
   constexpr double kSize = 600, kMargin = 40, kTop = 50, kRadius = 13;
   const std::vector<std::array<double, 2>> pos = force_layout(nodes, edges);
-  const std::vector<double> edge_shade = scaled(edge_weight), node_shade = scaled(node_weight);
+  const std::vector<double> edge_shade = shades(edge_weight), node_shade = shades(node_weight);
   const auto x = [&](std::size_t i) { return kMargin + pos[i][0] * (kSize - 2 * kMargin); };
   const auto y = [&](std::size_t i) { return kTop + pos[i][1] * (kSize - 2 * kMargin); };
   std::string svg = fmt::format(
@@ -119,7 +88,7 @@ std::string graph_svg(std::int64_t nodes, std::span<const std::array<std::int64_
       "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       "<text x=\"10\" y=\"20\" font-size=\"13\">{2}</text>\n"
       "<text x=\"10\" y=\"38\" font-size=\"11\" fill=\"#555555\">{3}</text>\n",
-      kSize, kSize + kTop - kMargin + 10, escaped(title), escaped(caption));
+      kSize, kSize + kTop - kMargin + 10, svg_escaped(title), svg_escaped(caption));
   for (std::size_t e = 0; e < edges.size(); ++e) {
     const std::size_t a = std::size_t(edges[e][0]), b = std::size_t(edges[e][1]);
     const double s = edge_shade.empty() ? 0.3 : edge_shade[e];
@@ -138,7 +107,7 @@ std::string graph_svg(std::int64_t nodes, std::span<const std::array<std::int64_
     const std::string label = i < labels.size() ? labels[i] : std::to_string(i);
     svg += fmt::format(
         "<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"10\" text-anchor=\"middle\">{}</text>\n", x(i),
-        y(i) + 3.5, escaped(label));
+        y(i) + 3.5, svg_escaped(label));
   }
   svg += "</svg>\n";
   return svg;

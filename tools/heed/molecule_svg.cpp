@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "attention_picture.hpp"
 #include "heed/error.hpp"
 
 namespace heed::cli {
@@ -23,38 +24,12 @@ RDKit::DrawColour shade_colour(double s) {
   return {1.0, 1.0 - 0.65 * s, 1.0 - 0.85 * s};
 }
 
-std::string escaped(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '<') {
-      out += "&lt;";
-    } else if (c == '>') {
-      out += "&gt;";
-    } else if (c == '&') {
-      out += "&amp;";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-// Each weight over the largest (all 0 if the largest is not above 0).
-std::vector<double> scaled(std::span<const double> w) {
-  const double top = w.empty() ? 0.0 : *std::max_element(w.begin(), w.end());
-  std::vector<double> s(w.size(), 0.0);
-  if (top > 0) {
-    for (std::size_t k = 0; k < w.size(); ++k) s[k] = std::clamp(w[k] / top, 0.0, 1.0);
-  }
-  return s;
-}
-
 }  // namespace
 
 std::string molecule_svg(const std::string& smiles, std::span<const double> atom_weight,
                          std::span<const std::array<std::int64_t, 2>> bonds,
                          std::span<const double> bond_weight, const std::string& legend) {
-  const std::vector<double> atom_shade = scaled(atom_weight), bond_shade = scaled(bond_weight);
+  const std::vector<double> atom_shade = shades(atom_weight), bond_shade = shades(bond_weight);
   std::unique_ptr<RDKit::RWMol> mol;
   try {
     mol.reset(RDKit::SmilesToMol(smiles));
@@ -96,7 +71,7 @@ std::string molecule_svg(const std::string& smiles, std::span<const double> atom
   std::string svg = drawer.getDrawingText();
   const std::size_t open = svg.find("<svg");
   const std::size_t end = open == std::string::npos ? open : svg.find('>', open);
-  if (end != std::string::npos) svg.insert(end + 1, "\n<title>" + escaped(legend) + "</title>");
+  if (end != std::string::npos) svg.insert(end + 1, "\n<title>" + svg_escaped(legend) + "</title>");
   return svg;
 }
 
